@@ -1,0 +1,131 @@
+// crewai/batch.hpp — many inputs through one deployed crew, losing nothing.
+//
+// A Batch runs items through one Client with a cap on runs in flight, optional token buckets on
+// kickoffs/s and requests/s, adaptive concurrency (halves on 429/503 clusters, recovers slowly), a
+// circuit breaker on consecutive transport failures, and stop rules. With a journal path, every
+// kickoff intent, kickoff id and final record is written to SQLite (WAL) so that a crash or Ctrl-C
+// loses nothing: reopen the batch and it resumes without a second kickoff.
+//
+// Threading: run() blocks the calling thread until every item has a record (or a forced stop).
+// request_stop() is safe from any thread and from signal-handling threads (not from a signal
+// handler itself). Observer callbacks run on a dedicated observer thread, never while a lock is held,
+// so a slow observer cannot stall the engine.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crewai/client.hpp"
+#include "crewai/types.hpp"
+
+namespace crewai {
+
+struct BatchItem {
+  std::size_t index = 0;  // position in the input (0-based); records are keyed by it
+  std::string id;         // optional user id (echoed in the record)
+  Json inputs = Json::object();
+  Json meta;              // merged into the kickoff's meta (with meta.requestId added)
+  std::string invalid_reason;  // non-empty: the item is recorded `invalid` without any call
+};
+
+enum class Outcome { succeeded, failed, paused, timeout, ambiguous, invalid, error, skipped };
+std::string_view to_string(Outcome o) noexcept;
+std::optional<Outcome> outcome_from_string(std::string_view s) noexcept;
+
+struct ItemRecord {
+  std::size_t index = 0;
+  std::string id;
+  Outcome outcome = Outcome::skipped;
+  std::string request_id;                 // meta.requestId sent with the kickoff(s)
+  std::string kickoff_id;                 // the last attempt's
+  std::vector<std::string> kickoff_ids;   // every attempt's, in order
+  int attempts = 0;                       // kickoffs made for this item
+  std::optional<std::string> result;
+  Json result_json;
+  std::string error;                      // the reason for every outcome but succeeded
+  std::string run_state;                  // the run's final AMP state when known ("FAILED", ...)
+  std::optional<std::string> pause_task_id, pause_task_output;
+  std::optional<double> started_at, finished_at;  // unix seconds
+  std::optional<double> duration_seconds;
+};
+
+Json to_json(const ItemRecord& r);
+Result<ItemRecord> record_from_json(const Json& j);
+
+struct BatchSnapshot {
+  std::size_t total = 0, done = 0, in_flight = 0;
+  std::size_t succeeded = 0, failed = 0, paused = 0, timeout = 0, ambiguous = 0, invalid = 0,
+              error = 0, skipped = 0;
+  std::uint64_t retries = 0, http_429 = 0, http_503 = 0;
+  int concurrency = 0;          // current adaptive limit
+  bool circuit_open = false;
+  bool stopping = false;
+  double elapsed_seconds = 0;
+  double rate_per_second = 0;   // finished items per second (recent)
+  std::optional<double> eta_seconds;
+};
+
+class BatchObserver {
+ public:
+  virtual ~BatchObserver() = default;
+  // Each finished item, in completion order. Return false to stop the batch (no new kickoffs).
+  virtual bool on_record(const ItemRecord&) { return true; }
+  virtual void on_snapshot(const BatchSnapshot&) {}
+};
+
+struct BatchOptions {
+  int max_concurrent = 16;             // runs in flight (not connections)
+  int min_concurrent = 1;              // adaptive floor
+  double kickoffs_per_second = 0;      // 0 = unlimited
+  double requests_per_second = 0;      // 0 = unlimited (all requests)
+  bool adaptive = true;
+  int breaker_threshold = 8;           // consecutive transport failures that open the circuit
+  Millis breaker_cooldown{5'000};      // open → probe after this long
+  std::optional<std::size_t> max_errors;          // stop rule
+  std::optional<double> max_error_rate;           // stop rule, after min_sample records
+  std::size_t min_sample = 20;
+  int retry_failed = 0;                // re-kick items whose run ended FAILED, this many times
+  std::optional<Millis> item_deadline; // per item wait deadline (else the client's PollPolicy)
+  Millis drain_deadline{30'000};       // after a stop: follow in-flight runs this long
+  Millis snapshot_interval{500};
+  bool check_inputs = true;            // GET /inputs once; items missing names are `invalid`
+  bool dry_run = false;                // validate only; no kickoff
+  std::string batch_id;                // requestId prefix; default: derived from the inputs' hash
+  // Journal (crash-proof resume). Empty: in memory only.
+  std::string journal_path;
+  bool rerun_ambiguous = false;        // on reopen, re-kick items whose kickoff outcome is unknown
+};
+
+struct BatchReport {
+  std::vector<ItemRecord> records;     // one per item, in input order
+  BatchSnapshot final_snapshot;
+  bool stopped = false;                // a stop rule or request_stop() ended it early
+  std::string stop_reason;
+};
+
+class Batch {
+ public:
+  // The client must outlive the batch. Fails when the journal cannot be opened or is bound to
+  // another deployment or other inputs (the error names which).
+  static Result<std::unique_ptr<Batch>> create(Client& client, std::vector<BatchItem> items,
+                                               BatchOptions options,
+                                               BatchObserver* observer = nullptr);
+  ~Batch();
+
+  BatchReport run();
+  // First call: no new kickoffs; in-flight runs are followed to the end (or drain_deadline).
+  // force (or a second call): stop following them too; they stay resumable from the journal.
+  void request_stop(bool force = false);
+
+ private:
+  struct Impl;
+  explicit Batch(std::unique_ptr<Impl>);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace crewai

@@ -1,0 +1,130 @@
+// crewai/client.hpp — one deployed crew or flow, called from C++.
+//
+// Threading: a Client owns one engine thread running one libcurl multi handle and a timer heap.
+// Every call has three forms:
+//   - sync (`kickoff`), a thin wait on the async form: safe from any thread except the engine's
+//     (that is, never call a sync method from inside a callback);
+//   - future (`kickoff_async(req)`);
+//   - callback (`kickoff_async(req, cb)`): `cb` runs on the engine thread and must not block.
+// Destroying a Client cancels outstanding work: every pending callback and future completes with
+// ErrorCode::cancelled before the destructor returns. A Client is movable, not copyable.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "crewai/error.hpp"
+#include "crewai/policy.hpp"
+#include "crewai/types.hpp"
+
+namespace crewai {
+
+// One HTTP exchange, reported to ClientOptions::trace (verbose mode, batch accounting).
+// Never contains the token or any header value.
+struct RequestEvent {
+  std::string method;           // "GET", "POST"
+  std::string path;             // "/status/<id>" (no host, no query secrets)
+  int http_status = 0;          // 0 on a transport failure
+  std::string transport_error;  // curl's message, empty on success
+  int attempt = 1;              // 1 = first try
+  double seconds = 0;           // time of this attempt
+  std::optional<Millis> retry_in;  // set when this attempt will be retried after that wait
+};
+
+struct ClientOptions {
+  std::string base_url;  // e.g. https://my-crew.crewai.com (a trailing '/' is trimmed; prefixes kept)
+  std::string token;     // bearer token; never logged
+  Millis connect_timeout{10'000};
+  Millis request_timeout{30'000};
+  Millis first_call_timeout{120'000};  // the first request can hit a cold start
+  RetryPolicy retry{};
+  PollPolicy poll{};
+  std::string status_path = "/status/{id}";  // "/{id}/status" for old deployments
+  std::string user_agent;                    // default "crewai-cpp/<version>"
+  std::string ca_bundle;                     // PEM file; empty = system default. TLS is always verified
+  long max_host_connections = 64;            // pooled connections per host
+  std::optional<std::uint64_t> random_seed;  // jitter source; fixed for reproducible tests
+  std::function<void(const RequestEvent&)> trace;  // runs on the engine thread; must not block
+
+  // CREWAI_BASE_URL / CREWAI_DEPLOYMENT_URL, CREWAI_TOKEN / CREWAI_DEPLOYMENT_TOKEN, CREWAI_TIMEOUT
+  // (seconds), CREWAI_POLL_INTERVAL (seconds), CREWAI_MAX_RETRIES. A missing URL or token, or an
+  // unreadable number, is an invalid_argument error naming the variable.
+  static Result<ClientOptions> from_env();
+};
+
+struct WaitOptions {
+  std::optional<Millis> deadline;  // overrides PollPolicy::deadline for this wait
+  std::stop_token stop;            // request_stop() ends the wait with `cancelled`
+  // Time the kickoff was accepted (for the 404 grace); defaults to the start of the wait.
+  std::optional<std::chrono::steady_clock::time_point> kicked_off_at;
+};
+
+// Counters since the client was made (all requests, every attempt).
+struct ClientStats {
+  std::uint64_t requests = 0, retries = 0, transport_failures = 0;
+  std::uint64_t http_429 = 0, http_5xx = 0;
+};
+
+class Client {
+ public:
+  template <class T>
+  using Callback = std::function<void(Result<T>)>;
+
+  // Validates the options (URL, token) and starts the engine thread.
+  static Result<Client> create(ClientOptions options);
+
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  ~Client();
+
+  // GET /inputs: the names the crew requires.
+  Result<std::vector<std::string>> inputs();
+  std::future<Result<std::vector<std::string>>> inputs_async();
+  void inputs_async(Callback<std::vector<std::string>> cb);
+
+  // POST /kickoff: the kickoff id. Retried only while the request provably did not reach the
+  // app; otherwise an `ambiguous` error (a paid run may exist).
+  Result<std::string> kickoff(const KickoffRequest& req);
+  std::future<Result<std::string>> kickoff_async(KickoffRequest req);
+  void kickoff_async(KickoffRequest req, Callback<std::string> cb);
+
+  // GET /status/{id}: one read of the state.
+  Result<RunResult> status(const std::string& kickoff_id);
+  std::future<Result<RunResult>> status_async(std::string kickoff_id);
+  void status_async(std::string kickoff_id, Callback<RunResult> cb);
+
+  // Polls until a terminal state or a pause (a result), or the deadline (deadline_exceeded).
+  // A failed poll is retried as a poll; it never causes a new kickoff.
+  Result<RunResult> wait(const std::string& kickoff_id, WaitOptions opts = {});
+  std::future<Result<RunResult>> wait_async(std::string kickoff_id, WaitOptions opts = {});
+  void wait_async(std::string kickoff_id, WaitOptions opts, Callback<RunResult> cb);
+
+  // Checks the inputs against /inputs (missing names: invalid_input before anything is spent),
+  // then kickoff + wait.
+  Result<RunResult> run(const KickoffRequest& req, WaitOptions opts = {});
+  std::future<Result<RunResult>> run_async(KickoffRequest req, WaitOptions opts = {});
+  void run_async(KickoffRequest req, WaitOptions opts, Callback<RunResult> cb);
+
+  // POST /resume: answers a paused crew task.
+  Result<ResumeResponse> resume(const ResumeRequest& req);
+  std::future<Result<ResumeResponse>> resume_async(ResumeRequest req);
+  void resume_async(ResumeRequest req, Callback<ResumeResponse> cb);
+
+  ClientStats stats() const;
+  const ClientOptions& options() const;
+
+ private:
+  struct Impl;
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace crewai

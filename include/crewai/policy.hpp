@@ -1,0 +1,67 @@
+// crewai/policy.hpp — retry, backoff and polling as small value types handed in through options.
+//
+// Every method is a pure function of its arguments: the caller supplies the attempt number, a
+// uniform random number in [0, 1) and "now", so tests run instantly and deterministically
+// (the google-cloud-cpp RetryPolicy / BackoffPolicy / PollingPolicy split is the model).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+namespace crewai {
+
+using Millis = std::chrono::milliseconds;
+
+struct BackoffPolicy {
+  enum class Jitter {
+    none,          // exactly initial * multiplier^(n-1), capped
+    full,          // uniform in [0, capped]
+    proportional,  // capped * (1 ± spread)
+  };
+  Millis initial{250};
+  double multiplier = 2.0;
+  Millis max{Millis(20'000)};
+  Jitter jitter = Jitter::full;
+  double spread = 0.2;  // for proportional jitter
+
+  // Delay before retry number `retry` (1 = the first retry). `uniform01` is in [0, 1).
+  Millis delay(int retry, double uniform01) const;
+};
+
+struct RetryPolicy {
+  int max_attempts = 6;                    // tries in all, the first included; 1 = never retry
+  Millis max_elapsed{Millis(120'000)};     // no retry starts after this much time on one request
+  Millis max_retry_after{Millis(300'000)}; // a longer Retry-After is clamped to this
+  BackoffPolicy backoff{};
+
+  // The wait before retry number `retry`, honouring a server's Retry-After when present, or
+  // nullopt when the attempts or the time budget are spent (`elapsed` = time since first try).
+  std::optional<Millis> next_delay(int retry, Millis elapsed, std::optional<Millis> retry_after,
+                                   double uniform01) const;
+
+  static RetryPolicy none() {
+    RetryPolicy p;
+    p.max_attempts = 1;
+    return p;
+  }
+};
+
+// Parses a Retry-After header: delta-seconds or an HTTP-date (RFC 9110: IMF-fixdate, RFC 850,
+// asctime). A date in the past gives 0. nullopt when unreadable.
+std::optional<Millis> parse_retry_after(std::string_view value,
+                                        std::chrono::system_clock::time_point now);
+
+struct PollPolicy {
+  Millis initial{1'000};   // first wait after kickoff
+  double growth = 1.5;     // each wait is the previous one times this...
+  Millis cap{15'000};      // ...up to this
+  double jitter = 0.2;     // ± fraction applied to each wait
+  Millis deadline{Millis(6 * 3600 * 1000)};  // overall limit on one wait(); 0 = none
+  Millis not_found_grace{30'000};            // 404 / NOT FOUND tolerated this long after kickoff
+
+  // Wait before poll number `n` (0 = the first poll after kickoff).
+  Millis interval(int n, double uniform01) const;
+};
+
+}  // namespace crewai

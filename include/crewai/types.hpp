@@ -1,0 +1,126 @@
+// crewai/types.hpp — the values exchanged with a deployed crew: requests and the RunResult.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "crewai/error.hpp"
+
+namespace crewai {
+
+using Json = nlohmann::json;
+
+// Every lifecycle state of a run, across the AMP dialects (see AMP-API.md).
+enum class RunState {
+  pending,    // PENDING, "pending"
+  started,    // STARTED
+  running,    // RUNNING, "running"
+  paused,     // PAUSED: waiting for human input (crews: /resume; flows: platform callback)
+  success,    // SUCCESS, "completed"
+  failed,     // FAILED, FAILURE, "error"
+  revoked,    // REVOKED: cancelled in the dashboard
+  not_found,  // "NOT FOUND" (celery-legacy) or HTTP 404 after the grace period
+};
+
+std::string_view to_string(RunState s) noexcept;  // "PENDING", "SUCCESS", ...
+bool is_terminal(RunState s) noexcept;            // success, failed, revoked, not_found
+bool stops_polling(RunState s) noexcept;          // terminal or paused
+
+struct Progress {
+  std::string unit;  // "task" or "step" (empty when unknown)
+  std::optional<std::int64_t> completed, total, remaining;
+  std::optional<std::string> current, current_agent, started_at, updated_at;
+  std::optional<double> duration_seconds;
+};
+
+// One outcome of `GET /status/{id}` or of a whole run (kickoff + wait).
+struct RunResult {
+  std::string kickoff_id;
+  Json inputs = Json::object();   // what was sent (empty when only the id was known)
+  RunState state = RunState::pending;
+  std::string raw_state;          // as the server spelled it ("FAILURE", "completed", ...)
+  std::string message;            // the server's `status` message, or the error text on failure
+  std::optional<std::string> result;  // final output as text
+  Json result_json;               // result_json, else `result` decoded when it is JSON text; null otherwise
+  std::optional<Progress> progress;
+  Json usage_metrics;             // null when unknown
+  Json last_executed_task;        // a string or an object (both are seen)
+  std::optional<std::string> flow_id;  // set while a flow is paused
+  // Pause (state == paused): what is needed to answer it with Client::resume.
+  std::optional<std::string> pause_task_id;
+  std::optional<std::string> pause_task_output;
+  // Client-side timing: kickoff accepted, terminal state observed.
+  std::optional<std::chrono::system_clock::time_point> started_at, finished_at;
+  std::optional<double> duration_seconds;
+  Json raw;                       // the last status body as received
+
+  bool is_success() const noexcept { return state == RunState::success; }
+  bool is_terminal() const noexcept { return crewai::is_terminal(state); }
+  bool is_paused() const noexcept { return state == RunState::paused; }
+
+  // The result as JSON: result_json, else JSON found in the text (a JSON string, a fenced ```json
+  // block, an embedded object). A protocol error when there is none.
+  Result<Json> json() const;
+
+  // The result converted through nlohmann's from_json (ADL or adl_serializer).
+  template <class T>
+  Result<T> as() const {
+    auto j = json();
+    if (!j) return tl::unexpected(j.error());
+    try {
+      return j->template get<T>();
+    } catch (const std::exception& e) {
+      return make_error(ErrorCode::protocol, std::string("result does not convert: ") + e.what());
+    }
+  }
+
+  // Checks the result against a JSON Schema (draft 4/7 via valijson). The error lists every
+  // violation as "<json pointer>: <message>".
+  Result<Json> validated(const Json& schema) const;
+};
+
+struct HumanInputWebhook {
+  std::string url;
+  enum class Auth { none, bearer, basic } auth = Auth::none;
+  std::string token;     // bearer
+  std::string username;  // basic
+  std::string password;  // basic
+};
+
+struct StreamingWebhooks {
+  std::vector<std::string> events;
+  std::string url;
+  bool realtime = false;
+  std::string bearer_token;  // empty: no authentication block
+};
+
+struct KickoffRequest {
+  Json inputs = Json::object();  // non-string values are sent as their JSON text
+  Json meta;                     // null: not sent
+  std::string task_webhook_url, step_webhook_url, crew_webhook_url;
+  std::optional<HumanInputWebhook> human_input_webhook;
+  std::optional<StreamingWebhooks> webhooks;
+  std::string restore_from_state_id;
+};
+
+struct ResumeRequest {
+  std::string execution_id;  // the kickoff id
+  std::string task_id;
+  std::string human_feedback;
+  bool is_approve = true;
+  // Not carried over from the kickoff by the service: send them again or they stop.
+  std::string task_webhook_url, step_webhook_url, crew_webhook_url;
+};
+
+struct ResumeResponse {
+  std::string status;   // "resumed", "retrying", "completed"
+  std::string message;
+};
+
+}  // namespace crewai

@@ -1,0 +1,98 @@
+// transport/engine.hpp — one libcurl multi handle on one thread, with a timer heap.
+//
+// Knows HTTP, not AMP. Every method is thread-safe; callbacks (request completions, timers, posted
+// tasks) run on the engine thread, one at a time, and must not block. The loop waits in
+// curl_multi_poll and is woken with curl_multi_wakeup when another thread submits work.
+// Destruction (or shutdown()) completes every pending request with Failure::cancelled and drops
+// pending timers without running them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace crewai::transport {
+
+struct EngineOptions {
+  long max_host_connections = 64;   // CURLMOPT_MAX_HOST_CONNECTIONS
+  long max_total_connections = 0;   // CURLMOPT_MAX_TOTAL_CONNECTIONS (0 = unlimited)
+  std::string user_agent;
+  std::string ca_bundle;            // CURLOPT_CAINFO when non-empty; verification is always on
+  std::size_t max_response_bytes = 64u << 20;  // larger bodies fail with error "response too large"
+};
+
+struct Request {
+  std::string method = "GET";       // GET or POST
+  std::string url;                  // absolute
+  std::vector<std::string> headers; // "Name: value" (the Authorization header goes here)
+  std::string body;                 // POST body
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds timeout{30'000};  // whole transfer
+};
+
+enum class Failure {
+  none,           // an HTTP answer was read (any status)
+  connect,        // DNS, connect refused/unreachable, TLS handshake: the request never reached the app
+  timeout,        // connect or transfer timeout (the request may have reached the app)
+  send,           // failed while sending / reset after connecting (may have reached the app)
+  receive,        // reset or garbage while reading the answer (reached the app)
+  too_large,      // body over max_response_bytes
+  cancelled,      // engine shut down or request cancelled
+  other,
+};
+
+struct Response {
+  long status = 0;                  // 0 when no answer
+  Failure failure = Failure::none;
+  std::string error;                // curl's message when failure != none
+  std::string body;
+  std::optional<std::string> retry_after;  // the Retry-After header, verbatim
+  std::string content_type;
+  double seconds = 0;               // total time of the transfer
+  bool connection_reused = false;   // diagnostics
+};
+
+using RequestId = std::uint64_t;
+using TimerId = std::uint64_t;
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options = {});
+  ~Engine();  // = shutdown()
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Queues a transfer; `done` runs once on the engine thread (with Failure::cancelled on shutdown).
+  RequestId submit(Request req, std::function<void(Response)> done);
+  // Cancels a queued or running transfer; its callback runs with Failure::cancelled.
+  void cancel(RequestId id);
+
+  // Runs `fn` on the engine thread at `when` (steady clock). Not run if cancelled or on shutdown.
+  TimerId add_timer(std::chrono::steady_clock::time_point when, std::function<void()> fn);
+  TimerId add_timer(std::chrono::milliseconds after, std::function<void()> fn);
+  void cancel_timer(TimerId id);
+
+  // Runs `fn` on the engine thread as soon as possible.
+  void post(std::function<void()> fn);
+
+  bool on_engine_thread() const noexcept;
+
+  // Stops the loop: pending transfers complete with Failure::cancelled, timers are dropped, and
+  // posted tasks still run so they can observe the shutdown. Idempotent; joins the thread.
+  void shutdown();
+
+  struct Stats {
+    std::uint64_t submitted = 0, completed = 0, active = 0, queued_timers = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace crewai::transport
