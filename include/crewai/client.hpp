@@ -121,8 +121,9 @@ class Client {
   ClientStats stats() const;
   const ClientOptions& options() const;
 
+  struct Impl;  // implementation detail (opaque to users)
+
  private:
-  struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

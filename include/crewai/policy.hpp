@@ -59,6 +59,8 @@ struct PollPolicy {
   double jitter = 0.2;     // ± fraction applied to each wait
   Millis deadline{Millis(6 * 3600 * 1000)};  // overall limit on one wait(); 0 = none
   Millis not_found_grace{30'000};            // 404 / NOT FOUND tolerated this long after kickoff
+  int max_failed_polls = 10;  // consecutive polls that failed for good (after their own retries)
+                              // or answered garbage, before wait() gives up; the run is not lost
 
   // Wait before poll number `n` (0 = the first poll after kickoff).
   Millis interval(int n, double uniform01) const;

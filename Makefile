@@ -1,0 +1,53 @@
+# The two set-up commands (README): `make demo` and `make test`. Each installs what is missing
+# (scripts/bootstrap, Debian packages only), configures and builds with the CMake presets.
+JOBS ?= 2
+CTEST_ARGS ?=
+
+.PHONY: all demo test bootstrap release debug asan tsan test-debug test-asan test-tsan fuzz bench clean
+
+all: release
+
+bootstrap:
+	@scripts/bootstrap
+
+build/%/build.ninja: | bootstrap
+	cmake --preset $* >/dev/null
+
+release: bootstrap build/release/build.ninja
+	cmake --build --preset release -j $(JOBS)
+
+debug: bootstrap build/debug/build.ninja
+	cmake --build --preset debug -j $(JOBS)
+
+asan: bootstrap build/asan/build.ninja
+	cmake --build --preset asan -j $(JOBS)
+
+tsan: bootstrap build/tsan/build.ninja
+	cmake --build --preset tsan -j $(JOBS)
+
+# The main job: a batch against the embedded simulator.
+demo: release
+	scripts/demo
+
+test-debug: debug
+	ctest --preset debug $(CTEST_ARGS)
+
+test-asan: asan
+	ctest --preset asan $(CTEST_ARGS)
+
+test-tsan: tsan
+	ctest --preset tsan $(CTEST_ARGS)
+
+# Every test: the debug build (all labels), then ASan+UBSan (unit, integration, cli) and TSan
+# (engine, batch).
+test: test-debug test-asan test-tsan
+	@echo "make test: all suites passed"
+
+fuzz: bootstrap build/fuzz/build.ninja
+	cmake --build --preset fuzz -j $(JOBS)
+
+bench: release
+	@echo "benchmarks: see bench/README.md"
+
+clean:
+	rm -rf build
