@@ -4,7 +4,14 @@
 // tasks) run on the engine thread, one at a time, and must not block. The loop waits in
 // curl_multi_poll and is woken with curl_multi_wakeup when another thread submits work.
 // Destruction (or shutdown()) completes every pending request with Failure::cancelled and drops
-// pending timers without running them.
+// pending timers without running them. Callbacks must not throw (an escaping exception ends the
+// process). Redirects are not followed (a 3xx is returned as the answer); TLS is always verified.
+//
+// After shutdown has finished, submit() runs `done` (Failure::cancelled) and post() runs `fn` at
+// once on the calling thread; add_timer() returns an id that never fires. shutdown() called from
+// the engine thread only requests the stop: the loop ends after the current callback returns and
+// a later shutdown()/destructor on another thread joins. Destroying the Engine from one of its own
+// callbacks detaches the thread, which frees its state once it has cancelled everything.
 #pragma once
 
 #include <chrono>
@@ -37,7 +44,8 @@ struct Request {
 enum class Failure {
   none,           // an HTTP answer was read (any status)
   connect,        // DNS, connect refused/unreachable, TLS handshake: the request never reached the app
-  timeout,        // connect or transfer timeout (the request may have reached the app)
+  timeout,        // transfer timeout (the request may have reached the app); a timeout before
+                  // anything was sent (no pretransfer, no request bytes) is reported as `connect`
   send,           // failed while sending / reset after connecting (may have reached the app)
   receive,        // reset or garbage while reading the answer (reached the app)
   too_large,      // body over max_response_bytes
@@ -45,6 +53,8 @@ enum class Failure {
   other,
 };
 
+// Check `failure` first: on a failure `status` is whatever status line curl had read (often 0),
+// kept for diagnostics only, and `body` is empty.
 struct Response {
   long status = 0;                  // 0 when no answer
   Failure failure = Failure::none;
@@ -85,6 +95,7 @@ class Engine {
   // posted tasks still run so they can observe the shutdown. Idempotent; joins the thread.
   void shutdown();
 
+  // active = submitted - completed (queued in the inbox, queued inside curl, or transferring).
   struct Stats {
     std::uint64_t submitted = 0, completed = 0, active = 0, queued_timers = 0;
   };

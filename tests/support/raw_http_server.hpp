@@ -1,0 +1,85 @@
+// tests/support/raw_http_server.hpp — a tiny scripted HTTP/1.1 server for transport tests.
+//
+// Listens on 127.0.0.1:0; one thread per connection (keep-alive, Content-Length bodies only).
+// The handler runs on the connection's thread and decides the answer: a status/headers/body, a
+// `hold` (the answer waits until release() or destruction — no sleeps), or a `reset` (the
+// connection is closed without answering). Counts requests and connections. The destructor
+// releases held answers, closes every socket and joins every thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace crewai::test {
+
+struct RawRequest {
+  std::string method;
+  std::string target;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  // The first header named `name` (case-insensitive), or "" when absent.
+  std::string header(std::string_view name) const;
+};
+
+struct RawResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  bool hold = false;   // answer only after release() (or close without answering at teardown)
+  bool reset = false;  // close the connection without answering
+};
+
+class RawHttpServer {
+ public:
+  using Handler = std::function<RawResponse(const RawRequest&)>;
+
+  explicit RawHttpServer(Handler handler);
+  ~RawHttpServer();
+  RawHttpServer(const RawHttpServer&) = delete;
+  RawHttpServer& operator=(const RawHttpServer&) = delete;
+
+  std::uint16_t port() const noexcept { return port_; }
+  std::string url(std::string_view path = "/") const;
+
+  // Lets every held answer (now and later) go out.
+  void release();
+
+  std::size_t requests() const;
+  std::size_t connections() const;             // accepted so far
+  std::size_t max_open_connections() const;    // most open at once
+  std::vector<RawRequest> received() const;    // every request, in arrival order
+
+  // Waits until at least `n` requests have arrived; false when `timeout` passes first.
+  bool wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const;
+
+ private:
+  void accept_loop();
+  void serve(int fd);
+  bool wait_release();  // true when released, false when stopping
+
+  Handler handler_;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread acceptor_;
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable cv_;
+  bool released_ = false;
+  bool stopping_ = false;
+  std::vector<int> open_fds_;
+  std::vector<std::thread> workers_;
+  std::vector<RawRequest> received_;
+  std::size_t connections_ = 0;
+  std::size_t max_open_ = 0;
+};
+
+}  // namespace crewai::test
