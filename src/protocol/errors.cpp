@@ -1,0 +1,216 @@
+#include "protocol/errors.hpp"
+
+#include <utility>
+
+#include "crewai/types.hpp"
+#include "protocol/json_util.hpp"
+
+namespace crewai {
+
+std::string_view to_string(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::invalid_argument: return "invalid_argument";
+    case ErrorCode::invalid_input: return "invalid_input";
+    case ErrorCode::unauthenticated: return "unauthenticated";
+    case ErrorCode::permission_denied: return "permission_denied";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::failed_precondition: return "failed_precondition";
+    case ErrorCode::rate_limited: return "rate_limited";
+    case ErrorCode::unavailable: return "unavailable";
+    case ErrorCode::deadline_exceeded: return "deadline_exceeded";
+    case ErrorCode::ambiguous: return "ambiguous";
+    case ErrorCode::protocol: return "protocol";
+    case ErrorCode::cancelled: return "cancelled";
+    case ErrorCode::schema_violation: return "schema_violation";
+    case ErrorCode::internal: return "internal";
+  }
+  return "unknown";
+}
+
+std::string Error::to_string() const {
+  std::string out(crewai::to_string(code));
+  if (http_status != 0) out += " (HTTP " + std::to_string(http_status) + ")";
+  if (!message.empty()) out += ": " + message;
+  if (!kickoff_id.empty()) out += " [kickoff_id=" + kickoff_id + "]";
+  return out;
+}
+
+}  // namespace crewai
+
+namespace crewai::protocol {
+namespace {
+
+constexpr std::size_t kRawTextCap = 500;
+
+std::string loc_text(const Json& loc) {
+  if (!loc.is_array()) return loc.is_string() ? loc.get<std::string>() : std::string{};
+  std::string out;
+  for (const auto& part : loc) {
+    if (!out.empty()) out += '.';
+    out += part.is_string() ? part.get<std::string>() : part.dump();
+  }
+  return out;
+}
+
+bool is_missing_entry(const Json& entry) {
+  auto type = get_string(entry, "type").value_or("");
+  auto msg = get_string(entry, "msg").value_or("");
+  return type == "missing" || type == "value_error.missing" || msg == "field required" ||
+         msg == "Field required";
+}
+
+// The missing field's name: the last element of loc, unless loc names the body or `inputs` itself.
+std::optional<std::string> missing_name(const Json& loc) {
+  if (!loc.is_array() || loc.size() < 2) return std::nullopt;
+  const Json& last = loc.back();
+  std::string name = last.is_string() ? last.get<std::string>() : last.dump();
+  if (name == "inputs" && loc.size() == 2) return std::nullopt;
+  return name;
+}
+
+void read_detail_list(const Json& detail, ServerMessage& out) {
+  for (const auto& entry : detail) {
+    if (!entry.is_object()) {
+      if (entry.is_string()) out.message += (out.message.empty() ? "" : "; ") + entry.get<std::string>();
+      continue;
+    }
+    std::string loc = loc_text(member(entry, "loc"));
+    std::string msg = get_string(entry, "msg").value_or(entry.dump());
+    if (!out.message.empty()) out.message += "; ";
+    out.message += loc.empty() ? msg : loc + ": " + msg;
+    if (is_missing_entry(entry)) {
+      if (auto name = missing_name(member(entry, "loc"))) out.missing_inputs.push_back(std::move(*name));
+    }
+  }
+}
+
+void read_string_list(const Json& list, std::vector<std::string>& out) {
+  if (!list.is_array()) return;
+  for (const auto& v : list) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+}
+
+void read_error_object(const Json& j, ServerMessage& out) {
+  auto error = get_string(j, "error");
+  auto message = get_string(j, "message");
+  if (!error && member(j, "error").is_object()) error = first_string(j["error"], {"message", "detail"});
+  if (error && message && *error != *message && !error->empty() && !message->empty())
+    out.message = *error + ": " + *message;
+  else if (message && !message->empty())
+    out.message = *message;
+  else if (error)
+    out.message = *error;
+  const Json& details = member(j, "details");
+  read_string_list(member(details, "missing_inputs"), out.missing_inputs);
+  read_string_list(member(j, "missing_inputs"), out.missing_inputs);
+}
+
+}  // namespace
+
+ServerMessage parse_error_body(std::string_view body) {
+  ServerMessage out;
+  std::string_view text = trim(body);
+  if (text.empty()) return out;
+  auto parsed = try_parse(text);
+  if (!parsed) {
+    out.message = excerpt(text, kRawTextCap);
+    return out;
+  }
+  const Json& j = *parsed;
+  if (j.is_string()) {
+    out.message = excerpt(j.get<std::string>(), kRawTextCap);
+    return out;
+  }
+  if (!j.is_object()) {
+    out.message = excerpt(text, kRawTextCap);
+    return out;
+  }
+  const Json& detail = member(j, "detail");
+  if (detail.is_string()) {
+    out.message = detail.get<std::string>();
+  } else if (detail.is_array()) {
+    read_detail_list(detail, out);
+  } else if (detail.is_object()) {
+    read_error_object(detail, out);
+  }
+  if (out.message.empty() && out.missing_inputs.empty()) read_error_object(j, out);
+  if (out.message.empty() && out.missing_inputs.empty()) out.message = excerpt(text, kRawTextCap);
+  out.message = excerpt(out.message, kRawTextCap);
+  return out;
+}
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
+  }
+}
+
+ErrorCode code_for_http_status(Call call, int status) {
+  const bool post = call == Call::kickoff || call == Call::resume;
+  switch (status) {
+    case 400:
+      if (call == Call::resume) return ErrorCode::failed_precondition;
+      return call == Call::kickoff ? ErrorCode::invalid_input : ErrorCode::invalid_argument;
+    case 401: return ErrorCode::unauthenticated;
+    case 403: return ErrorCode::permission_denied;
+    case 404: return ErrorCode::not_found;
+    case 408: return ErrorCode::unavailable;
+    case 409: return ErrorCode::failed_precondition;
+    case 422: return call == Call::kickoff ? ErrorCode::invalid_input : ErrorCode::invalid_argument;
+    case 429: return ErrorCode::rate_limited;
+    case 503: return ErrorCode::unavailable;
+    default: break;
+  }
+  if (status >= 500 && status <= 599) return post ? ErrorCode::ambiguous : ErrorCode::unavailable;
+  if (status >= 400 && status <= 499) return ErrorCode::invalid_argument;
+  return ErrorCode::protocol;
+}
+
+bool retryable_get_status(int status) {
+  switch (status) {
+    case 408:
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504: return true;
+    default: return false;
+  }
+}
+
+Error error_from_http(Call call, int status, std::string_view body, std::string kickoff_id) {
+  Error e;
+  e.code = code_for_http_status(call, status);
+  e.http_status = status;
+  e.kickoff_id = std::move(kickoff_id);
+  ServerMessage server = parse_error_body(body);
+  e.message = std::move(server.message);
+  e.missing_inputs = std::move(server.missing_inputs);
+  if (e.message.empty() && !e.missing_inputs.empty()) {
+    e.message = "missing inputs:";
+    for (const auto& name : e.missing_inputs) e.message += " " + name;
+  }
+  if (e.message.empty()) e.message = std::string(reason_phrase(status));
+  if (e.message.empty()) e.message = "HTTP " + std::to_string(status);
+  const bool post = call == Call::kickoff || call == Call::resume;
+  e.retry_safe = !post || status == 429 || status == 503;
+  return e;
+}
+
+}  // namespace crewai::protocol

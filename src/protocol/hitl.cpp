@@ -1,0 +1,77 @@
+#include "protocol/hitl.hpp"
+
+#include <array>
+#include <optional>
+#include <string>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "protocol/json_util.hpp"
+
+namespace crewai::protocol {
+namespace {
+
+constexpr std::size_t kSha256Bytes = 32;
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::array<unsigned char, kSha256Bytes>> decode_hex(std::string_view hex) {
+  if (hex.size() != 2 * kSha256Bytes) return std::nullopt;
+  std::array<unsigned char, kSha256Bytes> out{};
+  for (std::size_t i = 0; i < kSha256Bytes; ++i) {
+    int hi = hex_value(hex[2 * i]);
+    int lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<HitlPayload> parse_hitl_payload(std::string_view body) {
+  auto j = try_parse(body);
+  if (!j || !j->is_object())
+    return make_error(ErrorCode::protocol, "human-input webhook body is not a JSON object: " + excerpt(body, 200));
+  const Json& task = member(*j, "task");
+  HitlPayload p;
+  p.execution_id = first_string(*j, {"execution_id", "kickoff_id", "executionId", "kickoffId"}).value_or("");
+  p.task_id = first_string(*j, {"task_id", "taskId"}).value_or("");
+  if (p.task_id.empty()) p.task_id = first_string(task, {"id", "task_id", "name"}).value_or("");
+  p.task_output = first_string(*j, {"task_output", "taskOutput", "output"}).value_or("");
+  if (p.task_output.empty()) p.task_output = first_string(task, {"output", "task_output", "raw"}).value_or("");
+  p.meta = member(*j, "meta");
+  if (p.execution_id.empty() || p.task_id.empty())
+    return make_error(ErrorCode::protocol,
+                      "human-input webhook body lacks an execution id or a task id: " + excerpt(body, 200));
+  return p;
+}
+
+bool verify_flow_signature(std::string_view secret, std::string_view timestamp, std::string_view body,
+                           std::string_view signature_header) {
+  if (secret.empty()) return false;
+  std::string_view hex = trim(signature_header);
+  if (hex.substr(0, 7) == "sha256=") hex.remove_prefix(7);
+  auto expected = decode_hex(hex);
+  if (!expected) return false;
+  std::string message;
+  message.reserve(timestamp.size() + 1 + body.size());
+  message.append(timestamp).append(1, '.').append(body);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int mac_len = 0;
+  if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac.data(),
+           &mac_len) == nullptr ||
+      mac_len != kSha256Bytes)
+    return false;
+  return CRYPTO_memcmp(mac.data(), expected->data(), kSha256Bytes) == 0;
+}
+
+}  // namespace crewai::protocol

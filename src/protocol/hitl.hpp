@@ -1,0 +1,25 @@
+// protocol/hitl.hpp — human-in-the-loop webhook payloads and flow webhook signatures.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "crewai/types.hpp"
+
+namespace crewai::protocol {
+
+// What a crew's humanInputWebhook POST carries. Key names are undocumented, so they are read
+// tolerantly (execution_id / kickoff_id / executionId..., task_id / task.id..., task_output /
+// output / task.output...). Without an execution id and a task id: ErrorCode::protocol.
+struct HitlPayload {
+  std::string execution_id, task_id, task_output;
+  Json meta;
+};
+Result<HitlPayload> parse_hitl_payload(std::string_view body);
+
+// True when `signature_header` ("sha256=<hex>", or bare hex) is the HMAC-SHA256 of
+// "<timestamp>.<body>" under `secret`. Constant-time comparison; an empty secret never verifies.
+bool verify_flow_signature(std::string_view secret, std::string_view timestamp, std::string_view body,
+                           std::string_view signature_header);
+
+}  // namespace crewai::protocol

@@ -1,0 +1,29 @@
+// protocol/json_util.hpp — tolerant field access for bodies whose keys may be absent, null or mistyped.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "crewai/types.hpp"
+
+namespace crewai::protocol {
+
+// Parses without throwing; nullopt when `text` is not JSON.
+std::optional<Json> try_parse(std::string_view text);
+
+// The member as a string / integer / number when it exists with that type; nullopt otherwise.
+std::optional<std::string> get_string(const Json& object, std::string_view key);
+std::optional<std::int64_t> get_int(const Json& object, std::string_view key);
+std::optional<double> get_number(const Json& object, std::string_view key);
+// The first key of `keys` whose value is a non-empty string.
+std::optional<std::string> first_string(const Json& object, std::initializer_list<std::string_view> keys);
+// The member when present and not null; null otherwise.
+const Json& member(const Json& object, std::string_view key);
+
+// At most `max_chars` of `text` (whole UTF-8 sequences), with "..." when cut.
+std::string excerpt(std::string_view text, std::size_t max_chars);
+std::string_view trim(std::string_view s);
+
+}  // namespace crewai::protocol

@@ -1,0 +1,126 @@
+#include "protocol/requests.hpp"
+
+#include <utility>
+
+#include "protocol/json_util.hpp"
+
+namespace crewai::protocol {
+namespace {
+
+constexpr std::size_t kBodyExcerpt = 200;
+
+tl::unexpected<Error> protocol_error(std::string what, std::string_view body) {
+  return make_error(ErrorCode::protocol, std::move(what) + ": " + excerpt(body, kBodyExcerpt));
+}
+
+Json inputs_as_strings(const Json& inputs) {
+  if (inputs.is_null()) return Json::object();
+  if (!inputs.is_object()) return inputs;
+  Json out = Json::object();
+  for (const auto& [key, value] : inputs.items()) {
+    out[key] = value.is_string() ? value : Json(value.dump());
+  }
+  return out;
+}
+
+Json human_input_webhook(const HumanInputWebhook& h) {
+  Json out = {{"url", h.url}};
+  switch (h.auth) {
+    case HumanInputWebhook::Auth::bearer:
+      out["authentication"] = {{"strategy", "bearer"}, {"token", h.token}};
+      break;
+    case HumanInputWebhook::Auth::basic:
+      out["authentication"] = {{"strategy", "basic"}, {"username", h.username}, {"password", h.password}};
+      break;
+    case HumanInputWebhook::Auth::none: break;
+  }
+  return out;
+}
+
+Json streaming_webhooks(const StreamingWebhooks& w) {
+  Json out = {{"events", w.events}, {"url", w.url}, {"realtime", w.realtime}};
+  if (!w.bearer_token.empty()) out["authentication"] = {{"strategy", "bearer"}, {"token", w.bearer_token}};
+  return out;
+}
+
+void put_if(Json& j, const char* key, const std::string& value) {
+  if (!value.empty()) j[key] = value;
+}
+
+Result<Json> parse_object(std::string_view body, std::string_view what) {
+  auto j = try_parse(body);
+  if (!j) return protocol_error(std::string(what) + " is not JSON", body);
+  if (!j->is_object()) return protocol_error(std::string(what) + " is not a JSON object", body);
+  return std::move(*j);
+}
+
+}  // namespace
+
+Json kickoff_body(const KickoffRequest& r) {
+  Json j = {{"inputs", inputs_as_strings(r.inputs)}};
+  if (!r.meta.is_null()) j["meta"] = r.meta;
+  put_if(j, "taskWebhookUrl", r.task_webhook_url);
+  put_if(j, "stepWebhookUrl", r.step_webhook_url);
+  put_if(j, "crewWebhookUrl", r.crew_webhook_url);
+  if (r.human_input_webhook) j["humanInputWebhook"] = human_input_webhook(*r.human_input_webhook);
+  if (r.webhooks) j["webhooks"] = streaming_webhooks(*r.webhooks);
+  put_if(j, "restoreFromStateId", r.restore_from_state_id);
+  return j;
+}
+
+Json resume_body(const ResumeRequest& r) {
+  Json j = {{"execution_id", r.execution_id},
+            {"task_id", r.task_id},
+            {"human_feedback", r.human_feedback},
+            {"is_approve", r.is_approve}};
+  put_if(j, "taskWebhookUrl", r.task_webhook_url);
+  put_if(j, "stepWebhookUrl", r.step_webhook_url);
+  put_if(j, "crewWebhookUrl", r.crew_webhook_url);
+  return j;
+}
+
+Result<std::string> parse_kickoff_response(std::string_view body) {
+  auto j = parse_object(body, "kickoff answer");
+  if (!j) return tl::unexpected(j.error());
+  auto id = get_string(*j, "kickoff_id");
+  if (!id || id->empty()) return protocol_error("kickoff answer has no kickoff_id", body);
+  return std::move(*id);
+}
+
+Result<std::vector<std::string>> parse_inputs_response(std::string_view body) {
+  auto j = parse_object(body, "inputs answer");
+  if (!j) return tl::unexpected(j.error());
+  const Json& list = member(*j, "inputs");
+  if (!list.is_array()) return protocol_error("inputs answer has no \"inputs\" list", body);
+  std::vector<std::string> names;
+  for (const auto& v : list) {
+    if (v.is_string()) {
+      names.push_back(v.get<std::string>());
+    } else if (auto name = get_string(v, "name")) {
+      names.push_back(std::move(*name));
+    } else {
+      return protocol_error("inputs answer lists a non-name", body);
+    }
+  }
+  return names;
+}
+
+Result<ResumeResponse> parse_resume_response(std::string_view body) {
+  if (trim(body).empty()) return ResumeResponse{};
+  auto j = parse_object(body, "resume answer");
+  if (!j) return tl::unexpected(j.error());
+  ResumeResponse out;
+  out.status = get_string(*j, "status").value_or("");
+  out.message = get_string(*j, "message").value_or("");
+  return out;
+}
+
+std::vector<std::string> missing_inputs(const std::vector<std::string>& required, const Json& inputs) {
+  std::vector<std::string> out;
+  for (const auto& name : required) {
+    if (!inputs.is_object() || !inputs.contains(name)) out.push_back(name);
+  }
+  return out;
+}
+
+}  // namespace crewai::protocol

@@ -1,0 +1,30 @@
+// protocol/requests.hpp — request bodies for /kickoff and /resume, and the 200 answers of
+// /kickoff, /inputs and /resume. Pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crewai/types.hpp"
+
+namespace crewai::protocol {
+
+// Every field at the top level beside `inputs`; non-string input values as their JSON text;
+// empty optional fields omitted.
+Json kickoff_body(const KickoffRequest& r);
+
+// {"execution_id","task_id","human_feedback","is_approve"} and each webhook URL when non-empty.
+Json resume_body(const ResumeRequest& r);
+
+// {"kickoff_id": "<non-empty string>"}; anything else is a protocol error quoting the body.
+Result<std::string> parse_kickoff_response(std::string_view body);
+// {"inputs": ["name", ...]}.
+Result<std::vector<std::string>> parse_inputs_response(std::string_view body);
+// {"status", "message"} (each optional).
+Result<ResumeResponse> parse_resume_response(std::string_view body);
+
+// Names in `required` that `inputs` (an object) lacks, in `required`'s order.
+std::vector<std::string> missing_inputs(const std::vector<std::string>& required, const Json& inputs);
+
+}  // namespace crewai::protocol
