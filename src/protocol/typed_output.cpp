@@ -1,6 +1,7 @@
 #include "protocol/typed_output.hpp"
 
 #include <algorithm>
+#include <array>
 #include <exception>
 #include <string>
 #include <utility>
@@ -98,6 +99,23 @@ std::string json_pointer(const std::vector<std::string>& context) {
   return out;
 }
 
+// valijson also reports "property 'x' failed" at the parent of each failing member: a summary of the
+// deeper entry, which is the violation worth naming.
+bool is_summary_of_deeper(const std::string& pointer, const std::string& description,
+                          const std::vector<std::pair<std::string, std::string>>& all) {
+  constexpr std::array<std::string_view, 4> kWrappers{
+      "Failed to validate against schema associated with property name '",
+      "Failed to validate against schema associated with pattern '",
+      "Failed to validate against additional properties schema",
+      "Failed to validate item #",
+  };
+  bool wrapper = std::any_of(kWrappers.begin(), kWrappers.end(),
+                             [&](std::string_view w) { return description.rfind(w, 0) == 0; });
+  if (!wrapper) return false;
+  const std::string prefix = pointer + "/";
+  return std::any_of(all.begin(), all.end(), [&](const auto& other) { return other.first.rfind(prefix, 0) == 0; });
+}
+
 }  // namespace
 
 std::optional<Json> extract_json(std::string_view text) {
@@ -129,10 +147,12 @@ Result<Json> validate_json(const Json& value, const Json& schema) {
   if (ok) return value;
   Error e;
   e.code = ErrorCode::schema_violation;
+  std::vector<std::pair<std::string, std::string>> found;  // pointer, description
   valijson::ValidationResults::Error error;
-  while (results.popError(error)) {
-    std::string pointer = json_pointer(error.context);
-    e.violations.push_back((pointer.empty() ? "/" : pointer) + ": " + error.description);
+  while (results.popError(error)) found.emplace_back(json_pointer(error.context), std::move(error.description));
+  for (const auto& [pointer, description] : found) {
+    if (is_summary_of_deeper(pointer, description, found)) continue;
+    e.violations.push_back((pointer.empty() ? "/" : pointer) + ": " + description);
   }
   e.message = "result does not match the schema (" + std::to_string(e.violations.size()) +
               (e.violations.size() == 1 ? " violation)" : " violations)");
