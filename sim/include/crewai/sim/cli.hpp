@@ -1,0 +1,39 @@
+// crewai/sim/cli.hpp — the simulator's command line, shared by `crewai-sim` and `crewctl serve`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace crewai::sim {
+
+struct CliOptions {
+  std::string crew;
+  std::uint16_t port = 0;
+  std::string host = "127.0.0.1";
+  std::vector<std::string> tokens;
+  std::string token_file;
+  std::string dialect = "amp";
+  std::string errors = "docs";
+  double time_scale = 1.0;
+  std::uint64_t seed = 0;
+  std::string faults_file;
+  std::vector<std::string> fault_flags;
+  std::size_t max_body = 1 << 20;
+  bool compat_reversed_status = false;
+  int threads = 1;
+};
+
+// Registers every option on `app` (flags are stored into `opts`, which must outlive parsing).
+void add_cli_options(CLI::App& app, CliOptions& opts);
+
+// Loads crew and faults, starts the server, prints "listening on HOST:PORT" as the first stdout line,
+// blocks until SIGINT or SIGTERM, stops cleanly. Returns the process exit code (2 on bad options).
+// Token: --token/--token-file, else $CREWAI_TOKEN, else a random token printed once on stderr.
+int run_cli(const CliOptions& opts);
+
+}  // namespace crewai::sim

@@ -1,0 +1,67 @@
+// crewai/sim/server.hpp — a local AMP deployment: HTTP server on Boost.Beast coroutines that speaks
+// the AMP protocol (AMP-API.md) for one crew script, with dialects, fault injection and accounting.
+//
+// Threading: start() binds and runs `threads` I/O threads (default one); every public member is safe to
+// call from any other thread. stop() is idempotent, joins the threads and must not be called from a
+// handler running on them. Runs live in memory and disappear with the server.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <tl/expected.hpp>
+
+#include "crewai/sim/crew.hpp"
+#include "crewai/sim/faults.hpp"
+
+namespace crewai::sim {
+
+enum class Dialect { amp, celery_legacy, seed };
+enum class ErrorStyle { docs, fastapi };  // {"error","message"} | {"detail": ...}
+
+struct ServerOptions {
+  Crew crew;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;                 // 0 = ephemeral; read it back with Server::port()
+  std::vector<std::string> tokens;        // accepted bearer tokens; empty = no auth check
+  Dialect dialect = Dialect::amp;
+  ErrorStyle errors = ErrorStyle::docs;   // docs by default: 422 carries details.missing_inputs
+  double time_scale = 1.0;                // real seconds per crew second (0.001: a minute in 60 ms)
+  std::uint64_t seed = 0;
+  FaultConfig faults;
+  std::size_t max_body_bytes = 1 << 20;   // larger request bodies answer 413
+  bool reversed_status_path = false;      // also serve GET /{id}/status in amp/celery-legacy
+  int threads = 1;
+};
+
+class Server {
+ public:
+  static tl::expected<std::unique_ptr<Server>, std::string> start(ServerOptions opts);
+
+  std::string host() const;
+  std::uint16_t port() const;
+  std::string base_url() const;  // "http://127.0.0.1:PORT"
+
+  nlohmann::json stats() const;  // the body of GET /_sim/stats
+  void reset_stats();            // POST /_sim/reset
+  void set_faults(FaultConfig f);
+  void stop();
+  ~Server();
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+tl::expected<Dialect, std::string> parse_dialect(const std::string& s);     // amp|celery-legacy|seed
+tl::expected<ErrorStyle, std::string> parse_error_style(const std::string& s);  // docs|fastapi
+
+}  // namespace crewai::sim

@@ -1,0 +1,148 @@
+// The bodies of the AMP endpoints: validation of what the client sent, then the run store.
+#include "api.hpp"
+#include "status.hpp"
+
+namespace crewai::sim::detail {
+namespace {
+
+struct Parsed {
+  json body;
+  std::string error;
+};
+
+Parsed parse_object(const std::string& text) {
+  Parsed p;
+  if (text.empty()) {
+    p.error = "request body is empty; expected a JSON object";
+    return p;
+  }
+  p.body = json::parse(text, nullptr, false);
+  if (p.body.is_discarded()) p.error = "request body is not valid JSON";
+  else if (!p.body.is_object()) p.error = "request body must be a JSON object";
+  return p;
+}
+
+// Reads the webhook fields of a kickoff or resume body; returns an error message or empty.
+std::string read_hooks(const json& body, Webhooks& hooks) {
+  const std::pair<const char*, std::string*> urls[] = {
+      {"taskWebhookUrl", &hooks.task}, {"stepWebhookUrl", &hooks.step}, {"crewWebhookUrl", &hooks.crew}};
+  for (const auto& [key, slot] : urls) {
+    auto it = body.find(key);
+    if (it == body.end() || it->is_null()) continue;
+    if (!it->is_string()) return std::string("\"") + key + "\" must be a string URL";
+    *slot = it->get<std::string>();
+  }
+  if (auto it = body.find("humanInputWebhook"); it != body.end() && !it->is_null()) {
+    if (!it->is_object() || !it->contains("url") || !(*it)["url"].is_string())
+      return "\"humanInputWebhook\" must be an object with a string \"url\"";
+    hooks.human = *it;
+  }
+  return {};
+}
+
+bool has_hooks(const Webhooks& h) {
+  return !h.task.empty() || !h.step.empty() || !h.crew.empty() || h.human.is_object();
+}
+
+}  // namespace
+
+Response Api::inputs() const {
+  Response r;
+  r.body = json{{"inputs", runs_.crew().inputs}}.dump(-1, ' ', false, kReplace);
+  return r;
+}
+
+Response Api::kickoff(const std::string& text, Clock::time_point now, double stuck_rate) {
+  Parsed p = parse_object(text);
+  if (!p.error.empty()) return error(400, p.error);
+  auto in = p.body.find("inputs");
+  if (in == p.body.end() || !in->is_object())
+    return error(400, "\"inputs\" is required and must be a JSON object");
+  NewRun n;
+  n.inputs = *in;
+  if (auto m = p.body.find("meta"); m != p.body.end() && !m->is_null()) {
+    if (!m->is_object()) return error(400, "\"meta\" must be a JSON object");
+    n.meta = *m;
+    if (auto id = m->find("requestId"); id != m->end())
+      n.request_id = id->is_string() ? id->get<std::string>() : id->dump();
+  }
+  if (auto msg = read_hooks(p.body, n.hooks); !msg.empty()) return error(400, msg);
+  if (auto gone = missing_inputs(runs_.crew(), n.inputs); !gone.empty()) return missing(gone);
+  n.stuck_rate = stuck_rate;
+  std::string request_id = n.request_id;
+  bool hooks = has_hooks(n.hooks);
+  auto [id, stuck] = runs_.create(std::move(n), now);
+  stats_.kickoff(request_id);
+  if (stuck) stats_.fault("stuck_run");
+  Response r;
+  r.body = json{{"kickoff_id", id}}.dump(-1, ' ', false, kReplace);
+  if (hooks) r.pump.push_back(id);
+  return r;
+}
+
+Response Api::status(const std::string& id, bool seed_shape, Clock::time_point now) const {
+  auto snap = runs_.snapshot(id, now);
+  if (!snap) {
+    if (opts_.dialect == Dialect::celery_legacy) {
+      Response r;
+      r.body = celery_not_found().dump(-1, ' ', false, kReplace);
+      return r;
+    }
+    return error(404, "Kickoff " + id + " not found");
+  }
+  const auto& [run, view] = *snap;
+  Response r;
+  r.body = (seed_shape ? seed_status(runs_, run, view)
+                       : amp_status(runs_, run, view, opts_.dialect == Dialect::celery_legacy))
+               .dump(-1, ' ', false, kReplace);
+  return r;
+}
+
+Response Api::resume(const std::string& text, Clock::time_point now) {
+  Parsed p = parse_object(text);
+  if (!p.error.empty()) return error(400, p.error);
+  auto id = p.body.find("execution_id");
+  if (id == p.body.end()) id = p.body.find("kickoff_id");
+  if (id == p.body.end() || !id->is_string())
+    return error(400, "\"execution_id\" is required and must be a string");
+  auto approve = p.body.find("is_approve");
+  if (approve == p.body.end() || !approve->is_boolean())
+    return error(400, "\"is_approve\" is required and must be true or false");
+  std::string feedback;
+  if (auto f = p.body.find("human_feedback"); f != p.body.end() && !f->is_null()) {
+    if (!f->is_string()) return error(400, "\"human_feedback\" must be a string");
+    feedback = f->get<std::string>();
+  }
+  Webhooks hooks;
+  if (auto msg = read_hooks(p.body, hooks); !msg.empty()) return error(400, msg);
+  std::string run_id = id->get<std::string>();
+  switch (runs_.resume(run_id, approve->get<bool>(), feedback, hooks, now)) {
+    case ResumeOutcome::not_found: return error(404, "Execution " + run_id + " not found");
+    case ResumeOutcome::not_paused: return error(400, "Execution " + run_id + " is not waiting for human input");
+    case ResumeOutcome::resumed:
+    case ResumeOutcome::completed:
+    case ResumeOutcome::retrying: break;
+  }
+  auto snap = runs_.snapshot(run_id, now);
+  bool retry = !approve->get<bool>();
+  bool done = !retry && snap && snap->second.state == State::success;
+  Response r;
+  r.body = json{{"status", retry ? "retrying" : done ? "completed" : "resumed"},
+                {"message", retry ? "Task will be re-run with the feedback" : "Execution resumed"}}
+               .dump(-1, ' ', false, kReplace);
+  r.pump.push_back(run_id);
+  return r;
+}
+
+Response Api::sim_faults(const std::string& text) {
+  Parsed p = parse_object(text);
+  if (!p.error.empty()) return error(400, p.error);
+  auto f = parse_faults(p.body);
+  if (!f) return error(400, f.error());
+  set_faults(std::move(*f));
+  Response r;
+  r.body = json{{"faults", "replaced"}}.dump(-1, ' ', false, kReplace);
+  return r;
+}
+
+}  // namespace crewai::sim::detail

@@ -1,0 +1,305 @@
+#include "runs.hpp"
+
+#include <cstdio>
+
+namespace crewai::sim::detail {
+namespace {
+
+std::string base64(const std::string& in) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
+  }
+  if (i < in.size()) {
+    unsigned v = (unsigned char)in[i] << 16;
+    if (i + 1 < in.size()) v |= (unsigned char)in[i + 1] << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+Clock::time_point at(Clock::time_point base, double crew_seconds, double scale) {
+  return base + std::chrono::duration_cast<Clock::duration>(
+                    std::chrono::duration<double>(crew_seconds * scale));
+}
+
+}  // namespace
+
+const char* state_name(State s) {
+  switch (s) {
+    case State::pending: return "PENDING";
+    case State::started: return "STARTED";
+    case State::running: return "RUNNING";
+    case State::paused: return "PAUSED";
+    case State::success: return "SUCCESS";
+    case State::failed: return "FAILED";
+  }
+  return "UNKNOWN";
+}
+
+bool is_terminal(State s) { return s == State::success || s == State::failed; }
+
+std::uint64_t mix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+std::uint64_t hash_text(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+double unit_draw(std::uint64_t& state) {
+  state = mix64(state);
+  return static_cast<double>(state >> 11) * 0x1.0p-53;
+}
+
+std::string uuid_from(std::uint64_t a, std::uint64_t b) {
+  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", unsigned(a >> 32),
+                unsigned((a >> 16) & 0xffff), unsigned(a & 0xffff), unsigned(b >> 48),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+RunStore::RunStore(Crew crew, double time_scale, std::uint64_t seed)
+    : crew_(std::move(crew)), scale_(time_scale), seed_(seed) {}
+
+std::pair<std::string, bool> RunStore::create(NewRun n, Clock::time_point now) {
+  Run r;
+  r.inputs = std::move(n.inputs);
+  r.meta = std::move(n.meta);
+  r.hooks = std::move(n.hooks);
+  r.created = r.phase_start = now;
+  r.created_wall = std::chrono::system_clock::now();
+  r.attempts.assign(crew_.tasks.size(), 0);
+  r.feedback.assign(crew_.tasks.size(), {});
+  r.approved.assign(crew_.tasks.size(), false);
+  std::lock_guard lock(mu_);
+  r.seq = next_seq_++;
+  // Outcome randomness keyed by the request id when there is one, so it does not depend on the
+  // order in which concurrent kickoffs arrive.
+  std::uint64_t rng = mix64(seed_ ^ (n.request_id.empty() ? mix64(r.seq) : hash_text(n.request_id)));
+  std::vector<double> draws;
+  for (std::size_t i = 0; i < crew_.failures.size(); ++i) draws.push_back(unit_draw(rng));
+  if (const auto* rule = select_failure(crew_, r.inputs, draws)) {
+    r.fail_task = rule->task_index;
+    r.fail_message = render_template(rule->message, r.inputs);
+  }
+  r.stuck = unit_draw(rng) < n.stuck_rate;
+  std::uint64_t idrng = mix64(seed_ + 0x51ed) ^ mix64(r.seq);
+  r.id = uuid_from(mix64(idrng), mix64(idrng + 1));
+  auto result = std::make_pair(r.id, r.stuck);
+  runs_.emplace(r.id, std::move(r));
+  return result;
+}
+
+View RunStore::view(const Run& r, Clock::time_point now) const {
+  View v;
+  double t = std::chrono::duration<double>(now - r.phase_start).count() / scale_;
+  double mark = 0.0;
+  auto stamp = [&](double crew_s) { return at(r.phase_start, crew_s, scale_); };
+  if (r.first_phase) {
+    v.updated_at = r.phase_start;
+    if (t < crew_.pending_seconds) {
+      v.next_change = stamp(crew_.pending_seconds);
+      return v;
+    }
+    mark = crew_.pending_seconds;
+    v.started_at = v.updated_at = stamp(mark);
+    if (t < mark + crew_.started_seconds) {
+      v.state = State::started;
+      v.next_change = stamp(mark + crew_.started_seconds);
+      return v;
+    }
+    mark += crew_.started_seconds;
+  } else {
+    v.started_at = at(r.created, crew_.pending_seconds, scale_);
+  }
+  const std::size_t n = crew_.tasks.size();
+  for (std::size_t i = r.phase_task; i < n; ++i) {
+    v.updated_at = stamp(mark);
+    v.completed = i;
+    v.current = i;
+    double end = mark + crew_.tasks[i].duration;
+    if ((r.stuck && i + 1 == n) || t < end) {
+      v.state = State::running;
+      if (!(r.stuck && i + 1 == n)) v.next_change = stamp(end);
+      return v;
+    }
+    if (r.fail_task == i) {
+      v.state = State::failed;
+      v.updated_at = stamp(end);
+      return v;
+    }
+    mark = end;
+    if (crew_.tasks[i].human_input && !r.approved[i]) {
+      v.state = State::paused;
+      v.completed = i + 1;
+      v.updated_at = stamp(mark);
+      return v;
+    }
+  }
+  v.state = State::success;
+  v.completed = n;
+  v.current.reset();
+  v.updated_at = stamp(mark);
+  return v;
+}
+
+std::optional<std::pair<Run, View>> RunStore::snapshot(const std::string& id,
+                                                      Clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  auto it = runs_.find(id);
+  if (it == runs_.end()) return std::nullopt;
+  return std::make_pair(it->second, view(it->second, now));
+}
+
+ResumeOutcome RunStore::resume(const std::string& id, bool approve, const std::string& feedback,
+                               Webhooks hooks, Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  auto it = runs_.find(id);
+  if (it == runs_.end()) return ResumeOutcome::not_found;
+  Run& r = it->second;
+  View v = view(r, now);
+  if (v.state != State::paused || !v.current) return ResumeOutcome::not_paused;
+  std::size_t task = *v.current;
+  if (hooks.human.is_null()) hooks.human = r.hooks.human;
+  r.hooks = std::move(hooks);
+  r.first_phase = false;
+  r.resumed = true;
+  r.phase_start = now;
+  r.notified_pause = false;
+  if (approve) {
+    r.approved[task] = true;
+    r.phase_task = task + 1;
+    r.notified_tasks = task + 1;
+    return task + 1 == crew_.tasks.size() ? ResumeOutcome::completed : ResumeOutcome::resumed;
+  }
+  r.feedback[task] = feedback;
+  ++r.attempts[task];
+  r.phase_task = task;
+  r.notified_tasks = task;
+  return ResumeOutcome::retrying;
+}
+
+std::string RunStore::task_output(const Run& r, std::size_t task) const {
+  std::string out = render_template(crew_.tasks[task].output, r.inputs);
+  if (!r.feedback[task].empty())
+    out += "\n\nRevised (attempt " + std::to_string(r.attempts[task] + 1) +
+           ") with human feedback: " + r.feedback[task];
+  return out;
+}
+
+json RunStore::usage(const View& v) const {
+  std::int64_t p = 0, c = 0;
+  for (std::size_t i = 0; i < v.completed && i < crew_.tasks.size(); ++i) {
+    p += crew_.tasks[i].prompt_tokens;
+    c += crew_.tasks[i].completion_tokens;
+  }
+  return {{"total_tokens", p + c}, {"prompt_tokens", p}, {"completion_tokens", c},
+          {"successful_requests", v.completed}};
+}
+
+json RunStore::result_json(const Run& r) const {
+  if (!crew_.result_json || crew_.result_is_json_string) return nullptr;
+  return render_json(*crew_.result_json, r.inputs);
+}
+
+json RunStore::result_string(const Run& r) const {
+  if (crew_.result_is_json_string && crew_.result_json)
+    return render_json(*crew_.result_json, r.inputs).dump(-1, ' ', false, kReplace);
+  return render_template(crew_.result, r.inputs);
+}
+
+void RunStore::add_task_hooks(const Run& r, std::size_t from, std::size_t to,
+                              std::vector<Outgoing>& out) const {
+  for (std::size_t i = from; i < to; ++i) {
+    const auto& t = crew_.tasks[i];
+    std::string output = task_output(r, i);
+    if (!r.hooks.step.empty()) {
+      json step = {{"prompt", t.description}, {"thought", "Working on " + t.name},
+                   {"tool", nullptr}, {"tool_input", nullptr}, {"result", output},
+                   {"kickoff_id", r.id}, {"meta", r.meta}};
+      out.push_back({r.hooks.step, step.dump(-1, ' ', false, kReplace), {}});
+    }
+    if (!r.hooks.task.empty()) {
+      json task = {{"description", render_template(t.description, r.inputs)},
+                   {"name", t.name}, {"expected_output", t.expected_output},
+                   {"summary", output.substr(0, 80)}, {"agent", t.agent}, {"output", output},
+                   {"output_json", t.output_json ? render_json(*t.output_json, r.inputs) : json()},
+                   {"kickoff_id", r.id}, {"meta", r.meta}};
+      out.push_back({r.hooks.task, task.dump(-1, ' ', false, kReplace), {}});
+    }
+  }
+}
+
+std::optional<Clock::time_point> RunStore::due_webhooks(const std::string& id, Clock::time_point now,
+                                                        std::vector<Outgoing>& out) {
+  std::lock_guard lock(mu_);
+  auto it = runs_.find(id);
+  if (it == runs_.end()) return std::nullopt;
+  Run& r = it->second;
+  View v = view(r, now);
+  std::size_t done = v.state == State::failed ? v.completed : v.completed;
+  if (done > r.notified_tasks) add_task_hooks(r, r.notified_tasks, done, out);
+  r.notified_tasks = std::max(r.notified_tasks, done);
+  if (v.state == State::paused && !r.notified_pause && r.hooks.human.is_object()) {
+    r.notified_pause = true;
+    const auto& h = r.hooks.human;
+    Outgoing o{h.value("url", std::string()), {}, {}};
+    json body = {{"kickoff_id", r.id}, {"execution_id", r.id},
+                 {"task_id", crew_.tasks[*v.current].name},
+                 {"task_output", task_output(r, *v.current)}, {"meta", r.meta}};
+    o.body = body.dump(-1, ' ', false, kReplace);
+    auto auth = h.value("authentication", json::object());
+    if (auth.value("strategy", "") == "bearer")
+      o.headers.emplace_back("Authorization", "Bearer " + auth.value("token", ""));
+    else if (auth.value("strategy", "") == "basic")
+      o.headers.emplace_back("Authorization", "Basic " + base64(auth.value("username", "") + ":" +
+                                                                auth.value("password", "")));
+    if (!o.url.empty()) out.push_back(std::move(o));
+  }
+  if (is_terminal(v.state) && !r.notified_end) {
+    r.notified_end = true;
+    if (!r.hooks.crew.empty()) {
+      auto u = usage(v);
+      json body = {{"kickoff_id", r.id},
+                   {"state", state_name(v.state)},
+                   {"result", v.state == State::success ? result_string(r) : json(r.fail_message)},
+                   {"result_json", v.state == State::success ? result_json(r) : json()},
+                   {"token_usage", {{"total_tokens", u["total_tokens"]},
+                                    {"prompt_tokens", u["prompt_tokens"]},
+                                    {"completion_tokens", u["completion_tokens"]}}},
+                   {"meta", r.meta}};
+      out.push_back({r.hooks.crew, body.dump(-1, ' ', false, kReplace), {}});
+    }
+  }
+  return v.next_change;
+}
+
+json RunStore::by_state(Clock::time_point now, std::size_t& live) const {
+  json out = json::object();
+  live = 0;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, r] : runs_) {
+    State s = view(r, now).state;
+    auto& slot = out[state_name(s)];
+    slot = slot.is_null() ? 1 : slot.get<std::int64_t>() + 1;
+    if (!is_terminal(s)) ++live;
+  }
+  return out;
+}
+
+}  // namespace crewai::sim::detail

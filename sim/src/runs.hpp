@@ -1,0 +1,120 @@
+// runs.hpp — the runs of one simulated deployment. A run's state is computed lazily from timestamps
+// on each read (no timer per run), so 10,000 live runs cost 10,000 small records.
+// Thread-safe: every member locks the store's mutex.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "crewai/sim/crew.hpp"
+
+namespace crewai::sim::detail {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+// Serialise with invalid UTF-8 replaced: bodies echo client data and must never throw.
+inline constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+
+enum class State { pending, started, running, paused, success, failed };
+const char* state_name(State s);  // "PENDING", ...
+bool is_terminal(State s);
+
+struct Webhooks {
+  std::string task, step, crew;
+  json human;  // humanInputWebhook object, or null
+};
+
+struct Run {
+  std::string id;
+  std::uint64_t seq = 0;
+  json inputs, meta;
+  Webhooks hooks;
+  Clock::time_point created, phase_start;
+  std::chrono::system_clock::time_point created_wall;
+  std::size_t phase_task = 0;
+  bool first_phase = true;
+  bool resumed = false;
+  std::optional<std::size_t> fail_task;
+  std::string fail_message;
+  bool stuck = false;
+  std::vector<int> attempts;
+  std::vector<std::string> feedback;
+  std::vector<bool> approved;
+  std::size_t notified_tasks = 0;
+  bool notified_pause = false, notified_end = false;
+};
+
+struct View {
+  State state = State::pending;
+  std::size_t completed = 0;
+  std::optional<std::size_t> current;      // running or paused task
+  std::optional<Clock::time_point> started_at;
+  Clock::time_point updated_at;
+  std::optional<Clock::time_point> next_change;  // when this view stops being true
+};
+
+struct Outgoing {
+  std::string url;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct NewRun {
+  json inputs, meta;
+  Webhooks hooks;
+  std::string request_id;  // meta.requestId, or empty
+  double stuck_rate = 0.0;
+};
+
+enum class ResumeOutcome { resumed, retrying, completed, not_found, not_paused };
+
+class RunStore {
+ public:
+  RunStore(Crew crew, double time_scale, std::uint64_t seed);
+
+  const Crew& crew() const { return crew_; }
+  double time_scale() const { return scale_; }
+
+  // Creates a run; returns its id and whether it was made stuck.
+  std::pair<std::string, bool> create(NewRun r, Clock::time_point now);
+  // Status object of a run in the given dialect's vocabulary, or nullopt for an unknown id.
+  std::optional<std::pair<Run, View>> snapshot(const std::string& id, Clock::time_point now) const;
+  ResumeOutcome resume(const std::string& id, bool approve, const std::string& feedback,
+                       Webhooks hooks, Clock::time_point now);
+  // Webhooks due for `id` since the last call; returns when to call again (nullopt: nothing more).
+  std::optional<Clock::time_point> due_webhooks(const std::string& id, Clock::time_point now,
+                                                std::vector<Outgoing>& out);
+  json by_state(Clock::time_point now, std::size_t& live) const;
+
+  View view(const Run& r, Clock::time_point now) const;
+  std::string task_output(const Run& r, std::size_t task) const;
+  json usage(const View& v) const;
+  json result_string(const Run& r) const;  // the `result` value of a finished run
+  json result_json(const Run& r) const;    // `result_json`, or null
+
+ private:
+  void add_task_hooks(const Run& r, std::size_t from, std::size_t to, std::vector<Outgoing>& out) const;
+
+  Crew crew_;
+  double scale_;
+  std::uint64_t seed_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Run> runs_;
+  std::uint64_t next_seq_ = 0;
+};
+
+std::uint64_t mix64(std::uint64_t x);           // splitmix64 finaliser
+std::uint64_t hash_text(const std::string& s);  // FNV-1a
+double unit_draw(std::uint64_t& state);         // uniform [0, 1) from a splitmix64 stream
+std::string uuid_from(std::uint64_t a, std::uint64_t b);
+
+}  // namespace crewai::sim::detail

@@ -1,0 +1,45 @@
+#include "stats.hpp"
+
+namespace crewai::sim::detail {
+
+void Stats::request(const std::string& endpoint, const std::string& outcome) {
+  std::lock_guard lock(mu_);
+  ++requests_[endpoint][outcome];
+}
+
+void Stats::kickoff(const std::string& request_id) {
+  std::lock_guard lock(mu_);
+  ++kickoffs_;
+  if (!request_id.empty()) ++by_request_id_[request_id];
+}
+
+void Stats::fault(const std::string& kind) {
+  std::lock_guard lock(mu_);
+  ++faults_[kind];
+}
+
+void Stats::webhook(bool delivered) {
+  std::lock_guard lock(mu_);
+  ++(delivered ? hooks_sent_ : hooks_failed_);
+}
+
+nlohmann::json Stats::to_json() const {
+  std::lock_guard lock(mu_);
+  nlohmann::json requests = nlohmann::json::object();
+  for (const auto& [endpoint, codes] : requests_) requests[endpoint] = codes;
+  return {{"requests", requests},
+          {"kickoffs", {{"total", kickoffs_}, {"by_request_id", by_request_id_}}},
+          {"faults", faults_},
+          {"webhooks", {{"delivered", hooks_sent_}, {"failed", hooks_failed_}}}};
+}
+
+void Stats::reset() {
+  std::lock_guard lock(mu_);
+  requests_.clear();
+  kickoffs_ = 0;
+  by_request_id_.clear();
+  faults_.clear();
+  hooks_sent_ = hooks_failed_ = 0;
+}
+
+}  // namespace crewai::sim::detail

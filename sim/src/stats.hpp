@@ -1,0 +1,31 @@
+// stats.hpp — what the simulator did, for GET /_sim/stats. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace crewai::sim::detail {
+
+class Stats {
+ public:
+  void request(const std::string& endpoint, const std::string& outcome);  // outcome: "200", "reset"...
+  void kickoff(const std::string& request_id);                             // empty: no meta.requestId
+  void fault(const std::string& kind);
+  void webhook(bool delivered);
+  nlohmann::json to_json() const;  // {"requests", "kickoffs", "faults", "webhooks"}
+  void reset();
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::map<std::string, std::int64_t>> requests_;
+  std::int64_t kickoffs_ = 0;
+  std::map<std::string, std::int64_t> by_request_id_;
+  std::map<std::string, std::int64_t> faults_;
+  std::int64_t hooks_sent_ = 0, hooks_failed_ = 0;
+};
+
+}  // namespace crewai::sim::detail

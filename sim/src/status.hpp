@@ -1,0 +1,18 @@
+// status.hpp — status bodies in each dialect, and the broken bodies of the garbage faults.
+#pragma once
+
+#include <string>
+
+#include "runs.hpp"
+
+namespace crewai::sim::detail {
+
+// AMP status object: every key present, null where unknown. `celery`: FAILURE spelling, progress null.
+json amp_status(const RunStore& store, const Run& r, const View& v, bool celery);
+json celery_not_found();
+// The seed's expected shape: {"status": "pending|running|completed|error", "result": {"output"}, ...}.
+json seed_status(const RunStore& store, const Run& r, const View& v);
+
+std::string iso_time(const Run& r, Clock::time_point t);
+
+}  // namespace crewai::sim::detail
