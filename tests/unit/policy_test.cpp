@@ -1,0 +1,286 @@
+// Policies as pure functions of (attempt, random number, time): no clock, no sleeping.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <set>
+
+#include "crewai/policy.hpp"
+#include "policy/adaptive.hpp"
+#include "policy/circuit_breaker.hpp"
+#include "policy/random.hpp"
+#include "policy/token_bucket.hpp"
+
+namespace crewai {
+namespace {
+
+using namespace std::chrono_literals;
+using policy::AdaptiveConcurrency;
+using policy::CircuitBreaker;
+using policy::TokenBucket;
+using Steady = std::chrono::steady_clock;
+
+const Steady::time_point kT0 = Steady::time_point(std::chrono::hours(1000));
+
+BackoffPolicy backoff(BackoffPolicy::Jitter j) {
+  BackoffPolicy b;
+  b.initial = 100ms;
+  b.multiplier = 2.0;
+  b.max = 1000ms;
+  b.jitter = j;
+  b.spread = 0.2;
+  return b;
+}
+
+TEST(Backoff, NoJitterGrowsAndCaps) {
+  auto b = backoff(BackoffPolicy::Jitter::none);
+  EXPECT_EQ(b.delay(1, 0.7), 100ms);
+  EXPECT_EQ(b.delay(2, 0.7), 200ms);
+  EXPECT_EQ(b.delay(3, 0.7), 400ms);
+  EXPECT_EQ(b.delay(4, 0.7), 800ms);
+  EXPECT_EQ(b.delay(5, 0.7), 1000ms);
+  EXPECT_EQ(b.delay(1'000'000, 0.7), 1000ms);
+  EXPECT_EQ(b.delay(0, 0.7), 100ms);
+  EXPECT_EQ(b.delay(-3, 0.7), 100ms);
+}
+
+TEST(Backoff, FullJitterScalesTheCappedValue) {
+  auto b = backoff(BackoffPolicy::Jitter::full);
+  EXPECT_EQ(b.delay(1, 0.0), 0ms);
+  EXPECT_EQ(b.delay(1, 0.5), 50ms);
+  EXPECT_EQ(b.delay(3, 0.25), 100ms);
+  EXPECT_EQ(b.delay(10, 0.5), 500ms);
+  EXPECT_LT(b.delay(10, 0.999999), 1001ms);
+  EXPECT_EQ(b.delay(2, 7.0), b.delay(2, 0.99999999999));  // out-of-range randoms are clamped
+  EXPECT_EQ(b.delay(2, -1.0), 0ms);
+}
+
+TEST(Backoff, ProportionalJitterIsPlusMinusSpread) {
+  auto b = backoff(BackoffPolicy::Jitter::proportional);
+  EXPECT_EQ(b.delay(2, 0.0), 160ms);
+  EXPECT_EQ(b.delay(2, 0.5), 200ms);
+  EXPECT_EQ(b.delay(2, 0.75), 220ms);
+  EXPECT_EQ(b.delay(20, 0.0), 800ms);
+  EXPECT_EQ(b.delay(20, 0.5), 1000ms);
+}
+
+TEST(Backoff, HugeMultiplierDoesNotOverflow) {
+  auto b = backoff(BackoffPolicy::Jitter::none);
+  b.multiplier = 1e300;
+  EXPECT_EQ(b.delay(50, 0.5), 1000ms);
+}
+
+TEST(Retry, AttemptsAreExhausted) {
+  RetryPolicy p;
+  p.max_attempts = 3;
+  p.backoff = backoff(BackoffPolicy::Jitter::none);
+  EXPECT_EQ(p.next_delay(1, 0ms, std::nullopt, 0.5), 100ms);
+  EXPECT_EQ(p.next_delay(2, 0ms, std::nullopt, 0.5), 200ms);
+  EXPECT_EQ(p.next_delay(3, 0ms, std::nullopt, 0.5), std::nullopt);
+  EXPECT_EQ(RetryPolicy::none().next_delay(1, 0ms, std::nullopt, 0.5), std::nullopt);
+}
+
+TEST(Retry, TimeBudgetIsExhausted) {
+  RetryPolicy p;
+  p.max_elapsed = 1000ms;
+  p.backoff = backoff(BackoffPolicy::Jitter::none);
+  EXPECT_EQ(p.next_delay(1, 900ms, std::nullopt, 0.5), 100ms);
+  EXPECT_EQ(p.next_delay(2, 900ms, std::nullopt, 0.5), std::nullopt);
+  EXPECT_EQ(p.next_delay(1, 901ms, std::nullopt, 0.5), std::nullopt);
+}
+
+TEST(Retry, RetryAfterOverridesBackoffAndIsClamped) {
+  RetryPolicy p;
+  p.backoff = backoff(BackoffPolicy::Jitter::none);
+  p.max_retry_after = 30'000ms;
+  p.max_elapsed = 60'000ms;
+  EXPECT_EQ(p.next_delay(1, 0ms, 5000ms, 0.5), 5000ms);
+  EXPECT_EQ(p.next_delay(1, 0ms, 0ms, 0.5), 0ms);
+  EXPECT_EQ(p.next_delay(1, 0ms, 600'000ms, 0.5), 30'000ms);
+  EXPECT_EQ(p.next_delay(1, 40'000ms, 30'000ms, 0.5), std::nullopt);  // beyond the budget
+}
+
+const auto kNow = std::chrono::sys_days(std::chrono::year(2026) / 5 / 1) + 12h;  // Fri, 01 May 2026 12:00:00
+
+TEST(RetryAfter, DeltaSeconds) {
+  EXPECT_EQ(parse_retry_after("120", kNow), 120'000ms);
+  EXPECT_EQ(parse_retry_after(" 0 ", kNow), 0ms);
+  EXPECT_EQ(parse_retry_after("99999999999999999999999", kNow), std::chrono::duration_cast<Millis>(
+                                                                       std::chrono::hours(24 * 365 * 10)));
+}
+
+TEST(RetryAfter, ImfFixdate) {
+  EXPECT_EQ(parse_retry_after("Fri, 01 May 2026 12:00:30 GMT", kNow), 30'000ms);
+  EXPECT_EQ(parse_retry_after("Sat, 02 May 2026 12:00:00 GMT", kNow), 86'400'000ms);
+}
+
+TEST(RetryAfter, Rfc850) {
+  EXPECT_EQ(parse_retry_after("Friday, 01-May-26 12:01:00 GMT", kNow), 60'000ms);
+  EXPECT_EQ(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", kNow), 0ms);  // 1994: in the past
+}
+
+TEST(RetryAfter, Asctime) {
+  EXPECT_EQ(parse_retry_after("Fri May  1 12:00:10 2026", kNow), 10'000ms);
+  EXPECT_EQ(parse_retry_after("Sun Nov  6 08:49:37 1994", kNow), 0ms);
+}
+
+TEST(RetryAfter, PastIsZeroAndGarbageIsNothing) {
+  EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", kNow), 0ms);
+  for (const char* bad : {"", "soon", "-5", "1.5", "12abc", "Fri, 01 May 2026 12:00:30 UTC",
+                          "Fri, 31 Feb 2026 12:00:30 GMT", "Fri, 01 Foo 2026 12:00:30 GMT",
+                          "Fri, 01 May 2026 25:00:30 GMT", "Fri, 01 May 2026 12:00:30 GMT trailing"}) {
+    EXPECT_EQ(parse_retry_after(bad, kNow), std::nullopt) << bad;
+  }
+}
+
+TEST(Poll, GrowsToTheCapWithJitter) {
+  PollPolicy p;
+  p.initial = 1000ms;
+  p.growth = 1.5;
+  p.cap = 3000ms;
+  p.jitter = 0.2;
+  EXPECT_EQ(p.interval(0, 0.5), 1000ms);
+  EXPECT_EQ(p.interval(1, 0.5), 1500ms);
+  EXPECT_EQ(p.interval(2, 0.5), 2250ms);
+  EXPECT_EQ(p.interval(3, 0.5), 3000ms);
+  EXPECT_EQ(p.interval(100, 0.5), 3000ms);
+  EXPECT_EQ(p.interval(0, 0.0), 800ms);
+  EXPECT_EQ(p.interval(0, 0.75), 1100ms);
+  EXPECT_EQ(p.interval(100, 0.0), 2400ms);
+  EXPECT_EQ(p.interval(-1, 0.5), 1000ms);
+  p.jitter = 0;
+  EXPECT_EQ(p.interval(1, 0.9), 1500ms);
+}
+
+TEST(RandomSource, SeededIsRepeatableAndInRange) {
+  policy::Random a(42), b(42), c(43);
+  std::set<double> seen;
+  bool differs = false;
+  for (int i = 0; i < 1000; ++i) {
+    double x = a.uniform01();
+    EXPECT_EQ(x, b.uniform01());
+    differs = differs || x != c.uniform01();
+    EXPECT_GE(x, 0.0);
+    EXPECT_LT(x, 1.0);
+    seen.insert(x);
+  }
+  EXPECT_TRUE(differs);
+  EXPECT_GT(seen.size(), 990u);
+}
+
+TEST(Bucket, BurstThenQueueAtTheRate) {
+  TokenBucket b(2.0, 3.0);  // 2 tokens/s, burst 3
+  EXPECT_EQ(b.reserve(kT0), 0ns);
+  EXPECT_EQ(b.reserve(kT0), 0ns);
+  EXPECT_EQ(b.reserve(kT0), 0ns);
+  EXPECT_EQ(b.reserve(kT0), 500ms);   // tokens -1: wait half a second
+  EXPECT_EQ(b.reserve(kT0), 1000ms);  // tokens -2: queued behind it
+  EXPECT_EQ(b.reserve(kT0 + 1000ms), 500ms);   // -2 + 2 refilled - 1 = -1
+  EXPECT_EQ(b.reserve(kT0 + 10s), 0ns);        // refilled to the burst, not beyond
+  EXPECT_DOUBLE_EQ(b.tokens(kT0 + 10s), 2.0);
+}
+
+TEST(Bucket, TryTakeNeverQueues) {
+  TokenBucket b(1.0, 1.0);
+  EXPECT_TRUE(b.try_take(kT0));
+  EXPECT_FALSE(b.try_take(kT0));
+  EXPECT_FALSE(b.try_take(kT0 + 999ms));
+  EXPECT_TRUE(b.try_take(kT0 + 1000ms));
+  EXPECT_FALSE(b.try_take(kT0 + 500ms));  // time going backwards adds nothing
+}
+
+TEST(Bucket, ZeroRateIsUnlimited) {
+  TokenBucket b(0.0, 1.0);
+  EXPECT_TRUE(b.unlimited());
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_EQ(b.reserve(kT0), 0ns);
+    EXPECT_TRUE(b.try_take(kT0));
+  }
+}
+
+TEST(Adaptive, HalvesOnAClusterOncePerWindowDownToTheFloor) {
+  AdaptiveConcurrency a(64, 5, 5s, 3);
+  EXPECT_EQ(a.limit(), 64);
+  a.on_overload(kT0);
+  a.on_overload(kT0 + 1s);
+  EXPECT_EQ(a.limit(), 64);
+  a.on_overload(kT0 + 2s);
+  EXPECT_EQ(a.limit(), 32);
+  for (int i = 0; i < 6; ++i) a.on_overload(kT0 + 3s);  // same window: no second halving
+  EXPECT_EQ(a.limit(), 32);
+  a.on_overload(kT0 + 7s);  // a new window with a cluster still in it
+  EXPECT_EQ(a.limit(), 16);
+  for (int w = 0; w < 5; ++w) {
+    for (int i = 0; i < 3; ++i) a.on_overload(kT0 + 20s + std::chrono::seconds(6 * w) + std::chrono::milliseconds(i));
+  }
+  EXPECT_EQ(a.limit(), 5);
+}
+
+TEST(Adaptive, ScatteredOverloadsDoNotHalve) {
+  AdaptiveConcurrency a(10, 1, 5s, 3);
+  for (int i = 0; i < 10; ++i) a.on_overload(kT0 + std::chrono::seconds(3 * i));
+  EXPECT_EQ(a.limit(), 10);
+}
+
+TEST(Adaptive, RecoversByOnePerQuietWindow) {
+  AdaptiveConcurrency a(8, 1, 5s, 2);
+  a.on_overload(kT0);
+  a.on_overload(kT0 + 1s);
+  EXPECT_EQ(a.limit(), 4);
+  a.on_ok(kT0 + 2s);
+  a.on_ok(kT0 + 5s);
+  EXPECT_EQ(a.limit(), 4);  // the window after the last overload is not over
+  a.on_ok(kT0 + 6s);
+  EXPECT_EQ(a.limit(), 5);
+  a.on_ok(kT0 + 7s);
+  EXPECT_EQ(a.limit(), 5);  // one step per window
+  a.on_ok(kT0 + 11s);
+  EXPECT_EQ(a.limit(), 6);
+  a.on_ok(kT0 + 16s);
+  a.on_ok(kT0 + 21s);
+  a.on_ok(kT0 + 26s);
+  a.on_ok(kT0 + 31s);
+  EXPECT_EQ(a.limit(), 8);  // never above max
+}
+
+TEST(Breaker, ClosedOpenHalfOpenClosed) {
+  CircuitBreaker c(3, 5s);
+  EXPECT_EQ(c.state(), CircuitBreaker::State::closed);
+  c.on_transport_failure(kT0);
+  c.on_transport_failure(kT0);
+  c.on_success();  // a success resets the count
+  c.on_transport_failure(kT0);
+  c.on_transport_failure(kT0);
+  EXPECT_TRUE(c.allow(kT0));
+  c.on_transport_failure(kT0 + 1s);
+  EXPECT_EQ(c.state(), CircuitBreaker::State::open);
+  EXPECT_FALSE(c.allow(kT0 + 2s));
+  EXPECT_FALSE(c.allow(kT0 + 5999ms));
+  EXPECT_TRUE(c.allow(kT0 + 6s));  // the probe
+  EXPECT_EQ(c.state(), CircuitBreaker::State::half_open);
+  EXPECT_FALSE(c.allow(kT0 + 6s));
+  EXPECT_FALSE(c.allow(kT0 + 60s));
+  c.on_success();
+  EXPECT_EQ(c.state(), CircuitBreaker::State::closed);
+  EXPECT_TRUE(c.allow(kT0 + 61s));
+}
+
+TEST(Breaker, FailedProbeReopensForAnotherCooldown) {
+  CircuitBreaker c(1, 5s);
+  c.on_transport_failure(kT0);
+  EXPECT_EQ(c.state(), CircuitBreaker::State::open);
+  EXPECT_TRUE(c.allow(kT0 + 5s));
+  c.on_transport_failure(kT0 + 7s);
+  EXPECT_EQ(c.state(), CircuitBreaker::State::open);
+  EXPECT_FALSE(c.allow(kT0 + 11s));
+  EXPECT_TRUE(c.allow(kT0 + 12s));
+}
+
+TEST(Breaker, ZeroThresholdNeverOpens) {
+  CircuitBreaker c(0, 5s);
+  for (int i = 0; i < 100; ++i) c.on_transport_failure(kT0);
+  EXPECT_TRUE(c.allow(kT0));
+  EXPECT_EQ(c.state(), CircuitBreaker::State::closed);
+}
+
+}  // namespace
+}  // namespace crewai
