@@ -1,0 +1,306 @@
+// The request loop (retries per the table in ARCHITECTURE.md) and the single calls.
+#include <chrono>
+#include <random>
+#include <string>
+
+#include "client/impl.hpp"
+#include "client/internal.hpp"
+#include "protocol/requests.hpp"
+#include "protocol/status.hpp"
+
+namespace crewai {
+namespace {
+
+using transport::Failure;
+
+std::uint64_t seed_of(const ClientOptions& o) {
+  if (o.random_seed) return *o.random_seed;
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+transport::EngineOptions engine_options(const ClientOptions& o) {
+  transport::EngineOptions e;
+  e.max_host_connections = o.max_host_connections;
+  e.user_agent = o.user_agent;
+  e.ca_bundle = o.ca_bundle;
+  return e;
+}
+
+bool is_get(const Exchange& ex) { return ex.method == "GET"; }
+
+// Whether this answer may be retried as the same request. GETs: any transport failure and the
+// transient statuses. POSTs: only when the request provably did not reach the app.
+bool retryable(const Exchange& ex, const transport::Response& r) {
+  if (r.failure == Failure::cancelled || r.failure == Failure::too_large) return false;
+  if (r.failure != Failure::none) return is_get(ex) || r.failure == Failure::connect;
+  if (is_get(ex)) return protocol::retryable_get_status(static_cast<int>(r.status));
+  return r.status == 429 || (r.status == 503 && r.retry_after.has_value());
+}
+
+std::string failure_text(const transport::Response& r) {
+  switch (r.failure) {
+    case Failure::connect: return "could not connect: " + r.error;
+    case Failure::timeout: return "timed out: " + r.error;
+    case Failure::send: return "connection failed while sending: " + r.error;
+    case Failure::receive: return "connection failed while reading the answer: " + r.error;
+    case Failure::too_large: return "answer too large: " + r.error;
+    case Failure::cancelled: return "cancelled";
+    default: return r.error.empty() ? "transport failure" : r.error;
+  }
+}
+
+}  // namespace
+
+Error cancelled_error(const std::string& kickoff_id) {
+  Error e;
+  e.code = ErrorCode::cancelled;
+  e.message = "cancelled";
+  e.kickoff_id = kickoff_id;
+  e.retry_safe = true;
+  return e;
+}
+
+// The error for an exchange that ended without a usable HTTP answer, or with an error status.
+Error transport_error(const Exchange& ex, const Answer& a) {
+  const auto& r = a.response;
+  if (r.failure == Failure::cancelled) return cancelled_error(ex.kickoff_id);
+  std::string attempts = a.attempts > 1 ? " (after " + std::to_string(a.attempts) + " attempts)" : "";
+  Error e;
+  e.kickoff_id = ex.kickoff_id;
+  if (r.failure == Failure::none) {
+    e = protocol::error_from_http(ex.call, static_cast<int>(r.status), r.body, ex.kickoff_id);
+    bool post = !is_get(ex);
+    bool app_refused = r.status == 429 || (r.status == 503 && r.retry_after.has_value());
+    if (post && r.status >= 500 && !app_refused) {
+      e.code = ErrorCode::ambiguous;
+      e.retry_safe = false;
+      e.message = ex.method + " " + ex.path + " answered HTTP " + std::to_string(r.status) +
+                  ": the request may have started a run" +
+                  (e.message.empty() ? "" : " (" + e.message + ")");
+    }
+    if (!attempts.empty()) e.message += attempts;
+    return e;
+  }
+  if (r.failure == Failure::too_large) {
+    e.code = is_get(ex) ? ErrorCode::protocol : ErrorCode::ambiguous;
+  } else if (is_get(ex) || r.failure == Failure::connect) {
+    e.code = ErrorCode::unavailable;
+    e.retry_safe = true;
+  } else {
+    e.code = ErrorCode::ambiguous;  // the request may have reached the app
+  }
+  e.message = ex.method + " " + ex.path + ": " + failure_text(r) + attempts;
+  if (e.code == ErrorCode::ambiguous) e.message += "; the request may have started a run";
+  return e;
+}
+
+Client::Impl::Impl(ClientOptions o)
+    : options(std::move(o)), engine(engine_options(options)), random(seed_of(options)) {}
+
+Client::Impl::~Impl() { shutdown(); }
+
+void Client::Impl::shutdown() {
+  if (closing.exchange(true)) return;
+  if (!engine.on_engine_thread()) {
+    std::promise<void> drained;
+    engine.post([this, &drained] {
+      auto all = std::move(ops);
+      ops.clear();
+      for (auto& [id, op] : all) {
+        if (op->done) continue;
+        op->done = true;
+        if (op->timer) engine.cancel_timer(op->timer);
+        if (op->request) engine.cancel(op->request);
+        auto fail = std::move(op->fail);
+        op->fail = nullptr;
+        if (fail) fail(cancelled_error());
+      }
+      drained.set_value();
+    });
+    drained.get_future().wait();
+  }
+  engine.shutdown();
+}
+
+void Client::Impl::dispatch(std::function<void()> fn, std::function<void()> on_closed) {
+  if (closing.load()) {
+    on_closed();
+    return;
+  }
+  engine.post([this, fn = std::move(fn), on_closed = std::move(on_closed)] {
+    if (closing.load() && ops.empty()) {
+      on_closed();
+      return;
+    }
+    fn();
+  });
+}
+
+std::shared_ptr<Op> Client::Impl::start_op(std::function<void(Error)> fail) {
+  auto op = std::make_shared<Op>();
+  op->id = next_op++;
+  op->fail = std::move(fail);
+  ops.emplace(op->id, op);
+  return op;
+}
+
+void Client::Impl::end_op(Op& op) {
+  op.done = true;
+  op.fail = nullptr;
+  if (op.timer) engine.cancel_timer(op.timer);
+  op.timer = 0;
+  ops.erase(op.id);
+}
+
+std::string Client::Impl::status_path(const std::string& id) const {
+  std::string p = options.status_path;
+  std::string enc;
+  for (unsigned char c : id) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      enc += static_cast<char>(c);
+    } else {
+      static const char* hex = "0123456789ABCDEF";
+      enc += '%';
+      enc += hex[c >> 4];
+      enc += hex[c & 15];
+    }
+  }
+  return p.replace(p.find("{id}"), 4, enc);
+}
+
+void Client::Impl::after(std::shared_ptr<Op> op, Millis delay, std::function<void()> fn) {
+  op->timer = engine.add_timer(delay, [op, fn = std::move(fn)] {
+    op->timer = 0;
+    if (!op->done) fn();
+  });
+}
+
+struct SendLoop {
+  Exchange ex;
+  std::function<void(Answer)> done;
+  int attempt = 1;
+  SteadyTime first = std::chrono::steady_clock::now();
+};
+
+void Client::Impl::send(std::shared_ptr<Op> op, Exchange ex, std::function<void(Answer)> done) {
+  attempt(std::move(op), std::make_shared<SendLoop>(SendLoop{std::move(ex), std::move(done)}));
+}
+
+void Client::Impl::attempt(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop) {
+  transport::Request req;
+  req.method = loop->ex.method;
+  req.url = options.base_url + loop->ex.path;
+  req.headers = {"Authorization: Bearer " + options.token, "Accept: application/json"};
+  if (req.method == "POST") {
+    req.headers.emplace_back("Content-Type: application/json");
+    req.headers.emplace_back("Expect:");
+    req.body = loop->ex.body;
+  }
+  req.connect_timeout = options.connect_timeout;
+  req.timeout = warmed.load() ? options.request_timeout : options.first_call_timeout;
+  ++n_requests;
+  op->request = engine.submit(std::move(req), [this, op, loop](transport::Response r) {
+    op->request = 0;
+    on_answer(op, loop, std::move(r));
+  });
+}
+
+void Client::Impl::on_answer(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop,
+                             transport::Response r) {
+  if (r.failure == Failure::none) warmed = true;
+  if (r.failure != Failure::none && r.failure != Failure::cancelled) ++n_transport;
+  if (r.status == 429) ++n_429;
+  if (r.status >= 500) ++n_5xx;
+  std::optional<Millis> wait;
+  if (!op->done && retryable(loop->ex, r)) {
+    std::optional<Millis> retry_after;
+    if (r.retry_after) {
+      retry_after = parse_retry_after(*r.retry_after, std::chrono::system_clock::now());
+    }
+    auto elapsed =
+        std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - loop->first);
+    wait = options.retry.next_delay(loop->attempt, elapsed, retry_after, random.uniform01());
+  }
+  if (options.trace) {
+    RequestEvent ev{loop->ex.method, loop->ex.path, static_cast<int>(r.status),
+                    r.failure == Failure::none ? "" : failure_text(r), loop->attempt, r.seconds,
+                    wait};
+    options.trace(ev);
+  }
+  if (op->done) return;
+  if (wait) {
+    ++n_retries;
+    ++loop->attempt;
+    after(op, *wait, [this, op, loop] { attempt(op, loop); });
+    return;
+  }
+  loop->done(Answer{std::move(r), loop->attempt});
+}
+
+void Client::Impl::do_inputs(std::function<void(Result<std::vector<std::string>>)> cb) {
+  auto op = start_op([cb](Error e) { cb(tl::unexpected(std::move(e))); });
+  Exchange ex{protocol::Call::inputs, "GET", "/inputs", "", ""};
+  send(op, ex, [this, op, ex, cb](Answer a) {
+    end_op(*op);
+    if (a.response.failure != transport::Failure::none || a.response.status != 200) {
+      return cb(tl::unexpected(transport_error(ex, a)));
+    }
+    cb(protocol::parse_inputs_response(a.response.body));
+  });
+}
+
+void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std::string>)> cb) {
+  auto op = start_op([cb](Error e) { cb(tl::unexpected(std::move(e))); });
+  Exchange ex{protocol::Call::kickoff, "POST", "/kickoff", protocol::kickoff_body(req).dump(), ""};
+  send(op, ex, [this, op, ex, cb](Answer a) {
+    end_op(*op);
+    const auto& r = a.response;
+    if (r.failure != transport::Failure::none || r.status < 200 || r.status >= 300) {
+      return cb(tl::unexpected(transport_error(ex, a)));
+    }
+    auto id = protocol::parse_kickoff_response(r.body);
+    if (!id) {
+      // The app answered 2xx, so a run was most likely started, but we cannot tell its id.
+      Error e = id.error();
+      e.code = ErrorCode::ambiguous;
+      e.message = "kickoff answered HTTP " + std::to_string(r.status) +
+                  " without a readable kickoff_id (" + e.message + ")";
+      return cb(tl::unexpected(std::move(e)));
+    }
+    cb(std::move(id));
+  });
+}
+
+void Client::Impl::do_status(std::string id, std::function<void(Result<RunResult>)> cb) {
+  auto op = start_op([cb](Error e) { cb(tl::unexpected(std::move(e))); });
+  Exchange ex{protocol::Call::status, "GET", status_path(id), "", id};
+  send(op, ex, [this, op, ex, cb](Answer a) {
+    end_op(*op);
+    if (a.response.failure != transport::Failure::none || a.response.status != 200) {
+      return cb(tl::unexpected(transport_error(ex, a)));
+    }
+    auto res = protocol::parse_status(a.response.body, ex.kickoff_id);
+    if (!res) res.error().kickoff_id = ex.kickoff_id;
+    cb(std::move(res));
+  });
+}
+
+void Client::Impl::do_resume(ResumeRequest req,
+                             std::function<void(Result<ResumeResponse>)> cb) {
+  auto op = start_op([cb](Error e) { cb(tl::unexpected(std::move(e))); });
+  Exchange ex{protocol::Call::resume, "POST", "/resume", protocol::resume_body(req).dump(),
+              req.execution_id};
+  send(op, ex, [this, op, ex, cb](Answer a) {
+    end_op(*op);
+    const auto& r = a.response;
+    if (r.failure != transport::Failure::none || r.status < 200 || r.status >= 300) {
+      return cb(tl::unexpected(transport_error(ex, a)));
+    }
+    auto res = protocol::parse_resume_response(r.body);
+    if (!res) res.error().kickoff_id = ex.kickoff_id;
+    cb(std::move(res));
+  });
+}
+
+}  // namespace crewai

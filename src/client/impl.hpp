@@ -1,0 +1,94 @@
+// client/impl.hpp — Client::Impl: the engine, the options, and the operations in flight.
+//
+// Every operation lives on the engine thread: it is created by a posted task, advanced by transfer
+// completions and timers, and completed exactly once (result, error, or `cancelled` when the
+// client is destroyed or the caller's stop_token fires). Nothing here sleeps.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "crewai/client.hpp"
+#include "policy/random.hpp"
+#include "protocol/errors.hpp"
+#include "transport/engine.hpp"
+
+namespace crewai {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// One operation in flight. `finish` completes it with an error (cancellation); `done` guards
+// against completing twice.
+struct Op {
+  std::uint64_t id = 0;
+  bool done = false;
+  transport::RequestId request = 0;
+  transport::TimerId timer = 0;
+  std::function<void(Error)> fail;
+};
+
+// A request as the retry loop sees it.
+struct Exchange {
+  protocol::Call call = protocol::Call::status;
+  std::string method = "GET";
+  std::string path;  // below the base URL, e.g. "/status/abc"
+  std::string body;
+  std::string kickoff_id;  // for errors
+};
+
+// The final answer of an exchange after its retries: either an HTTP answer or a transport failure.
+struct Answer {
+  transport::Response response;
+  int attempts = 1;
+};
+
+struct SendLoop;
+
+struct Client::Impl {
+  explicit Impl(ClientOptions o);
+  ~Impl();
+
+  // Engine-thread only ------------------------------------------------------------------
+  std::shared_ptr<Op> start_op(std::function<void(Error)> fail);
+  void end_op(Op& op);
+  // Sends `ex`, retrying per the retry table; `done` gets the final answer unless `op` ended first.
+  void send(std::shared_ptr<Op> op, Exchange ex, std::function<void(Answer)> done);
+  void attempt(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop);
+  void on_answer(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop, transport::Response r);
+  void after(std::shared_ptr<Op> op, Millis delay, std::function<void()> fn);
+
+  void do_inputs(std::function<void(Result<std::vector<std::string>>)> cb);
+  void do_kickoff(KickoffRequest req, std::function<void(Result<std::string>)> cb);
+  void do_status(std::string id, std::function<void(Result<RunResult>)> cb);
+  void do_resume(ResumeRequest req, std::function<void(Result<ResumeResponse>)> cb);
+  void do_wait(std::string id, WaitOptions opts, Json inputs,
+               std::function<void(Result<RunResult>)> cb);
+  void do_run(KickoffRequest req, WaitOptions opts, std::function<void(Result<RunResult>)> cb);
+
+  // Any thread ----------------------------------------------------------------------------
+  // Runs `fn` on the engine thread, or fails `cb`-style via `on_closed` when the client is closing.
+  void dispatch(std::function<void()> fn, std::function<void()> on_closed);
+  void shutdown();
+  std::string status_path(const std::string& id) const;
+
+  ClientOptions options;
+  transport::Engine engine;
+  policy::Random random;  // engine thread only
+  std::unordered_map<std::uint64_t, std::shared_ptr<Op>> ops;  // engine thread only
+  std::uint64_t next_op = 1;                                   // engine thread only
+  std::atomic<bool> closing{false};
+  std::atomic<bool> warmed{false};  // a first answer came back: use the normal timeout
+  std::atomic<std::uint64_t> n_requests{0}, n_retries{0}, n_transport{0}, n_429{0}, n_5xx{0};
+};
+
+// Errors the client makes itself (not from an HTTP answer).
+Error transport_error(const Exchange& ex, const Answer& a);
+Error cancelled_error(const std::string& kickoff_id = {});
+
+}  // namespace crewai

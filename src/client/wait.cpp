@@ -1,0 +1,186 @@
+// wait() and run(): the poll loop of one run, on the engine thread.
+//
+// A poll that fails is retried as a poll (its own retries first, then on the normal schedule, up
+// to PollPolicy::max_failed_polls in a row); nothing here ever kicks a run off again. 404 / NOT
+// FOUND is tolerated for the grace period after the kickoff; PAUSED ends the wait with a result.
+#include <chrono>
+#include <stop_token>
+
+#include "client/impl.hpp"
+#include "protocol/requests.hpp"
+#include "protocol/status.hpp"
+
+namespace crewai {
+// One wait(): owned by the callbacks that refer to it (a timer or a transfer) and by its Op.
+struct Waiter : std::enable_shared_from_this<Waiter> {
+  Client::Impl* impl = nullptr;
+  std::shared_ptr<Op> op;
+  std::string id;
+  Json inputs;
+  WaitOptions opts;
+  SteadyTime start = std::chrono::steady_clock::now();
+  SteadyTime kicked_off_at;
+  std::optional<SteadyTime> deadline;
+  int polls = 0;
+  int failed_in_a_row = 0;
+  std::optional<Error> last_failure;
+  std::optional<RunState> last_state;
+  std::function<void(Result<RunResult>)> cb;
+  std::unique_ptr<std::stop_callback<std::function<void()>>> on_stop;
+
+  const PollPolicy& policy() const { return impl->options.poll; }
+  Millis next_interval() { return policy().interval(polls, impl->random.uniform01()); }
+
+  void finish(Result<RunResult> r) {
+    if (op->done) return;
+    impl->end_op(*op);
+    if (op->request) impl->engine.cancel(op->request);
+    if (r) {
+      if (r->inputs.empty() && !inputs.is_null()) r->inputs = inputs;
+      r->finished_at = std::chrono::system_clock::now();
+    } else {
+      r.error().kickoff_id = id;
+    }
+    auto done = std::move(cb);
+    done(std::move(r));
+  }
+
+  void fail(ErrorCode code, std::string message, bool retry_safe) {
+    Error e;
+    e.code = code;
+    e.message = std::move(message);
+    e.retry_safe = retry_safe;
+    finish(tl::unexpected(std::move(e)));
+  }
+
+  // The next poll after `delay`, or the end of the wait when the deadline has passed.
+  void schedule(Millis delay) {
+    auto now = std::chrono::steady_clock::now();
+    if (deadline && now >= *deadline) {
+      std::string msg = "deadline passed after " + std::to_string(polls) + " polls";
+      if (last_state) msg += "; last state " + std::string(to_string(*last_state));
+      if (last_failure) msg += "; last error: " + last_failure->message;
+      return fail(ErrorCode::deadline_exceeded, std::move(msg), true);
+    }
+    if (deadline && now + delay > *deadline) {
+      delay = std::chrono::duration_cast<Millis>(*deadline - now);
+    }
+    impl->after(op, delay, [self = shared_from_this()] { self->poll(); });
+  }
+
+  void failed_poll(Error e) {
+    ++failed_in_a_row;
+    if (failed_in_a_row >= policy().max_failed_polls || !e.retry_safe) {
+      return finish(tl::unexpected(std::move(e)));
+    }
+    last_failure = std::move(e);
+    schedule(next_interval());
+  }
+
+  void poll() {
+    Exchange ex{protocol::Call::status, "GET", impl->status_path(id), "", id};
+    impl->send(op, ex, [self = shared_from_this(), ex](Answer a) { self->on_answer(ex, a); });
+  }
+
+  void on_answer(const Exchange& ex, const Answer& a) {
+    ++polls;
+    const auto& r = a.response;
+    bool in_grace = std::chrono::steady_clock::now() - kicked_off_at < policy().not_found_grace;
+    bool answered = r.failure == transport::Failure::none;
+    if (answered && r.status == 404 && in_grace) return schedule(next_interval());
+    if (!answered || r.status != 200) {
+      Error e = transport_error(ex, a);
+      if (answered && r.status == 404) {
+        e.message = "run " + id + " is unknown to the deployment (HTTP 404 after the " +
+                    std::to_string(policy().not_found_grace.count() / 1000) +
+                    " s grace): it was lost or never existed";
+      }
+      bool transient = !answered || r.status >= 500 || r.status == 408 || r.status == 429;
+      e.retry_safe = transient;
+      return failed_poll(std::move(e));
+    }
+    auto res = protocol::parse_status(r.body, id);
+    if (!res) {
+      Error e = res.error();
+      e.retry_safe = true;  // a garbled body: read the status again
+      return failed_poll(std::move(e));
+    }
+    failed_in_a_row = 0;
+    last_state = res->state;
+    if (res->state == RunState::not_found) {
+      if (in_grace) return schedule(next_interval());
+      return fail(ErrorCode::not_found,
+                  "run " + id + " is NOT FOUND on the deployment after the grace period", false);
+    }
+    if (stops_polling(res->state)) return finish(std::move(*res));
+    schedule(next_interval());
+  }
+};
+
+void Client::Impl::do_wait(std::string id, WaitOptions opts, Json inputs,
+                           std::function<void(Result<RunResult>)> cb) {
+  auto w = std::make_shared<Waiter>();
+  w->impl = this;
+  w->id = std::move(id);
+  w->inputs = std::move(inputs);
+  w->opts = std::move(opts);
+  w->kicked_off_at = w->opts.kicked_off_at.value_or(w->start);
+  Millis limit = w->opts.deadline.value_or(options.poll.deadline);
+  if (limit.count() > 0) w->deadline = w->start + limit;
+  w->cb = std::move(cb);
+  w->op = start_op([w](Error e) {
+    e.kickoff_id = w->id;
+    auto done = std::move(w->cb);
+    if (done) done(tl::unexpected(std::move(e)));
+  });
+  if (w->opts.stop.stop_possible()) {
+    if (w->opts.stop.stop_requested()) {
+      return w->finish(tl::unexpected(cancelled_error(w->id)));
+    }
+    std::weak_ptr<Waiter> weak = w;
+    std::function<void()> on_stop = [this, weak] {
+      engine.post([weak] {
+        if (auto self = weak.lock()) self->finish(tl::unexpected(cancelled_error()));
+      });
+    };
+    w->on_stop = std::make_unique<std::stop_callback<std::function<void()>>>(w->opts.stop,
+                                                                              std::move(on_stop));
+  }
+  w->poll();
+}
+
+void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
+                          std::function<void(Result<RunResult>)> cb) {
+  auto shared_req = std::make_shared<KickoffRequest>(std::move(req));
+  auto kick = [this, shared_req, opts, cb]() mutable {
+    do_kickoff(*shared_req, [this, shared_req, opts, cb](Result<std::string> id) mutable {
+      if (!id) return cb(tl::unexpected(id.error()));
+      auto started = std::chrono::system_clock::now();
+      if (!opts.kicked_off_at) opts.kicked_off_at = std::chrono::steady_clock::now();
+      do_wait(*id, opts, shared_req->inputs, [cb, started](Result<RunResult> r) {
+        if (r) {
+          r->started_at = started;
+          r->duration_seconds =
+              std::chrono::duration<double>(*r->finished_at - started).count();
+        }
+        cb(std::move(r));
+      });
+    });
+  };
+  do_inputs([shared_req, kick, cb](Result<std::vector<std::string>> names) mutable {
+    if (!names) return cb(tl::unexpected(names.error()));
+    auto missing = protocol::missing_inputs(*names, shared_req->inputs);
+    if (!missing.empty()) {
+      Error e;
+      e.code = ErrorCode::invalid_input;
+      e.missing_inputs = missing;
+      e.message = "missing inputs:";
+      for (const auto& m : missing) e.message += " " + m;
+      e.message += " (nothing was kicked off)";
+      return cb(tl::unexpected(std::move(e)));
+    }
+    kick();
+  });
+}
+
+}  // namespace crewai
