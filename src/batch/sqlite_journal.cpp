@@ -1,0 +1,448 @@
+// The SQLite journal: WAL, one writer thread, group commit.
+//
+// Durability: WAL with synchronous=NORMAL by default. A committed transaction has been written to the
+// WAL file (in the OS page cache) before `done` runs, so it survives the death of the process
+// (SIGKILL, abort, OOM kill) — the failure a batch must survive cheaply. It is not fsynced per commit,
+// so a power loss may lose the last commits; SqliteJournalOptions::survive_power_loss selects
+// synchronous=FULL (one fsync per group commit) for that.
+//
+// Group commit: producers append to a queue and notify; the writer takes everything queued, writes it
+// in one transaction, then runs the callbacks with no lock held. No timer: whatever arrives while a
+// commit is in progress goes into the next one, so batching grows with load and adds no latency when
+// idle.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "batch/journal.hpp"
+#include "batch/sqlite_util.hpp"
+
+namespace crewai::batch {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS attempts(
+  idx INTEGER NOT NULL, attempt INTEGER NOT NULL, request_id TEXT NOT NULL DEFAULT '',
+  kickoff_id TEXT, intent_at REAL, kickoff_at REAL, PRIMARY KEY(idx, attempt)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS records(
+  idx INTEGER PRIMARY KEY, json TEXT NOT NULL, outcome TEXT NOT NULL, finished_at REAL);
+PRAGMA user_version = 1;
+)sql";
+
+constexpr const char* kInsertIntent =
+    "INSERT INTO attempts(idx, attempt, request_id, intent_at) VALUES(?1, ?2, ?3, ?4) "
+    "ON CONFLICT(idx, attempt) DO UPDATE SET request_id = excluded.request_id, "
+    "intent_at = excluded.intent_at";
+constexpr const char* kUpsertKickoff =
+    "INSERT INTO attempts(idx, attempt, kickoff_id, kickoff_at) VALUES(?1, ?2, ?3, ?4) "
+    "ON CONFLICT(idx, attempt) DO UPDATE SET kickoff_id = excluded.kickoff_id, "
+    "kickoff_at = excluded.kickoff_at";
+constexpr const char* kUpsertRecord =
+    "INSERT INTO records(idx, json, outcome, finished_at) VALUES(?1, ?2, ?3, ?4) "
+    "ON CONFLICT(idx) DO UPDATE SET json = excluded.json, outcome = excluded.outcome, "
+    "finished_at = excluded.finished_at";
+
+double unix_now() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+struct Op {
+  enum class Kind { intent, kickoff, final } kind = Kind::intent;
+  std::size_t index = 0;
+  int attempt = 0;
+  std::string text;     // request id, kickoff id, or the record's JSON
+  std::string outcome;  // final only
+  std::optional<double> finished_at;
+  double at = 0;
+  std::function<void(Result<void>)> done;
+};
+
+Error identity_error(std::string message) {
+  Error e;
+  e.code = ErrorCode::failed_precondition;
+  e.message = std::move(message);
+  return e;
+}
+
+class SqliteJournal final : public Journal {
+ public:
+  SqliteJournal(std::string path, sqlite::Db db) : path_(std::move(path)), db_(std::move(db)) {
+    writer_ = std::thread([this] { writer_loop(); });
+  }
+
+  ~SqliteJournal() override {
+    {
+      std::lock_guard lk(mu_);
+      stop_ = true;
+    }
+    work_cv_.notify_one();
+    writer_.join();
+  }
+
+  Result<void> bind(const BatchIdentity& id) override;
+  Result<std::optional<BatchIdentity>> identity() override;
+  Result<std::vector<JournalItem>> load() override;
+
+  void record_intent(std::size_t index, int attempt, const std::string& request_id,
+                     std::function<void(Result<void>)> done) override {
+    Op op{Op::Kind::intent, index, attempt, request_id, {}, std::nullopt, unix_now(), std::move(done)};
+    enqueue(std::move(op));
+  }
+  void record_kickoff(std::size_t index, int attempt, const std::string& kickoff_id) override {
+    enqueue(Op{Op::Kind::kickoff, index, attempt, kickoff_id, {}, std::nullopt, unix_now(), {}});
+  }
+  void record_final(const ItemRecord& rec) override {
+    enqueue(Op{Op::Kind::final, rec.index, 0, crewai::to_json(rec).dump(-1, ' ', false,
+                                                                       Json::error_handler_t::replace),
+               std::string(crewai::to_string(rec.outcome)), rec.finished_at, unix_now(), {}});
+  }
+
+  Result<void> flush() override {
+    std::unique_lock lk(mu_);
+    const std::uint64_t target = enqueued_;
+    flushed_cv_.wait(lk, [&] { return finished_ >= target; });
+    if (failure_) return tl::unexpected(*failure_);
+    return {};
+  }
+
+  std::string path() const override { return path_; }
+
+ private:
+  void enqueue(Op op) {
+    {
+      std::lock_guard lk(mu_);
+      queue_.push_back(std::move(op));
+      ++enqueued_;
+    }
+    work_cv_.notify_one();
+  }
+
+  void writer_loop();
+  Result<void> commit(std::vector<Op>& ops);
+  Result<void> write_op(Op& op);
+  Result<void> check_identity(const BatchIdentity& id);
+  Result<std::optional<std::string>> meta(const std::string& key);
+  Result<void> set_meta(const std::string& key, const std::string& value);
+  Result<bool> has_tables();
+  Error fail(int rc, std::string_view what) { return sqlite::make(db_.get(), rc, path_, what); }
+
+  const std::string path_;
+
+  std::mutex db_mu_;  // guards the connection and statements (writer vs bind/load)
+  sqlite::Db db_;
+  sqlite::Stmt intent_stmt_, kickoff_stmt_, record_stmt_;
+  bool bound_ = false;
+
+  std::mutex mu_;  // guards the queue and the counters below
+  std::condition_variable work_cv_, flushed_cv_;
+  std::vector<Op> queue_;
+  std::uint64_t enqueued_ = 0, finished_ = 0;
+  std::optional<Error> failure_;
+  bool stop_ = false;
+  std::thread writer_;
+};
+
+void SqliteJournal::writer_loop() {
+  std::unique_lock lk(mu_);
+  for (;;) {
+    work_cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;
+    std::vector<Op> ops;
+    ops.swap(queue_);
+    std::optional<Error> earlier = failure_;
+    lk.unlock();
+    Result<void> result = earlier ? Result<void>(tl::unexpected(*earlier)) : commit(ops);
+    if (!result && !earlier) {
+      lk.lock();
+      failure_ = result.error();
+      lk.unlock();
+    }
+    for (auto& op : ops) {
+      if (op.done) op.done(result);
+    }
+    lk.lock();
+    finished_ += ops.size();
+    flushed_cv_.notify_all();
+  }
+}
+
+Result<void> SqliteJournal::commit(std::vector<Op>& ops) {
+  std::lock_guard db_lock(db_mu_);
+  if (!bound_) return make_error(ErrorCode::internal, "journal " + path_ + ": written before bind()");
+  if (int rc = sqlite::exec(db_.get(), "BEGIN IMMEDIATE"); rc != SQLITE_OK) {
+    return tl::unexpected(fail(rc, "cannot begin a transaction"));
+  }
+  for (auto& op : ops) {
+    if (auto r = write_op(op); !r) {
+      sqlite::exec(db_.get(), "ROLLBACK");
+      return r;
+    }
+  }
+  if (int rc = sqlite::exec(db_.get(), "COMMIT"); rc != SQLITE_OK) {
+    Error e = fail(rc, "cannot commit");
+    sqlite::exec(db_.get(), "ROLLBACK");
+    return tl::unexpected(std::move(e));
+  }
+  return {};
+}
+
+Result<void> SqliteJournal::write_op(Op& op) {
+  sqlite3_stmt* s = op.kind == Op::Kind::intent    ? intent_stmt_.get()
+                    : op.kind == Op::Kind::kickoff ? kickoff_stmt_.get()
+                                                   : record_stmt_.get();
+  sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(op.index));
+  if (op.kind == Op::Kind::final) {
+    sqlite::bind_text(s, 2, op.text);
+    sqlite::bind_text(s, 3, op.outcome);
+    if (op.finished_at) {
+      sqlite3_bind_double(s, 4, *op.finished_at);
+    } else {
+      sqlite3_bind_null(s, 4);
+    }
+  } else {
+    sqlite3_bind_int(s, 2, op.attempt);
+    sqlite::bind_text(s, 3, op.text);
+    sqlite3_bind_double(s, 4, op.at);
+  }
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  if (rc != SQLITE_DONE) return tl::unexpected(fail(rc, "cannot write"));
+  return {};
+}
+
+Result<bool> SqliteJournal::has_tables() {
+  sqlite::Stmt s;
+  int rc = sqlite::prepare(db_.get(),
+                           "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                           "('meta', 'attempts', 'records')",
+                           s);
+  if (rc != SQLITE_OK) return tl::unexpected(fail(rc, "cannot read"));
+  rc = sqlite3_step(s.get());
+  if (rc != SQLITE_ROW) return tl::unexpected(fail(rc, "cannot read"));
+  return sqlite3_column_int(s.get(), 0) == 3;
+}
+
+Result<std::optional<std::string>> SqliteJournal::meta(const std::string& key) {
+  sqlite::Stmt s;
+  int rc = sqlite::prepare(db_.get(), "SELECT value FROM meta WHERE key = ?1", s);
+  if (rc != SQLITE_OK) return tl::unexpected(fail(rc, "cannot read its identity"));
+  sqlite::bind_text(s.get(), 1, key);
+  rc = sqlite3_step(s.get());
+  if (rc == SQLITE_ROW) return std::optional<std::string>(sqlite::column_text(s.get(), 0));
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  return tl::unexpected(fail(rc, "cannot read its identity"));
+}
+
+Result<void> SqliteJournal::set_meta(const std::string& key, const std::string& value) {
+  sqlite::Stmt s;
+  int rc = sqlite::prepare(
+      db_.get(), "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
+      s);
+  if (rc == SQLITE_OK) {
+    sqlite::bind_text(s.get(), 1, key);
+    sqlite::bind_text(s.get(), 2, value);
+    rc = sqlite3_step(s.get());
+  }
+  if (rc != SQLITE_DONE && rc != SQLITE_OK) return tl::unexpected(fail(rc, "cannot write"));
+  return {};
+}
+
+Result<void> SqliteJournal::check_identity(const BatchIdentity& id) {
+  const std::string url = journal_safe_url(id.deployment_url);
+  auto stored_url = meta("deployment_url");
+  if (!stored_url) return tl::unexpected(stored_url.error());
+  if (!*stored_url) {
+    const std::pair<const char*, std::string> fields[] = {
+        {"deployment_url", url},
+        {"inputs_hash", id.inputs_hash},
+        {"item_count", std::to_string(id.item_count)},
+        {"batch_id", id.batch_id},
+        {"created_at", std::to_string(unix_now())}};
+    for (const auto& [key, value] : fields) {
+      if (auto r = set_meta(key, value); !r) return r;
+    }
+    return {};
+  }
+  if (**stored_url != url) {
+    return tl::unexpected(identity_error("journal " + path_ + " belongs to deployment " +
+                                         **stored_url + ", not " + url));
+  }
+  auto stored_hash = meta("inputs_hash");
+  if (!stored_hash) return tl::unexpected(stored_hash.error());
+  if (stored_hash->value_or("") != id.inputs_hash) {
+    return tl::unexpected(identity_error(
+        "journal " + path_ + " was written for other inputs (hash " +
+        stored_hash->value_or("").substr(0, 12) + ".. vs " + id.inputs_hash.substr(0, 12) + "..)"));
+  }
+  auto stored_batch = meta("batch_id");
+  if (!stored_batch) return tl::unexpected(stored_batch.error());
+  if (!id.batch_id.empty() && stored_batch->value_or("") != id.batch_id) {
+    return tl::unexpected(identity_error("journal " + path_ + " was written with batch id " +
+                                         stored_batch->value_or("") + ", not " + id.batch_id));
+  }
+  return {};
+}
+
+Result<void> SqliteJournal::bind(const BatchIdentity& id) {
+  std::lock_guard db_lock(db_mu_);
+  if (int rc = sqlite::exec(db_.get(), "BEGIN IMMEDIATE"); rc != SQLITE_OK) {
+    return tl::unexpected(fail(rc, "cannot write"));
+  }
+  auto body = [&]() -> Result<void> {
+    sqlite::Stmt version;
+    int rc = sqlite::prepare(db_.get(), "PRAGMA user_version", version);
+    if (rc == SQLITE_OK) rc = sqlite3_step(version.get());
+    if (rc != SQLITE_ROW) return tl::unexpected(fail(rc, "cannot read its schema version"));
+    if (int v = sqlite3_column_int(version.get(), 0); v > kSchemaVersion) {
+      return tl::unexpected(identity_error("journal " + path_ + " has schema version " +
+                                           std::to_string(v) + "; this build reads up to " +
+                                           std::to_string(kSchemaVersion)));
+    }
+    version.reset();
+    if (rc = sqlite::exec(db_.get(), kSchema); rc != SQLITE_OK) {
+      return tl::unexpected(fail(rc, "cannot create its tables"));
+    }
+    if (auto r = check_identity(id); !r) return r;
+    return set_meta("opened_at", std::to_string(unix_now()));
+  };
+  auto result = body();
+  if (result) {
+    if (int rc = sqlite::exec(db_.get(), "COMMIT"); rc != SQLITE_OK) {
+      result = tl::unexpected(fail(rc, "cannot write"));
+    }
+  }
+  if (!result) {
+    sqlite::exec(db_.get(), "ROLLBACK");
+    return result;
+  }
+  if (!intent_stmt_) {
+    int rc = sqlite::prepare(db_.get(), kInsertIntent, intent_stmt_);
+    if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), kUpsertKickoff, kickoff_stmt_);
+    if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), kUpsertRecord, record_stmt_);
+    if (rc != SQLITE_OK) return tl::unexpected(fail(rc, "cannot prepare its statements"));
+  }
+  bound_ = true;
+  return {};
+}
+
+Result<std::optional<BatchIdentity>> SqliteJournal::identity() {
+  std::lock_guard db_lock(db_mu_);
+  auto tables = has_tables();
+  if (!tables) return tl::unexpected(tables.error());
+  if (!*tables) return std::optional<BatchIdentity>();
+  BatchIdentity id;
+  std::pair<const char*, std::string*> fields[] = {
+      {"deployment_url", &id.deployment_url}, {"inputs_hash", &id.inputs_hash}, {"batch_id", &id.batch_id}};
+  for (auto& [key, out] : fields) {
+    auto v = meta(key);
+    if (!v) return tl::unexpected(v.error());
+    if (!*v) return std::optional<BatchIdentity>();
+    *out = **v;
+  }
+  auto count = meta("item_count");
+  if (!count) return tl::unexpected(count.error());
+  id.item_count = count->has_value() ? std::stoull(**count) : 0;
+  return std::optional<BatchIdentity>(std::move(id));
+}
+
+Result<std::vector<JournalItem>> SqliteJournal::load() {
+  std::lock_guard db_lock(db_mu_);
+  auto tables = has_tables();
+  if (!tables) return tl::unexpected(tables.error());
+  if (!*tables) return std::vector<JournalItem>();
+  std::map<std::size_t, JournalItem> items;
+  sqlite::Stmt s;
+  int rc = sqlite::prepare(db_.get(),
+                           "SELECT idx, attempt, request_id, kickoff_id, intent_at FROM attempts "
+                           "ORDER BY idx, attempt",
+                           s);
+  if (rc != SQLITE_OK) return tl::unexpected(fail(rc, "cannot read"));
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    const auto index = static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0));
+    JournalItem& item = items[index];
+    item.index = index;
+    const bool has_intent = sqlite3_column_type(s.get(), 4) != SQLITE_NULL;
+    auto request_id = sqlite::column_text(s.get(), 2);
+    if (!request_id.empty()) item.request_id = std::move(request_id);
+    if (has_intent) ++item.attempts;
+    auto kickoff_id = sqlite::column_opt_text(s.get(), 3);
+    item.intent_without_id = has_intent && !kickoff_id;
+    if (kickoff_id) item.kickoff_ids.push_back(std::move(*kickoff_id));
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(fail(rc, "cannot read"));
+  rc = sqlite::prepare(db_.get(), "SELECT idx, json FROM records ORDER BY idx", s);
+  if (rc != SQLITE_OK) return tl::unexpected(fail(rc, "cannot read"));
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    const auto index = static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0));
+    auto json = Json::parse(sqlite::column_text(s.get(), 1), nullptr, false);
+    auto record = crewai::record_from_json(json);
+    if (!record) {
+      return make_error(ErrorCode::protocol, "journal " + path_ + ": the record of item " +
+                                                 std::to_string(index) + " is corrupt");
+    }
+    JournalItem& item = items[index];
+    item.index = index;
+    item.final_record = std::move(*record);
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(fail(rc, "cannot read"));
+  std::vector<JournalItem> out;
+  out.reserve(items.size());
+  for (auto& [index, item] : items) out.push_back(std::move(item));
+  return out;
+}
+
+Result<void> configure(sqlite3* db, const std::string& path, const SqliteJournalOptions& options) {
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    return make_error(ErrorCode::invalid_argument, "journal " + path + " is read-only");
+  }
+  sqlite::Stmt s;
+  int rc = sqlite::prepare(db, "PRAGMA journal_mode = WAL", s);
+  if (rc == SQLITE_OK) rc = sqlite3_step(s.get());
+  if ((rc & 0xff) == SQLITE_NOTADB) {
+    return make_error(ErrorCode::invalid_argument, "journal " + path + " is not a SQLite database");
+  }
+  if (rc != SQLITE_ROW) return tl::unexpected(sqlite::make(db, rc, path, "cannot open"));
+  if (sqlite::column_text(s.get(), 0) != "wal") {
+    return make_error(ErrorCode::invalid_argument,
+                      "journal " + path + ": cannot switch to WAL mode (is the directory writable?)");
+  }
+  s.reset();
+  const char* sync = options.survive_power_loss ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
+  if (rc = sqlite::exec(db, sync); rc != SQLITE_OK) {
+    return tl::unexpected(sqlite::make(db, rc, path, "cannot configure"));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Journal>> open_sqlite_journal(const std::string& path,
+                                                     const SqliteJournalOptions& options) {
+  if (path.empty()) return make_error(ErrorCode::invalid_argument, "journal path is empty");
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path parent = fs::absolute(fs::path(path), ec).parent_path();
+  if (!ec && !fs::is_directory(parent, ec)) {
+    return make_error(ErrorCode::invalid_argument,
+                      "cannot open journal " + path + ": directory " + parent.string() + " does not exist");
+  }
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  sqlite::Db db(raw);
+  if (rc != SQLITE_OK) return tl::unexpected(sqlite::make(db.get(), rc, path, "cannot open"));
+  if (auto r = configure(db.get(), path, options); !r) return tl::unexpected(r.error());
+  return std::unique_ptr<Journal>(new SqliteJournal(path, std::move(db)));
+}
+
+}  // namespace crewai::batch
