@@ -94,6 +94,7 @@ struct Engine::Impl {
   mutable std::mutex mutex_;
   Inbox inbox_;                // guarded by mutex_
   bool stop_requested_ = false;  // guarded by mutex_
+  std::atomic<bool> stopping_{false};  // mirrors stop_requested_ for lock-free checks in the loop
   bool stopped_ = false;       // guarded by mutex_: the loop has exited, multi_ is gone
   bool wake_pending_ = false;  // guarded by mutex_
 
@@ -138,6 +139,7 @@ void Engine::Impl::request_stop() {
   std::lock_guard lock(mutex_);
   if (stopped_ || stop_requested_) return;
   stop_requested_ = true;
+  stopping_.store(true);
   curl_multi_wakeup(multi_);
 }
 
@@ -183,19 +185,15 @@ bool Engine::Impl::take_inbox(Inbox& batch, bool stopping) {
   return true;
 }
 
-// Applies one swapped-out batch; returns true when a stop was requested. New timers go in
-// before timer cancels and submits before request cancels, so a cancel never misses its target.
+// Applies one swapped-out batch; returns true when a stop has been requested (possibly by one of
+// the posted tasks). New timers go in before timer cancels and submits before request cancels,
+// so a cancel never misses its target.
 bool Engine::Impl::apply(Inbox& batch) {
   for (auto& t : batch.timers) timers_.add(t.id, t.when, std::move(t.fn));
   for (TimerId id : batch.timer_cancels) {
     if (timers_.cancel(id)) queued_timers_.fetch_sub(1);
   }
-  bool stopping = false;
-  {
-    std::lock_guard lock(mutex_);
-    stopping = stop_requested_;
-  }
-  if (stopping) {
+  if (stopping_.load()) {
     queued_timers_.fetch_sub(timers_.clear());
     for (auto& s : batch.submits) {
       completed_.fetch_add(1);
@@ -207,7 +205,7 @@ bool Engine::Impl::apply(Inbox& batch) {
   for (RequestId id : batch.cancels) cancel_running(id);
   for (auto& fn : batch.posts) fn();
   batch.clear();
-  return stopping;
+  return stopping_.load();
 }
 
 void Engine::Impl::start(PendingSubmit& s) {
@@ -259,7 +257,9 @@ void Engine::Impl::cancel_everything() {
 
 void Engine::Impl::run_due_timers() {
   const auto now = Clock::now();
-  while (auto fn = timers_.pop_due(now)) {
+  while (!stopping_.load()) {
+    auto fn = timers_.pop_due(now);
+    if (!fn) break;
     queued_timers_.fetch_sub(1);
     (*fn)();
   }

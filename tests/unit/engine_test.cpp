@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "support/raw_http_server.hpp"
+#include "transport/transfer.hpp"
 
 namespace crewai::transport {
 namespace {
@@ -202,34 +203,36 @@ TEST(EngineHttp, BodyOverCapIsTooLarge) {
   EXPECT_EQ(fits.body.size(), 1000u);
 }
 
-TEST(EngineHttp, ThousandConcurrentRequestsShareEightConnections) {
+// `count` GETs submitted at once; every one must come back 200 with its own path, and the server
+// must never see more than `connections` sockets.
+void run_concurrent(std::size_t count, long connections) {
   RawHttpServer server([](const RawRequest& req) { return ok(req.target); });
-  Engine engine(with([](EngineOptions& o) { o.max_host_connections = 8; }));
-  constexpr std::size_t kCount = 1000;
-  Latch latch(kCount);
-  std::mutex mutex;
-  std::size_t good = 0;
-  for (std::size_t i = 0; i < kCount; ++i) {
+  EngineOptions options;
+  options.max_host_connections = connections;
+  Engine engine(options);
+  Latch latch(count);
+  std::atomic<std::size_t> good{0};
+  for (std::size_t i = 0; i < count; ++i) {
     const std::string path = "/status/" + std::to_string(i);
     engine.submit(get(server.url(path)), [&, path](Response r) {
-      {
-        std::lock_guard lock(mutex);
-        if (r.failure == Failure::none && r.status == 200 && r.body == path) ++good;
-      }
+      if (r.failure == Failure::none && r.status == 200 && r.body == path) good.fetch_add(1);
       latch.count_down();
     });
   }
   ASSERT_TRUE(latch.wait());
-  std::lock_guard lock(mutex);
-  EXPECT_EQ(good, kCount);
-  EXPECT_LE(server.max_open_connections(), 8u);
-  EXPECT_LE(server.connections(), 8u);
-  EXPECT_EQ(server.requests(), kCount);
+  EXPECT_EQ(good.load(), count);
+  EXPECT_LE(server.max_open_connections(), static_cast<std::size_t>(connections));
+  EXPECT_LE(server.connections(), static_cast<std::size_t>(connections));
+  EXPECT_EQ(server.requests(), count);
   const auto stats = engine.stats();
-  EXPECT_EQ(stats.submitted, kCount);
-  EXPECT_EQ(stats.completed, kCount);
+  EXPECT_EQ(stats.submitted, count);
+  EXPECT_EQ(stats.completed, count);
   EXPECT_EQ(stats.active, 0u);
 }
+
+TEST(EngineHttp, ThousandConcurrentRequestsShareEightConnections) { run_concurrent(1000, 8); }
+
+TEST(EngineHttp, TenThousandInFlightOnSixtyFourConnections) { run_concurrent(10'000, 64); }
 
 TEST(EngineCancel, CancelRunningRequestCompletesOnceWithCancelled) {
   RawHttpServer server([](const RawRequest&) {
@@ -302,6 +305,72 @@ TEST(EngineCancel, ShutdownFromEngineThreadDoesNotDeadlock) {
   });
   ASSERT_TRUE(done.wait());
   engine.shutdown();
+}
+
+TEST(EngineCancel, CancelRequestQueuedBehindConnectionCap) {
+  RawHttpServer server([](const RawRequest&) {
+    RawResponse r;
+    r.hold = true;
+    return r;
+  });
+  EngineOptions options;
+  options.max_host_connections = 1;
+  Engine engine(options);
+  auto promise = std::make_shared<std::promise<Response>>();
+  auto future = promise->get_future();
+  std::atomic<int> first_calls{0};
+  engine.submit(get(server.url("/first")), [&first_calls](Response) { first_calls.fetch_add(1); });
+  ASSERT_TRUE(server.wait_for_requests(1, kDeadline));
+  const RequestId second = engine.submit(get(server.url("/second")),
+                                         [promise](Response r) { promise->set_value(std::move(r)); });
+  engine.cancel(second);
+  ASSERT_EQ(future.wait_for(kDeadline), std::future_status::ready);
+  EXPECT_EQ(future.get().failure, Failure::cancelled);
+  EXPECT_EQ(server.requests(), 1u);
+  engine.shutdown();
+  EXPECT_EQ(first_calls.load(), 1);
+}
+
+TEST(EngineCancel, WorkSubmittedWhileStoppingIsCancelledOnEngineThread) {
+  Engine engine;
+  Latch done(1);
+  std::atomic<bool> cancelled_on_engine{false};
+  std::atomic<int> timer_fired{0};
+  engine.post([&] {
+    engine.shutdown();
+    engine.add_timer(0ms, [&] { timer_fired.fetch_add(1); });
+    engine.submit(get("http://127.0.0.1:1/"), [&](Response r) {
+      cancelled_on_engine = r.failure == Failure::cancelled && engine.on_engine_thread();
+      done.count_down();
+    });
+  });
+  ASSERT_TRUE(done.wait());
+  engine.shutdown();
+  EXPECT_TRUE(cancelled_on_engine.load());
+  EXPECT_EQ(timer_fired.load(), 0);
+  EXPECT_EQ(engine.stats().queued_timers, 0u);
+}
+
+TEST(EngineClassify, CurlCodesMapToFailures) {
+  EXPECT_EQ(classify(CURLE_OK, true), Failure::none);
+  EXPECT_EQ(classify(CURLE_COULDNT_RESOLVE_HOST, false), Failure::connect);
+  EXPECT_EQ(classify(CURLE_COULDNT_RESOLVE_PROXY, false), Failure::connect);
+  EXPECT_EQ(classify(CURLE_COULDNT_CONNECT, false), Failure::connect);
+  EXPECT_EQ(classify(CURLE_SSL_CONNECT_ERROR, false), Failure::connect);
+  EXPECT_EQ(classify(CURLE_PEER_FAILED_VERIFICATION, false), Failure::connect);
+  EXPECT_EQ(classify(CURLE_SSL_CERTPROBLEM, false), Failure::connect);
+  EXPECT_EQ(classify(CURLE_SSL_CACERT_BADFILE, false), Failure::connect);
+  EXPECT_EQ(classify(CURLE_OPERATION_TIMEDOUT, true), Failure::timeout);
+  EXPECT_EQ(classify(CURLE_OPERATION_TIMEDOUT, false), Failure::connect);
+  EXPECT_EQ(classify(CURLE_SEND_ERROR, true), Failure::send);
+  EXPECT_EQ(classify(CURLE_SEND_ERROR, false), Failure::send);
+  EXPECT_EQ(classify(CURLE_RECV_ERROR, true), Failure::receive);
+  EXPECT_EQ(classify(CURLE_GOT_NOTHING, true), Failure::receive);
+  EXPECT_EQ(classify(CURLE_PARTIAL_FILE, true), Failure::receive);
+  EXPECT_EQ(classify(CURLE_WEIRD_SERVER_REPLY, true), Failure::receive);
+  EXPECT_EQ(classify(CURLE_ABORTED_BY_CALLBACK, true), Failure::cancelled);
+  EXPECT_EQ(classify(CURLE_WRITE_ERROR, true), Failure::other);  // too_large is decided by the cap
+  EXPECT_EQ(classify(CURLE_URL_MALFORMAT, false), Failure::other);
 }
 
 TEST(EngineTimers, FireInDeadlineOrder) {
