@@ -1,0 +1,148 @@
+#include "batch/output_writer.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+namespace crewai::batch {
+namespace {
+
+using OrderedJson = nlohmann::ordered_json;
+
+constexpr std::array<std::string_view, 14> kFieldOrder{
+    "index", "id", "state", "kickoff_id", "kickoff_ids", "request_id", "result", "result_json",
+    "error", "attempts", "run_state", "started_at", "finished_at", "duration_seconds"};
+
+Error write_error(const std::string& path) {
+  Error e;
+  e.code = ErrorCode::unavailable;
+  e.message = "cannot write results to " + path + ": " + std::strerror(errno);
+  return e;
+}
+
+}  // namespace
+
+// Built from crewai::to_json (the one record serialisation), laid out as the results file wants
+// it: a fixed field order, `state` for the outcome and a `pause` object only when paused. Fields
+// to_json adds later are kept, after these.
+std::string results_line(const ItemRecord& r) {
+  Json j = crewai::to_json(r);
+  if (!j.contains("state")) {
+    j["state"] = j.contains("outcome") ? j["outcome"] : Json(std::string(crewai::to_string(r.outcome)));
+  }
+  OrderedJson out;
+  for (std::string_view key : kFieldOrder) {
+    auto it = j.find(std::string(key));
+    out[std::string(key)] = it != j.end() ? OrderedJson::parse(it->dump()) : OrderedJson(nullptr);
+    if (key == "run_state" && (r.pause_task_id || r.pause_task_output)) {
+      out["pause"] = {{"task_id", r.pause_task_id ? OrderedJson(*r.pause_task_id) : OrderedJson()},
+                      {"task_output", r.pause_task_output ? OrderedJson(*r.pause_task_output) : OrderedJson()}};
+    }
+  }
+  for (const auto& [key, value] : j.items()) {
+    if (out.contains(key) || key == "outcome" || key == "pause" || key.rfind("pause_", 0) == 0) continue;
+    out[key] = OrderedJson::parse(value.dump());
+  }
+  return out.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+}
+
+Result<std::unique_ptr<OutputWriter>> OutputWriter::open(const std::string& path, bool ordered,
+                                                         std::size_t total, bool append) {
+  if (path == "-") {
+    return std::unique_ptr<OutputWriter>(new OutputWriter(stdout, false, "stdout", ordered, total));
+  }
+  std::FILE* f = std::fopen(path.c_str(), append ? "ab" : "wb");
+  if (f == nullptr) {
+    return make_error(ErrorCode::invalid_argument,
+                      "cannot open results file " + path + ": " + std::strerror(errno));
+  }
+  return std::unique_ptr<OutputWriter>(new OutputWriter(f, true, path, ordered, total));
+}
+
+OutputWriter::OutputWriter(std::FILE* file, bool owned, std::string path, bool ordered, std::size_t total)
+    : file_(file), owned_(owned), path_(std::move(path)), ordered_(ordered), total_(total),
+      seen_(total, false) {}
+
+OutputWriter::~OutputWriter() {
+  if (owned_) std::fclose(file_);
+}
+
+Result<void> OutputWriter::emit(const std::string& line) {
+  if (failure_) return tl::unexpected(*failure_);
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF ||
+      std::fflush(file_) != 0) {
+    failure_ = write_error(path_);
+    return tl::unexpected(*failure_);
+  }
+  return {};
+}
+
+void OutputWriter::advance() {
+  while (next_ < total_ && seen_[next_] && !pending_.count(next_)) ++next_;
+}
+
+Result<void> OutputWriter::write(const ItemRecord& r) {
+  if (r.index >= total_) {
+    return make_error(ErrorCode::internal, "record index " + std::to_string(r.index) +
+                                               " is out of range (" + std::to_string(total_) + " items)");
+  }
+  if (seen_[r.index]) {
+    return make_error(ErrorCode::internal, "record " + std::to_string(r.index) + " written twice");
+  }
+  seen_[r.index] = true;
+  std::string line = results_line(r);
+  if (!ordered_) return emit(line);
+  if (r.index != next_) {
+    pending_.emplace(r.index, std::move(line));
+    return {};
+  }
+  if (auto w = emit(line); !w) return w;
+  ++next_;
+  return drain();
+}
+
+Result<void> OutputWriter::drain() {
+  for (;;) {
+    advance();
+    auto it = pending_.find(next_);
+    if (it == pending_.end()) return {};
+    auto w = emit(it->second);
+    pending_.erase(it);
+    if (!w) return w;
+    ++next_;
+  }
+}
+
+void OutputWriter::mark_present(std::size_t index) {
+  if (index >= total_ || seen_[index]) return;
+  seen_[index] = true;
+  if (ordered_ && index == next_) {
+    (void)drain();  // a write failure is kept and reported by the next write() or finish()
+  }
+}
+
+Result<void> OutputWriter::finish() {
+  std::size_t missing = 0;
+  std::size_t first_missing = total_;
+  for (std::size_t i = 0; i < total_; ++i) {
+    if (!seen_[i]) {
+      if (missing++ == 0) first_missing = i;
+    }
+  }
+  for (auto& [index, line] : pending_) {
+    if (auto w = emit(line); !w) return w;
+  }
+  pending_.clear();
+  if (failure_) return tl::unexpected(*failure_);
+  if (std::fflush(file_) != 0) return tl::unexpected(write_error(path_));
+  if (ordered_ && missing > 0) {
+    return make_error(ErrorCode::internal, "results are incomplete: " + std::to_string(missing) +
+                                               " of " + std::to_string(total_) +
+                                               " items have no record (first: index " +
+                                               std::to_string(first_missing) + ")");
+  }
+  return {};
+}
+
+}  // namespace crewai::batch

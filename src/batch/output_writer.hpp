@@ -1,0 +1,68 @@
+// batch/output_writer.hpp — the results file: one JSON line per item record.
+//
+// Each record is written as one line and flushed at once, either as records come (unordered) or in
+// input order (ordered): a record that arrives ahead of a gap is held back until the gap fills, so
+// memory is bounded by the out-of-order window. On resume, mark_present() names the indexes whose
+// records an earlier run already wrote, so that the order skips them.
+//
+// Line format (see results_line): index, id, state, kickoff_id, kickoff_ids, request_id, result,
+// result_json, error, attempts, run_state, pause {task_id, task_output} (only when paused),
+// started_at, finished_at, duration_seconds; absent values are null.
+//
+// Thread-compatible: one caller at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crewai/batch.hpp"
+#include "crewai/error.hpp"
+
+namespace crewai::batch {
+
+// One results-file line (without the newline) for a record.
+std::string results_line(const ItemRecord& r);
+
+class OutputWriter {
+ public:
+  // "-" writes to stdout. `append` keeps what an earlier run wrote (resume); otherwise the file is
+  // truncated. `total` is the number of items (ordered mode needs it to know when it is done).
+  static Result<std::unique_ptr<OutputWriter>> open(const std::string& path, bool ordered,
+                                                    std::size_t total, bool append = false);
+  ~OutputWriter();
+  OutputWriter(const OutputWriter&) = delete;
+  OutputWriter& operator=(const OutputWriter&) = delete;
+
+  // Errors: the index is out of range or was already written, or the write itself failed.
+  Result<void> write(const ItemRecord& r);
+  // Ordered mode: an index already written by a previous run; it is skipped in the order.
+  void mark_present(std::size_t index);
+  // Writes whatever is still held back (in index order) and flushes. Ordered mode: an error when
+  // some index between 0 and total never got a record (the held-back records are written anyway).
+  Result<void> finish();
+
+  std::size_t held_back() const noexcept { return pending_.size(); }
+
+ private:
+  OutputWriter(std::FILE* file, bool owned, std::string path, bool ordered, std::size_t total);
+  Result<void> emit(const std::string& line);
+  void advance();
+  Result<void> drain();
+
+  std::FILE* file_;
+  bool owned_;
+  std::string path_;
+  bool ordered_;
+  std::size_t total_;
+  std::vector<bool> seen_;  // written, held back, or marked present
+  std::size_t next_ = 0;    // ordered: the first index not yet out
+  std::map<std::size_t, std::string> pending_;
+  std::optional<Error> failure_;
+};
+
+}  // namespace crewai::batch

@@ -1,0 +1,150 @@
+// The results file: record lines, unordered and in input order, resume with already-written items.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "batch/output_writer.hpp"
+
+namespace crewai::batch {
+namespace {
+
+namespace fs = std::filesystem;
+
+ItemRecord record(std::size_t index) {
+  ItemRecord r;
+  r.index = index;
+  r.id = "id" + std::to_string(index);
+  r.outcome = Outcome::succeeded;
+  r.kickoff_id = "k" + std::to_string(index);
+  r.kickoff_ids = {r.kickoff_id};
+  r.attempts = 1;
+  r.result = "ok";
+  return r;
+}
+
+class OutputWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "output_writer_test.XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    path_ = (dir_ / "results.jsonl").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::vector<Json> lines() const {
+    std::ifstream f(path_);
+    std::vector<Json> out;
+    for (std::string line; std::getline(f, line);) out.push_back(Json::parse(line));
+    return out;
+  }
+  std::vector<std::size_t> indexes() const {
+    std::vector<std::size_t> out;
+    for (const auto& j : lines()) out.push_back(j.at("index").get<std::size_t>());
+    return out;
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(OutputWriterTest, LineHasTheResultsFileFields) {
+  ItemRecord r = record(3);
+  r.outcome = Outcome::paused;
+  r.pause_task_id = "t1";
+  r.pause_task_output = "draft";
+  r.started_at = 10.0;
+  const Json j = Json::parse(results_line(r));
+  EXPECT_EQ(j.at("index"), 3);
+  EXPECT_EQ(j.at("id"), "id3");
+  EXPECT_EQ(j.at("state"), "paused");
+  EXPECT_EQ(j.at("kickoff_id"), "k3");
+  EXPECT_EQ(j.at("kickoff_ids"), Json::array({"k3"}));
+  EXPECT_EQ(j.at("result"), "ok");
+  EXPECT_EQ(j.at("attempts"), 1);
+  EXPECT_EQ(j.at("pause"), Json({{"task_id", "t1"}, {"task_output", "draft"}}));
+  EXPECT_EQ(j.at("started_at"), 10.0);
+  EXPECT_TRUE(j.at("finished_at").is_null());
+  for (const char* key : {"request_id", "result_json", "error", "run_state", "duration_seconds"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_FALSE(Json::parse(results_line(record(1))).contains("pause"));
+  EXPECT_EQ(results_line(record(1)).rfind("{\"index\":1,\"id\":\"id1\",\"state\":\"succeeded\"", 0), 0u);
+}
+
+TEST_F(OutputWriterTest, UnorderedWritesAsRecordsCome) {
+  auto w = OutputWriter::open(path_, false, 3);
+  ASSERT_TRUE(w);
+  ASSERT_TRUE((*w)->write(record(2)));
+  EXPECT_EQ(indexes(), std::vector<std::size_t>{2});  // flushed at once
+  ASSERT_TRUE((*w)->write(record(0)));
+  ASSERT_TRUE((*w)->finish());
+  EXPECT_EQ(indexes(), (std::vector<std::size_t>{2, 0}));
+}
+
+TEST_F(OutputWriterTest, OrderedHoldsBackUntilTheGapFills) {
+  auto w = OutputWriter::open(path_, true, 5);
+  ASSERT_TRUE(w);
+  ASSERT_TRUE((*w)->write(record(2)));
+  ASSERT_TRUE((*w)->write(record(1)));
+  EXPECT_TRUE(indexes().empty());
+  EXPECT_EQ((*w)->held_back(), 2u);
+  ASSERT_TRUE((*w)->write(record(0)));
+  EXPECT_EQ(indexes(), (std::vector<std::size_t>{0, 1, 2}));
+  EXPECT_EQ((*w)->held_back(), 0u);
+  ASSERT_TRUE((*w)->write(record(4)));
+  ASSERT_TRUE((*w)->write(record(3)));
+  ASSERT_TRUE((*w)->finish());
+  EXPECT_EQ(indexes(), (std::vector<std::size_t>{0, 1, 2, 3, 4}));
+}
+
+TEST_F(OutputWriterTest, OrderedResumeSkipsItemsAlreadyPresent) {
+  {
+    auto w = OutputWriter::open(path_, true, 4);
+    ASSERT_TRUE(w);
+    ASSERT_TRUE((*w)->write(record(0)));
+    ASSERT_TRUE((*w)->write(record(2)));  // held back: 1 never finishes in this run
+  }
+  EXPECT_EQ(indexes(), std::vector<std::size_t>{0});
+  auto w = OutputWriter::open(path_, true, 4, /*append=*/true);
+  ASSERT_TRUE(w);
+  (*w)->mark_present(0);
+  ASSERT_TRUE((*w)->write(record(3)));
+  ASSERT_TRUE((*w)->write(record(1)));
+  EXPECT_EQ(indexes(), (std::vector<std::size_t>{0, 1}));
+  ASSERT_TRUE((*w)->write(record(2)));
+  ASSERT_TRUE((*w)->finish());
+  EXPECT_EQ(indexes(), (std::vector<std::size_t>{0, 1, 2, 3}));
+}
+
+TEST_F(OutputWriterTest, OrderedFinishWithGapsWritesWhatItHasAndSaysWhatIsMissing) {
+  auto w = OutputWriter::open(path_, true, 4);
+  ASSERT_TRUE(w);
+  ASSERT_TRUE((*w)->write(record(1)));
+  ASSERT_TRUE((*w)->write(record(3)));
+  auto f = (*w)->finish();
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().message, "results are incomplete: 2 of 4 items have no record (first: index 0)");
+  EXPECT_EQ(indexes(), (std::vector<std::size_t>{1, 3}));
+}
+
+TEST_F(OutputWriterTest, RejectsDuplicatesAndOutOfRange) {
+  auto w = OutputWriter::open(path_, true, 2);
+  ASSERT_TRUE(w);
+  ASSERT_TRUE((*w)->write(record(1)));
+  EXPECT_FALSE((*w)->write(record(1)));
+  EXPECT_FALSE((*w)->write(record(2)));
+}
+
+TEST_F(OutputWriterTest, UnopenablePathIsAnError) {
+  auto w = OutputWriter::open((dir_ / "missing" / "r.jsonl").string(), false, 1);
+  ASSERT_FALSE(w);
+  EXPECT_THAT(w.error().message, ::testing::HasSubstr("cannot open results file"));
+}
+
+}  // namespace
+}  // namespace crewai::batch
