@@ -90,6 +90,12 @@ json amp_status(const RunStore& store, const Run& r, const View& v, bool celery)
   }
   json last_task = nullptr, last_step = nullptr;
   if (v.completed > 0) last_task = crew.tasks[v.completed - 1].name;
+  if (v.state == State::paused && v.current) {
+    // The task waiting for human input has run: it is the last executed one, with its output.
+    last_task = {{"id", crew.tasks[*v.current].name},
+                 {"name", crew.tasks[*v.current].name},
+                 {"output", store.task_output(r, *v.current)}};
+  }
   if (v.current && v.state != State::pending && v.state != State::started) {
     const auto& t = crew.tasks[*v.current];
     last_step = {{"agent", t.agent}, {"task", t.name}, {"thought", "Working on " + t.name},

@@ -137,6 +137,7 @@ void read_pause(const Json& body, RunResult& r) {
     r.pause_task_id = last.get<std::string>();
   r.pause_task_output = first_string(body, {"pause_task_output", "task_output", "taskOutput"});
   if (!r.pause_task_output) r.pause_task_output = first_string(last, {"output", "task_output", "raw"});
+  if (!r.pause_task_output && r.result) r.pause_task_output = r.result;  // AMP puts it in `result`
 }
 
 // Failure text: the AMP `status` message, else `error`/`error_message`, else the result.
