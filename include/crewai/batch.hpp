@@ -61,10 +61,11 @@ struct BatchSnapshot {
   std::size_t total = 0, done = 0, in_flight = 0;
   std::size_t succeeded = 0, failed = 0, paused = 0, timeout = 0, ambiguous = 0, invalid = 0,
               error = 0, skipped = 0;
-  std::uint64_t retries = 0, http_429 = 0, http_503 = 0;
+  std::uint64_t retries = 0, http_429 = 0, http_5xx = 0;
   int concurrency = 0;          // current adaptive limit
   bool circuit_open = false;
   bool stopping = false;
+  std::size_t restored = 0;     // records taken from the journal (a resumed batch)
   double elapsed_seconds = 0;
   double rate_per_second = 0;   // finished items per second (recent)
   std::optional<double> eta_seconds;
@@ -117,7 +118,9 @@ class Batch {
                                                BatchObserver* observer = nullptr);
   ~Batch();
 
-  BatchReport run();
+  // Fails only before anything is spent: /inputs unreachable or refused (auth), or the journal
+  // unwritable. Otherwise every item has a record in the report.
+  Result<BatchReport> run();
   // First call: no new kickoffs; in-flight runs are followed to the end (or drain_deadline).
   // force (or a second call): stop following them too; they stay resumable from the journal.
   void request_stop(bool force = false);

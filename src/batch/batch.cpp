@@ -1,0 +1,328 @@
+// Batch: public surface, preflight, journal restore, and the scheduler loop.
+#include "crewai/batch.hpp"
+
+#include <algorithm>
+
+#include "batch/scheduler.hpp"
+#include "protocol/requests.hpp"
+
+namespace crewai {
+namespace {
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Batch::Impl::Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObserver* obs)
+    : client(c),
+      items(std::move(it)),
+      opt(std::move(o)),
+      observer(obs, [this] { request_stop(false); }),
+      kick_bucket(opt.kickoffs_per_second, std::max(1.0, opt.kickoffs_per_second)),
+      adaptive(std::max(1, opt.max_concurrent), std::clamp(opt.min_concurrent, 1,
+                                                           std::max(1, opt.max_concurrent))),
+      breaker(std::max(1, opt.breaker_threshold), opt.breaker_cooldown) {
+  slots.resize(items.size());
+  records.resize(items.size());
+}
+
+void Batch::Impl::post(std::function<void()> fn) {
+  {
+    std::lock_guard lock(mu);
+    events.push_back(std::move(fn));
+  }
+  cv.notify_one();
+}
+
+void Batch::Impl::request_stop(bool force) {
+  ++stop_requests;
+  if (force) force_requested = true;
+  cv.notify_one();
+}
+
+std::string Batch::Impl::request_id(std::size_t i, int attempt) const {
+  std::string id = batch_id + "-" + std::to_string(i);
+  if (attempt > 1) id += "-a" + std::to_string(attempt);
+  return id;
+}
+
+ItemRecord Batch::Impl::base_record(std::size_t i) const {
+  ItemRecord r;
+  r.index = items[i].index;
+  r.id = items[i].id;
+  r.request_id = slots[i].request_id;
+  r.kickoff_ids = slots[i].kickoff_ids;
+  if (!r.kickoff_ids.empty()) r.kickoff_id = r.kickoff_ids.back();
+  r.attempts = slots[i].attempts;
+  r.started_at = slots[i].started_at;
+  return r;
+}
+
+// Items whose inputs lack names /inputs requires are `invalid` before anything is spent.
+Result<void> Batch::Impl::preflight() {
+  std::vector<std::string> required;
+  if (opt.check_inputs) {
+    auto names = client.inputs();
+    if (!names) {
+      Error e = names.error();
+      e.message = "cannot read the deployment's inputs: " + e.message;
+      return tl::unexpected(std::move(e));
+    }
+    required = std::move(*names);
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string reason = items[i].invalid_reason;
+    if (reason.empty() && !items[i].inputs.is_object()) reason = "inputs must be a JSON object";
+    if (reason.empty() && !required.empty()) {
+      auto missing = protocol::missing_inputs(required, items[i].inputs);
+      if (!missing.empty()) {
+        reason = "missing inputs:";
+        for (const auto& m : missing) reason += " " + m;
+      }
+    }
+    if (!reason.empty()) {
+      ItemRecord r = base_record(i);
+      r.outcome = Outcome::invalid;
+      r.error = reason;
+      finish(i, std::move(r), false);
+    }
+  }
+  return {};
+}
+
+// Reopened batch: finished items are restored, items with a kickoff id are followed again (no
+// new kickoff), items with an intent and no id are ambiguous unless asked to re-run them.
+Result<void> Batch::Impl::restore() {
+  auto known = journal->load();
+  if (!known) return tl::unexpected(known.error());
+  for (auto& j : *known) {
+    if (j.index >= items.size()) continue;
+    std::size_t i = j.index;
+    if (slots[i].phase == Phase::done) continue;  // invalid now: recorded by preflight
+    Slot& s = slots[i];
+    s.attempts = j.attempts;
+    s.kickoff_ids = j.kickoff_ids;
+    s.request_id = j.request_id;
+    bool rerun = opt.rerun_ambiguous &&
+                 ((j.final_record && j.final_record->outcome == Outcome::ambiguous) ||
+                  (!j.final_record && j.intent_without_id));
+    if (j.final_record && !rerun) {
+      ++restored;
+      finish(i, *j.final_record, false);
+    } else if (rerun) {
+      continue;  // stays queued: a new attempt with a new request id
+    } else if (j.intent_without_id) {
+      ItemRecord r = base_record(i);
+      r.outcome = Outcome::ambiguous;
+      r.error = "a kickoff (request " + j.request_id +
+                ") was sent before the previous process stopped and its answer is unknown; "
+                "it was not sent again (rerun ambiguous items to retry)";
+      finish(i, std::move(r));
+    } else if (!j.kickoff_ids.empty()) {
+      s.phase = Phase::running;
+      ++in_flight;
+      start_wait(i, j.kickoff_ids.back(), Steady::now());
+    }
+  }
+  return {};
+}
+
+Result<BatchReport> Batch::Impl::run() {
+  baseline = client.stats();
+  if (auto ok = preflight(); !ok) return tl::unexpected(ok.error());
+  if (journal) {
+    if (auto ok = restore(); !ok) return tl::unexpected(ok.error());
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (slots[i].phase == Phase::queued) queue.push_back(i);
+  }
+  if (opt.dry_run) {
+    for (auto i : queue) {
+      ItemRecord r = base_record(i);
+      r.outcome = Outcome::skipped;
+      r.error = "dry run: valid, not kicked off";
+      finish(i, std::move(r), false);
+    }
+    queue.clear();
+  }
+
+  auto next_snapshot = Steady::now();
+  while (done < items.size()) {
+    std::deque<std::function<void()>> batch;
+    {
+      std::lock_guard lock(mu);
+      batch.swap(events);
+    }
+    for (auto& fn : batch) fn();
+
+    auto now = Steady::now();
+    int requests = stop_requests.load();
+    if (requests > handled_stop_requests) {
+      bool force = force_requested.load() || requests >= 2 ||
+                   (stopping && requests > handled_stop_requests);
+      handled_stop_requests = requests;
+      stop_new_work("stop requested");
+      if (force) forced = true;
+    }
+    if (drain_until && now >= *drain_until) forced = true;
+    if (forced && !follow.stop_requested()) follow.request_stop();
+
+    feed_adaptive(now);
+    auto wake = now + opt.snapshot_interval;
+    if (!stopping) launch_ready(now, wake);
+    if (drain_until) wake = std::min(wake, *drain_until);
+    if (now >= next_snapshot) {
+      observer.snapshot(snapshot(now));
+      next_snapshot = now + opt.snapshot_interval;
+    }
+    wake = std::min(wake, next_snapshot);
+    if (done >= items.size()) break;
+
+    std::unique_lock lock(mu);
+    cv.wait_until(lock, wake, [this, requests] {
+      return !events.empty() || stop_requests.load() != requests;
+    });
+  }
+
+  if (journal) {
+    if (auto ok = journal->flush(); !ok && stop_reason.empty()) {
+      stop_reason = "journal: " + ok.error().message;
+    }
+  }
+  BatchReport report;
+  report.final_snapshot = snapshot(Steady::now());
+  observer.snapshot(report.final_snapshot);
+  observer.close();
+  report.records = std::move(records);
+  report.stopped = stopping;
+  report.stop_reason = stop_reason;
+  return report;
+}
+
+void Batch::Impl::stop_new_work(const std::string& reason) {
+  if (!stopping) {
+    stopping = true;
+    stop_reason = reason;
+    drain_until = Steady::now() + opt.drain_deadline;
+  }
+  while (!queue.empty()) {
+    std::size_t i = queue.front();
+    queue.pop_front();
+    if (slots[i].phase != Phase::queued) continue;
+    ItemRecord r = base_record(i);
+    r.outcome = Outcome::skipped;
+    r.error = "not kicked off: the batch stopped (" + stop_reason + "); rerun to run it";
+    finish(i, std::move(r), false);
+  }
+}
+
+void Batch::Impl::check_stop_rules() {
+  if (stopping) return;
+  std::size_t errors = counts[static_cast<int>(Outcome::failed)] +
+                       counts[static_cast<int>(Outcome::error)] +
+                       counts[static_cast<int>(Outcome::ambiguous)] +
+                       counts[static_cast<int>(Outcome::timeout)];
+  std::size_t judged = done - counts[static_cast<int>(Outcome::invalid)] -
+                       counts[static_cast<int>(Outcome::skipped)] - restored;
+  if (opt.max_errors && errors >= *opt.max_errors) {
+    stop_new_work("max errors reached (" + std::to_string(errors) + ")");
+  } else if (opt.max_error_rate && judged >= opt.min_sample && judged > 0 &&
+             static_cast<double>(errors) / static_cast<double>(judged) > *opt.max_error_rate) {
+    stop_new_work("error rate " + std::to_string(errors) + "/" + std::to_string(judged) +
+                  " over the maximum");
+  }
+}
+
+void Batch::Impl::feed_adaptive(Steady::time_point now) {
+  auto s = client.stats();
+  std::uint64_t overloads = s.http_429 + s.http_5xx;
+  for (; seen_overloads < overloads; ++seen_overloads) adaptive.on_overload(now);
+}
+
+BatchSnapshot Batch::Impl::snapshot(Steady::time_point now) const {
+  BatchSnapshot s;
+  s.total = items.size();
+  s.done = done;
+  s.in_flight = in_flight;
+  s.succeeded = counts[0];
+  s.failed = counts[1];
+  s.paused = counts[2];
+  s.timeout = counts[3];
+  s.ambiguous = counts[4];
+  s.invalid = counts[5];
+  s.error = counts[6];
+  s.skipped = counts[7];
+  s.restored = restored;
+  auto cs = client.stats();
+  s.retries = cs.retries - baseline.retries;
+  s.http_429 = cs.http_429 - baseline.http_429;
+  s.http_5xx = cs.http_5xx - baseline.http_5xx;
+  s.concurrency = opt.adaptive ? std::min(adaptive.limit(), opt.max_concurrent) : opt.max_concurrent;
+  s.circuit_open = breaker.state() != policy::CircuitBreaker::State::closed;
+  s.stopping = stopping;
+  s.elapsed_seconds = std::chrono::duration<double>(now - started).count();
+  constexpr double kWindow = 30.0;
+  std::size_t recent = 0;
+  for (auto it = recent_finishes.rbegin(); it != recent_finishes.rend(); ++it) {
+    if (std::chrono::duration<double>(now - *it).count() > kWindow) break;
+    ++recent;
+  }
+  double span = std::min(kWindow, s.elapsed_seconds);
+  if (span > 0.5 && recent > 0) s.rate_per_second = static_cast<double>(recent) / span;
+  if (s.rate_per_second > 0 && s.total > s.done) {
+    s.eta_seconds = static_cast<double>(s.total - s.done) / s.rate_per_second;
+  }
+  return s;
+}
+
+void Batch::Impl::finish(std::size_t i, ItemRecord rec, bool final_in_journal) {
+  if (slots[i].phase == Phase::done) return;
+  if (slots[i].phase == Phase::running || slots[i].phase == Phase::starting) --in_flight;
+  slots[i].phase = Phase::done;
+  if (!rec.finished_at) rec.finished_at = unix_now();
+  if (rec.started_at && !rec.duration_seconds) {
+    rec.duration_seconds = *rec.finished_at - *rec.started_at;
+  }
+  ++done;
+  ++counts[static_cast<int>(rec.outcome)];
+  recent_finishes.push_back(Steady::now());
+  if (recent_finishes.size() > 4096) recent_finishes.pop_front();
+  if (journal && final_in_journal) journal->record_final(rec);
+  observer.record(rec);
+  records[i] = std::move(rec);
+  check_stop_rules();
+}
+
+Result<std::unique_ptr<Batch>> Batch::create(Client& client, std::vector<BatchItem> items,
+                                             BatchOptions options, BatchObserver* observer) {
+  for (std::size_t i = 0; i < items.size(); ++i) items[i].index = i;
+  std::string hash = batch::hash_items(items);
+  std::unique_ptr<batch::Journal> journal;
+  std::string batch_id = options.batch_id;
+  if (!options.journal_path.empty() && !options.dry_run) {
+    auto j = batch::open_sqlite_journal(options.journal_path);
+    if (!j) return tl::unexpected(j.error());
+    auto stored = (*j)->identity();
+    if (!stored) return tl::unexpected(stored.error());
+    if (batch_id.empty() && *stored) batch_id = (*stored)->batch_id;
+    if (batch_id.empty()) batch_id = hash.substr(0, 12);
+    batch::BatchIdentity id{client.options().base_url, hash, items.size(), batch_id};
+    if (auto ok = (*j)->bind(id); !ok) return tl::unexpected(ok.error());
+    journal = std::move(*j);
+  }
+  if (batch_id.empty()) batch_id = hash.substr(0, 12);
+  auto impl = std::make_unique<Impl>(client, std::move(items), std::move(options), observer);
+  impl->journal = std::move(journal);
+  impl->batch_id = batch_id;
+  return std::unique_ptr<Batch>(new Batch(std::move(impl)));
+}
+
+Batch::Batch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Batch::~Batch() = default;
+Result<BatchReport> Batch::run() { return impl_->run(); }
+void Batch::request_stop(bool force) { impl_->request_stop(force); }
+
+}  // namespace crewai

@@ -1,0 +1,178 @@
+// Batch: starting runs and following them (loop thread; completions arrive as posted events).
+#include <algorithm>
+
+#include "batch/scheduler.hpp"
+
+namespace crewai {
+namespace {
+
+constexpr int kMaxRequeues = 8;  // kickoffs that provably never reached the app, per item
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool transport_trouble(const Error& e) {
+  return e.code == ErrorCode::unavailable || e.code == ErrorCode::rate_limited;
+}
+
+}  // namespace
+
+void Batch::Impl::launch_ready(Steady::time_point now, Steady::time_point& wake) {
+  int limit = opt.adaptive ? std::min(adaptive.limit(), opt.max_concurrent) : opt.max_concurrent;
+  limit = std::max(limit, 1);
+  std::size_t deferred = 0;
+  while (!queue.empty() && static_cast<int>(in_flight) < limit && deferred < queue.size()) {
+    std::size_t i = queue.front();
+    if (slots[i].not_before > now) {
+      // A requeued item waits its turn; look at the others behind it.
+      queue.pop_front();
+      queue.push_back(i);
+      wake = std::min(wake, slots[i].not_before);
+      ++deferred;
+      continue;
+    }
+    if (!breaker.allow(now)) {
+      wake = std::min(wake, now + std::chrono::milliseconds(100));
+      return;
+    }
+    if (!kick_bucket.unlimited()) {
+      if (!kick_bucket.try_take(now)) {
+        wake = std::min(wake, now + std::chrono::milliseconds(
+                                        static_cast<long>(1000.0 / opt.kickoffs_per_second) + 1));
+        return;
+      }
+    }
+    queue.pop_front();
+    launch(i);
+  }
+}
+
+void Batch::Impl::launch(std::size_t i) {
+  Slot& s = slots[i];
+  s.phase = Phase::starting;
+  ++in_flight;
+  ++s.attempts;
+  s.request_id = request_id(i, s.attempts);
+  if (!s.started_at) s.started_at = unix_now();
+  if (!journal) return kickoff(i);
+  journal->record_intent(i, s.attempts, s.request_id,
+                         [this, i](Result<void> r) { post([this, i, r] { on_intent(i, r); }); });
+}
+
+void Batch::Impl::on_intent(std::size_t i, Result<void> r) {
+  if (r) return kickoff(i);
+  // The intent is not durable, so the kickoff is not sent: the item stays runnable.
+  ItemRecord rec = base_record(i);
+  rec.outcome = Outcome::skipped;
+  rec.error = "not kicked off: the journal could not record it (" + r.error().message + ")";
+  stop_new_work("journal write failed: " + r.error().message);
+  finish(i, std::move(rec), false);
+}
+
+void Batch::Impl::kickoff(std::size_t i) {
+  KickoffRequest req;
+  req.inputs = items[i].inputs;
+  req.meta = items[i].meta.is_object() ? items[i].meta : Json::object();
+  req.meta["requestId"] = slots[i].request_id;
+  auto sent = Steady::now();
+  client.kickoff_async(std::move(req), [this, i, sent](Result<std::string> r) {
+    post([this, i, sent, r = std::move(r)]() mutable { on_kickoff(i, std::move(r), sent); });
+  });
+}
+
+void Batch::Impl::on_kickoff(std::size_t i, Result<std::string> r, Steady::time_point sent) {
+  Slot& s = slots[i];
+  auto now = Steady::now();
+  if (r) {
+    breaker.on_success();
+    s.kickoff_ids.push_back(*r);
+    if (journal) journal->record_kickoff(i, s.attempts, *r);
+    s.phase = Phase::running;
+    return start_wait(i, *r, sent);
+  }
+  const Error& e = r.error();
+  if (transport_trouble(e)) breaker.on_transport_failure(now);
+  if (e.retry_safe && transport_trouble(e) && !stopping && s.requeues < kMaxRequeues) {
+    ++s.requeues;
+    return requeue(i, now + opt.breaker_cooldown / 4 * s.requeues);
+  }
+  ItemRecord rec = base_record(i);
+  rec.error = e.to_string();
+  switch (e.code) {
+    case ErrorCode::ambiguous: rec.outcome = Outcome::ambiguous; break;
+    case ErrorCode::invalid_input: rec.outcome = Outcome::invalid; break;
+    default: rec.outcome = Outcome::error; break;
+  }
+  bool fatal = e.code == ErrorCode::unauthenticated || e.code == ErrorCode::permission_denied;
+  finish(i, std::move(rec));
+  if (fatal) stop_new_work("the deployment refused the token (" + e.to_string() + ")");
+}
+
+void Batch::Impl::requeue(std::size_t i, Steady::time_point not_before) {
+  --in_flight;
+  slots[i].phase = Phase::queued;
+  slots[i].not_before = not_before;
+  queue.push_front(i);
+}
+
+void Batch::Impl::start_wait(std::size_t i, const std::string& id,
+                             Steady::time_point kicked_off_at) {
+  WaitOptions w;
+  w.deadline = opt.item_deadline;
+  w.stop = follow.get_token();
+  w.kicked_off_at = kicked_off_at;
+  client.wait_async(id, std::move(w), [this, i](Result<RunResult> r) {
+    post([this, i, r = std::move(r)]() mutable { on_wait(i, std::move(r)); });
+  });
+}
+
+void Batch::Impl::on_wait(std::size_t i, Result<RunResult> r) {
+  Slot& s = slots[i];
+  ItemRecord rec = base_record(i);
+  bool final_in_journal = true;
+  if (r) {
+    if (r->state == RunState::success) adaptive.on_ok(Steady::now());
+    breaker.on_success();
+    rec.run_state = r->raw_state.empty() ? std::string(to_string(r->state)) : r->raw_state;
+    rec.result = r->result;
+    rec.result_json = r->result_json;
+    switch (r->state) {
+      case RunState::success:
+        rec.outcome = Outcome::succeeded;
+        break;
+      case RunState::paused:
+        rec.outcome = Outcome::paused;
+        rec.pause_task_id = r->pause_task_id;
+        rec.pause_task_output = r->pause_task_output;
+        rec.error = "waiting for human input" +
+                    (r->pause_task_id ? " on task " + *r->pause_task_id : std::string());
+        break;
+      default:
+        if (r->state == RunState::failed && s.attempts <= opt.retry_failed && !stopping) {
+          return requeue(i, Steady::now());  // a new run: the old one is known to be over
+        }
+        rec.outcome = Outcome::failed;
+        rec.error = r->message.empty() ? "the run ended " + rec.run_state : r->message;
+        break;
+    }
+  } else {
+    const Error& e = r.error();
+    rec.error = e.to_string();
+    if (transport_trouble(e)) breaker.on_transport_failure(Steady::now());
+    if (e.code == ErrorCode::cancelled) {
+      rec.outcome = Outcome::timeout;
+      rec.error = "stopped while the run was going (" + stop_reason +
+                  "); its kickoff id is kept: rerun the batch to follow it";
+      final_in_journal = false;
+    } else if (e.code == ErrorCode::deadline_exceeded) {
+      rec.outcome = Outcome::timeout;
+    } else {
+      rec.outcome = Outcome::error;
+    }
+  }
+  finish(i, std::move(rec), final_in_journal);
+}
+
+}  // namespace crewai

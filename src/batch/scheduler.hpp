@@ -1,0 +1,103 @@
+// batch/scheduler.hpp — Batch::Impl: the loop that runs a batch on the thread that called run().
+//
+// Client completions (engine thread) and journal commits (writer thread) never touch the
+// scheduler's state: they post events to the loop, which handles them one at a time with no lock
+// held. The loop waits on a condition variable until the next event or the next due time (a rate
+// wait, a requeue, a snapshot, the drain deadline): no sleeping, no polling of its own.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "batch/journal.hpp"
+#include "batch/observer_thread.hpp"
+#include "crewai/batch.hpp"
+#include "policy/adaptive.hpp"
+#include "policy/circuit_breaker.hpp"
+#include "policy/token_bucket.hpp"
+
+namespace crewai {
+
+using Steady = std::chrono::steady_clock;
+
+struct Batch::Impl {
+  enum class Phase { queued, starting, running, done };
+  struct Slot {
+    Phase phase = Phase::queued;
+    int attempts = 0;  // intents recorded (kickoffs tried)
+    int requeues = 0;  // kickoffs that provably did not reach the app, tried again
+    std::vector<std::string> kickoff_ids;
+    std::string request_id;
+    Steady::time_point not_before{};
+    std::optional<double> started_at;
+  };
+
+  Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObserver* obs);
+
+  Result<BatchReport> run();
+  void request_stop(bool force);
+
+  // Loop thread only.
+  Result<void> preflight();
+  Result<void> restore();
+  void launch_ready(Steady::time_point now, Steady::time_point& wake);
+  void launch(std::size_t i);
+  void kickoff(std::size_t i);
+  void on_intent(std::size_t i, Result<void> r);
+  void on_kickoff(std::size_t i, Result<std::string> r, Steady::time_point sent);
+  void start_wait(std::size_t i, const std::string& id, Steady::time_point kicked_off_at);
+  void on_wait(std::size_t i, Result<RunResult> r);
+  void requeue(std::size_t i, Steady::time_point not_before);
+  void finish(std::size_t i, ItemRecord rec, bool final_in_journal = true);
+  ItemRecord base_record(std::size_t i) const;
+  void stop_new_work(const std::string& reason);
+  void check_stop_rules();
+  void feed_adaptive(Steady::time_point now);
+  BatchSnapshot snapshot(Steady::time_point now) const;
+  void post(std::function<void()> fn);
+  std::string request_id(std::size_t i, int attempt) const;
+
+  Client& client;
+  std::vector<BatchItem> items;
+  BatchOptions opt;
+  batch::ObserverThread observer;
+  std::unique_ptr<batch::Journal> journal;
+  std::string batch_id;
+
+  std::vector<Slot> slots;
+  std::vector<ItemRecord> records;
+  std::deque<std::size_t> queue;  // ready to kick off, input order
+  std::size_t done = 0, in_flight = 0, restored = 0;
+  std::size_t counts[8] = {};     // by Outcome
+  std::deque<Steady::time_point> recent_finishes;  // for the rate
+  Steady::time_point started = Steady::now();
+  ClientStats baseline{};
+  std::uint64_t seen_overloads = 0;
+
+  policy::TokenBucket kick_bucket;
+  policy::AdaptiveConcurrency adaptive;
+  policy::CircuitBreaker breaker;
+
+  bool stopping = false;
+  bool forced = false;
+  std::string stop_reason;
+  std::optional<Steady::time_point> drain_until;
+  std::stop_source follow;  // request_stop() on it ends every wait (force)
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::function<void()>> events;  // guarded by mu
+  std::atomic<int> stop_requests{0};
+  std::atomic<bool> force_requested{false};
+  int handled_stop_requests = 0;
+};
+
+}  // namespace crewai
