@@ -1,5 +1,6 @@
 #include "protocol/json_util.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -61,11 +62,43 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b + 1);
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence at the start of `s`, or 0 when it is not one.
+std::size_t utf8_sequence(std::string_view s) {
+  const auto b0 = static_cast<unsigned char>(s[0]);
+  std::size_t len = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xE ? 3 : (b0 >> 3) == 0x1E ? 4 : 0;
+  if (len == 0 || len > s.size() || b0 == 0xC0 || b0 == 0xC1 || b0 > 0xF4) return 0;
+  for (std::size_t i = 1; i < len; ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) return 0;
+  }
+  if (len > 2) {  // no overlong forms, no surrogates, nothing above U+10FFFF
+    const auto b1 = static_cast<unsigned char>(s[1]);
+    if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 >= 0xA0) || (b0 == 0xF0 && b1 < 0x90) ||
+        (b0 == 0xF4 && b1 >= 0x90))
+      return 0;
+  }
+  return len;
+}
+
+}  // namespace
+
 std::string excerpt(std::string_view text, std::size_t max_chars) {
-  if (text.size() <= max_chars) return std::string(text);
-  std::size_t cut = max_chars;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut)) + "...";
+  // Bodies may be any bytes; an Error message must stay valid UTF-8 (it ends up in JSON output).
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t len = utf8_sequence(text.substr(i));
+    if (out.size() + std::max<std::size_t>(len, 3) > max_chars) return out + "...";
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(text.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
 }
 
 }  // namespace crewai::protocol

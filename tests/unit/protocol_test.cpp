@@ -247,6 +247,15 @@ TEST(ParseStatus, NonJsonTruncatedAndArrayBodies) {
   EXPECT_LT(big.message.size(), 300u);
 }
 
+TEST(ParseStatus, ErrorMessagesStayValidUtf8) {
+  Error e = bad_status("\xff\xfe\xc3 not json \xe2\x82");
+  EXPECT_NO_THROW((void)Json(e.message).dump());
+  EXPECT_THAT(e.message, HasSubstr("not json"));
+  Error body = error_from_http(Call::status, 500, "caf\xc3\xa9 \xc0\x80 down");
+  EXPECT_NO_THROW((void)Json(body.message).dump());
+  EXPECT_THAT(body.message, HasSubstr("caf\xc3\xa9"));
+}
+
 TEST(ErrorBody, EveryDialect) {
   auto documented = parse_error_body(
       R"({"error":"Missing inputs","message":"topic is required","details":{"missing_inputs":["topic","year"]}})");
