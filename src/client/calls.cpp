@@ -196,6 +196,7 @@ void Client::Impl::attempt(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loo
     req.headers.emplace_back("Content-Type: application/json");
     req.headers.emplace_back("Expect:");
     req.body = loop->ex.body;
+    req.fresh_connection = true;  // never let curl re-send a kickoff/resume on its own
   }
   req.connect_timeout = options.connect_timeout;
   req.timeout = warmed.load() ? options.request_timeout : options.first_call_timeout;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <climits>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -74,6 +75,8 @@ struct Engine::Impl {
 
   // Engine thread.
   bool apply(Inbox& batch);
+  void admit(PendingSubmit& s);
+  void pump();
   void start(PendingSubmit& s);
   void cancel_running(RequestId id);
   void run_due_timers();
@@ -106,11 +109,19 @@ struct Engine::Impl {
 
   // Engine thread only.
   std::unordered_map<RequestId, std::unique_ptr<Transfer>> running_;
+  // Requests beyond the connection cap wait here, not inside curl: curl's timeouts run from the
+  // moment a handle is added, so a request queued in curl behind thousands of others would time
+  // out without ever being sent, and a timed-out POST looks as if it may have reached the app.
+  std::deque<PendingSubmit> waiting_;
+  std::size_t max_active_ = 0;
   std::vector<CURL*> free_handles_;
   TimerHeap timers_;
 };
 
 Engine::Impl::Impl(EngineOptions opts) : options_(std::move(opts)) {
+  max_active_ = static_cast<std::size_t>(std::max<long>(
+      1, options_.max_total_connections > 0 ? options_.max_total_connections
+                                            : options_.max_host_connections));
   curl_global_init(CURL_GLOBAL_DEFAULT);
   multi_ = curl_multi_init();
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, options_.max_host_connections);
@@ -162,6 +173,10 @@ void Engine::Impl::run() {
     int still_running = 0;
     curl_multi_perform(multi_, &still_running);
     drain_done();
+    if (!waiting_.empty() && running_.size() < max_active_) {
+      pump();
+      continue;  // hand the new transfers to curl before waiting
+    }
     curl_multi_poll(multi_, nullptr, 0, poll_timeout_ms(), nullptr);
   }
   queued_timers_.fetch_sub(timers_.clear());  // any added by posts run while stopping
@@ -200,12 +215,25 @@ bool Engine::Impl::apply(Inbox& batch) {
       s.done(cancelled_response());
     }
   } else {
-    for (auto& s : batch.submits) start(s);
+    for (auto& s : batch.submits) admit(s);
   }
   for (RequestId id : batch.cancels) cancel_running(id);
   for (auto& fn : batch.posts) fn();
   batch.clear();
   return stopping_.load();
+}
+
+void Engine::Impl::admit(PendingSubmit& s) {
+  if (running_.size() < max_active_ && waiting_.empty()) return start(s);
+  waiting_.push_back(std::move(s));
+}
+
+void Engine::Impl::pump() {
+  while (!waiting_.empty() && running_.size() < max_active_ && !stopping_.load()) {
+    PendingSubmit s = std::move(waiting_.front());
+    waiting_.pop_front();
+    start(s);
+  }
 }
 
 void Engine::Impl::start(PendingSubmit& s) {
@@ -239,7 +267,16 @@ void Engine::Impl::start(PendingSubmit& s) {
 
 void Engine::Impl::cancel_running(RequestId id) {
   auto it = running_.find(id);
-  if (it == running_.end()) return;  // already completed (or never existed)
+  if (it == running_.end()) {
+    auto w = std::find_if(waiting_.begin(), waiting_.end(),
+                          [id](const PendingSubmit& p) { return p.id == id; });
+    if (w == waiting_.end()) return;  // already completed (or never existed)
+    auto done = std::move(w->done);
+    waiting_.erase(w);
+    completed_.fetch_add(1);
+    done(cancelled_response());
+    return;
+  }
   auto t = std::move(it->second);
   running_.erase(it);
   curl_multi_remove_handle(multi_, t->easy);
@@ -248,6 +285,12 @@ void Engine::Impl::cancel_running(RequestId id) {
 }
 
 void Engine::Impl::cancel_everything() {
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  for (auto& p : waiting) {
+    completed_.fetch_add(1);
+    p.done(cancelled_response());
+  }
   std::vector<RequestId> ids;
   ids.reserve(running_.size());
   for (const auto& entry : running_) ids.push_back(entry.first);

@@ -39,6 +39,11 @@ struct Request {
   std::string body;                 // POST body
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{30'000};  // whole transfer
+  // Use a new connection, never one from the pool. libcurl silently re-sends a request whose
+  // reused connection died before any answer byte arrived; for a non-idempotent POST (a paid
+  // kickoff) the first copy may have been processed, so such requests must not ride a reused
+  // connection. The connection joins the pool afterwards for later GETs.
+  bool fresh_connection = false;
 };
 
 enum class Failure {

@@ -107,6 +107,7 @@ bool setup_transfer(Transfer& t, const EngineOptions& options) {
       set(e, CURLOPT_URL, req.url.c_str()) && set(e, CURLOPT_PROTOCOLS_STR, "http,https") &&
       set(e, CURLOPT_NOSIGNAL, 1L) && set(e, CURLOPT_ACCEPT_ENCODING, "") &&
       set(e, CURLOPT_TCP_KEEPALIVE, 1L) &&
+      set(e, CURLOPT_FRESH_CONNECT, req.fresh_connection ? 1L : 0L) &&
       set(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count())) &&
       set(e, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count())) &&
       set(e, CURLOPT_ERRORBUFFER, t.error_buffer) && set(e, CURLOPT_PRIVATE, &t) &&
