@@ -20,7 +20,11 @@ Batch::Impl::Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObs
     : client(c),
       items(std::move(it)),
       opt(std::move(o)),
-      observer(obs, [this] { request_stop(false); }),
+      observer(obs,
+               [this] {
+                 observer_refused = true;
+                 cv.notify_one();
+               }),
       kick_bucket(opt.kickoffs_per_second, std::max(1.0, opt.kickoffs_per_second)),
       adaptive(std::max(1, opt.max_concurrent), std::clamp(opt.min_concurrent, 1,
                                                            std::max(1, opt.max_concurrent))),
@@ -167,6 +171,7 @@ Result<BatchReport> Batch::Impl::run() {
       stop_new_work("stop requested");
       if (force) forced = true;
     }
+    if (observer_refused.load() && !stopping) stop_new_work("the observer asked to stop");
     if (drain_until && now >= *drain_until) forced = true;
     if (forced && !follow.stop_requested()) follow.request_stop();
 
@@ -183,7 +188,8 @@ Result<BatchReport> Batch::Impl::run() {
 
     std::unique_lock lock(mu);
     cv.wait_until(lock, wake, [this, requests] {
-      return !events.empty() || stop_requests.load() != requests;
+      return !events.empty() || stop_requests.load() != requests ||
+             (observer_refused.load() && !stopping);
     });
   }
 

@@ -97,6 +97,7 @@ struct Batch::Impl {
   std::deque<std::function<void()>> events;  // guarded by mu
   std::atomic<int> stop_requests{0};
   std::atomic<bool> force_requested{false};
+  std::atomic<bool> observer_refused{false};  // on_record returned false: a graceful stop
   int handled_stop_requests = 0;
 };
 
