@@ -252,7 +252,7 @@ std::optional<Clock::time_point> RunStore::due_webhooks(const std::string& id, C
   if (it == runs_.end()) return std::nullopt;
   Run& r = it->second;
   View v = view(r, now);
-  std::size_t done = v.state == State::failed ? v.completed : v.completed;
+  std::size_t done = v.completed;
   if (done > r.notified_tasks) add_task_hooks(r, r.notified_tasks, done, out);
   r.notified_tasks = std::max(r.notified_tasks, done);
   if (v.state == State::paused && !r.notified_pause && r.hooks.human.is_object()) {
