@@ -1,0 +1,61 @@
+// crewctl/commands.hpp — one function per command; each returns the process exit code.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+
+namespace crewctl {
+
+struct FollowArgs {
+  std::string deadline;  // DURATION; empty: the client's default (6 h)
+};
+
+struct WebhookArgs {
+  std::string task_url, step_url, crew_url;
+};
+
+struct KickoffArgs {
+  std::vector<std::string> pairs;  // -i key=value
+  std::string inputs;              // --inputs JSON | @file
+  std::string meta;                // --meta JSON
+  WebhookArgs hooks;
+  std::string human_webhook, human_bearer, human_basic;
+  bool wait = false;
+  FollowArgs follow;
+};
+
+struct ResumeArgs {
+  std::string kickoff_id, task, feedback;
+  bool approve = false, reject = false;
+  WebhookArgs hooks;
+  bool wait = false;
+  FollowArgs follow;
+};
+
+struct BatchArgs {
+  std::string input;                 // FILE or "-"
+  std::string format = "auto";       // auto | jsonl | csv
+  std::string output = "-";
+  bool ordered = false;
+  std::string summary_json;
+  std::optional<int> concurrency;
+  std::optional<double> rate;
+  std::optional<std::size_t> max_errors;
+  std::optional<double> max_error_rate;
+  std::string deadline;
+  int retry_failed = 0;
+  std::string journal;
+  bool no_journal = false, resume = false, rerun_ambiguous = false, dry_run = false;
+};
+
+int cmd_inputs(const GlobalFlags& g);
+int cmd_kickoff(const GlobalFlags& g, const KickoffArgs& a);
+int cmd_status(const GlobalFlags& g, const std::string& kickoff_id);
+int cmd_wait(const GlobalFlags& g, const std::string& kickoff_id, const FollowArgs& a);
+int cmd_resume(const GlobalFlags& g, const ResumeArgs& a);
+int cmd_batch(const GlobalFlags& g, const BatchArgs& a);
+
+}  // namespace crewctl

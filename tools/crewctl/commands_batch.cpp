@@ -1,0 +1,204 @@
+// `crewctl batch`: inputs file -> Batch (journal, stop rules) -> results file, progress, summary.
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "batch/input_reader.hpp"
+#include "batch/journal.hpp"
+#include "batch/output_writer.hpp"
+#include "commands.hpp"
+#include "connection.hpp"
+#include "crewai/batch.hpp"
+#include "output.hpp"
+#include "signals.hpp"
+
+namespace crewctl {
+namespace {
+
+using crewai::ErrorCode;
+using crewai::make_error;
+using crewai::Result;
+
+int fail(const crewai::Error& e, bool json) {
+  print_error(e, json);
+  return exit_code_for(e);
+}
+
+// Runs on the batch's observer thread: records to the results file, snapshots to the progress line.
+class Printer : public crewai::BatchObserver {
+ public:
+  Printer(crewai::batch::OutputWriter& writer, Progress& progress, bool to_stdout)
+      : writer_(writer), progress_(progress), to_stdout_(to_stdout) {}
+
+  bool on_record(const crewai::ItemRecord& r) override {
+    if (to_stdout_) progress_.clear_line();
+    if (auto ok = writer_.write(r); !ok) {
+      if (!write_error_) write_error_ = ok.error();
+      return false;
+    }
+    return true;
+  }
+  void on_snapshot(const crewai::BatchSnapshot& s) override {
+    in_flight_ = s.in_flight;
+    progress_.update(s);
+  }
+  std::size_t in_flight() const { return in_flight_.load(); }
+  const std::optional<crewai::Error>& write_error() const { return write_error_; }
+
+ private:
+  crewai::batch::OutputWriter& writer_;
+  Progress& progress_;
+  bool to_stdout_;
+  std::atomic<std::size_t> in_flight_{0};
+  std::optional<crewai::Error> write_error_;
+};
+
+Result<crewai::batch::InputFormat> input_format(const std::string& f) {
+  if (f == "auto") return crewai::batch::InputFormat::automatic;
+  if (f == "jsonl") return crewai::batch::InputFormat::jsonl;
+  if (f == "csv") return crewai::batch::InputFormat::csv;
+  return make_error(ErrorCode::invalid_argument, "--format must be auto, jsonl or csv");
+}
+
+// The journal path, or empty for none (see docs/cli.md "Resume").
+std::string journal_path(const GlobalFlags& g, const BatchArgs& a,
+                         const std::vector<crewai::BatchItem>& items) {
+  if (a.no_journal || a.dry_run) return {};
+  if (!a.journal.empty()) return a.journal;
+  if (!g.sim_crew.empty()) return {};  // the embedded simulator's runs end with the process
+  if (a.output != "-") return a.output + ".journal";
+  return "./crewctl-" + crewai::batch::hash_items(items).substr(0, 12) + ".journal";
+}
+
+Result<crewai::BatchOptions> batch_options(const BatchArgs& a, const Settings& s) {
+  crewai::BatchOptions o;
+  if (auto c = a.concurrency ? a.concurrency : s.max_concurrent) {
+    if (*c < 1) return make_error(ErrorCode::invalid_argument, "--concurrency must be at least 1");
+    o.max_concurrent = *c;
+  }
+  if (auto r = a.rate ? a.rate : s.rate) o.kickoffs_per_second = *r;
+  o.max_errors = a.max_errors;
+  o.max_error_rate = a.max_error_rate;
+  o.retry_failed = a.retry_failed;
+  o.dry_run = a.dry_run;
+  o.rerun_ambiguous = a.rerun_ambiguous;
+  if (!a.deadline.empty()) {
+    auto d = parse_duration(a.deadline);
+    if (!d) {
+      return make_error(ErrorCode::invalid_argument,
+                        "--deadline: expected a duration like 90, 90s, 5m or 2h, got \"" + a.deadline + "\"");
+    }
+    o.item_deadline = *d;
+  }
+  return o;
+}
+
+void write_summary_file(const std::string& path, const crewai::Json& j) {
+  std::ofstream out(path, std::ios::trunc);
+  out << j.dump(2) << "\n";
+  if (!out) std::cerr << "crewctl: cannot write the summary to " << path << "\n";
+}
+
+struct Prepared {
+  std::vector<crewai::BatchItem> items;
+  std::string journal;
+};
+
+Result<Prepared> prepare(const GlobalFlags& g, const BatchArgs& a) {
+  if (a.input == "-" && g.token_stdin) {
+    return make_error(ErrorCode::invalid_argument, "--token-stdin cannot be used with input from stdin");
+  }
+  auto fmt = input_format(a.format);
+  if (!fmt) return tl::unexpected(fmt.error());
+  crewai::batch::ReaderOptions ro;
+  ro.format = *fmt;
+  auto items = crewai::batch::read_items(a.input, ro);
+  if (!items) {
+    crewai::Error e = items.error();
+    e.code = ErrorCode::invalid_argument;
+    return tl::unexpected(std::move(e));
+  }
+  Prepared p;
+  p.journal = journal_path(g, a, *items);
+  p.items = std::move(*items);
+  if (a.resume && a.no_journal) {
+    return make_error(ErrorCode::invalid_argument, "--resume needs a journal; drop --no-journal");
+  }
+  if (!p.journal.empty() && std::filesystem::exists(p.journal) && !a.resume) {
+    return make_error(ErrorCode::invalid_argument,
+                      "journal " + p.journal + " exists from an earlier run of this batch. Add --resume "
+                      "to continue it (finished items are not run again), or delete it (or pass "
+                      "--journal elsewhere) to start over");
+  }
+  if (a.resume && !p.journal.empty() && !std::filesystem::exists(p.journal) && !g.quiet) {
+    std::cerr << "crewctl: no journal at " << p.journal << " yet: starting the batch from the beginning\n";
+  }
+  return p;
+}
+
+}  // namespace
+
+int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
+  auto prepared = prepare(g, a);
+  if (!prepared) return fail(prepared.error(), g.json);
+  auto conn = connect(g);
+  if (!conn) return fail(conn.error(), g.json);
+  auto opts = batch_options(a, (*conn)->settings);
+  if (!opts) return fail(opts.error(), g.json);
+  opts->journal_path = prepared->journal;
+  std::size_t total = prepared->items.size();
+
+  auto writer = crewai::batch::OutputWriter::open(a.output, a.ordered, total);
+  if (!writer) return fail(writer.error(), g.json);
+  Progress progress(g.quiet);
+  Printer printer(**writer, progress, a.output == "-");
+  auto batch = crewai::Batch::create(*(*conn)->client, std::move(prepared->items), *opts, &printer);
+  if (!batch) {
+    crewai::Error e = batch.error();
+    if (e.code == ErrorCode::failed_precondition) e.code = ErrorCode::invalid_argument;
+    return fail(e, g.json);
+  }
+
+  InterruptWatcher watcher([&](int n) {
+    if (n == 1) {
+      progress.clear_line();
+      std::cerr << "\ncrewctl: stopping: no new kickoffs; following the " << printer.in_flight()
+                << " runs in flight to the end (Ctrl-C again to leave now)\n";
+      (*batch)->request_stop(false);
+    } else {
+      std::cerr << "\ncrewctl: leaving now; runs still going stay resumable\n";
+      (*batch)->request_stop(true);
+    }
+  });
+  auto report = (*batch)->run();
+  int interrupts = watcher.count();
+  progress.finish();
+  if (!report) return fail(report.error(), g.json);
+  auto finished = (*writer)->finish();
+
+  Summary summary = summarize(*report, interrupts > 0);
+  int code = exit_code_for(summary);
+  if (printer.write_error() || !finished) {
+    print_error(printer.write_error() ? *printer.write_error() : finished.error(), false);
+    if (code != kExitInterrupted) code = kExitCallError;
+  }
+  crewai::Json sj = summary_to_json(summary, code);
+  sj["output"] = a.output;
+  sj["journal"] = prepared->journal.empty() ? crewai::Json() : crewai::Json(prepared->journal);
+  if (!a.summary_json.empty()) write_summary_file(a.summary_json, sj);
+  if (!g.quiet) std::cerr << summary_text(summary, colors_enabled(stderr));
+  if (g.json) print_json({{"summary", sj}});
+  if (summary.interrupted) {
+    if (prepared->journal.empty()) {
+      std::cerr << "crewctl: interrupted. There is no journal ("
+                << (g.sim_crew.empty() ? "--no-journal" : "--sim") << "), so a rerun starts over\n";
+    } else {
+      std::cerr << "crewctl: interrupted. To resume, run the same command again with --resume "
+                   "(journal: " << prepared->journal << "); finished items are not run again\n";
+    }
+  }
+  return code;
+}
+
+}  // namespace crewctl

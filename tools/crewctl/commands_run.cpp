@@ -1,0 +1,198 @@
+// Single-run commands: inputs, kickoff, status, wait, resume.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stop_token>
+
+#include "commands.hpp"
+#include "connection.hpp"
+#include "output.hpp"
+#include "signals.hpp"
+
+namespace crewctl {
+namespace {
+
+using crewai::ErrorCode;
+using crewai::Json;
+using crewai::make_error;
+using crewai::Result;
+
+int fail(const crewai::Error& e, bool json) {
+  print_error(e, json);
+  return exit_code_for(e);
+}
+
+Result<Json> parse_json_arg(const std::string& text, const char* flag) {
+  std::string body = text;
+  if (!text.empty() && text[0] == '@') {
+    std::ifstream in(text.substr(1));
+    if (!in) return make_error(ErrorCode::invalid_argument, std::string(flag) + ": cannot read " + text.substr(1));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    body = ss.str();
+  }
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return make_error(ErrorCode::invalid_argument, std::string(flag) + " must be a JSON object");
+  }
+  return j;
+}
+
+Result<crewai::KickoffRequest> build_kickoff(const KickoffArgs& a) {
+  crewai::KickoffRequest req;
+  if (!a.inputs.empty()) {
+    auto j = parse_json_arg(a.inputs, "--inputs");
+    if (!j) return tl::unexpected(j.error());
+    req.inputs = std::move(*j);
+  }
+  for (const auto& pair : a.pairs) {
+    auto eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return make_error(ErrorCode::invalid_argument, "-i expects key=value, got \"" + pair + "\"");
+    }
+    req.inputs[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+  if (!a.meta.empty()) {
+    auto j = parse_json_arg(a.meta, "--meta");
+    if (!j) return tl::unexpected(j.error());
+    req.meta = std::move(*j);
+  }
+  req.task_webhook_url = a.hooks.task_url;
+  req.step_webhook_url = a.hooks.step_url;
+  req.crew_webhook_url = a.hooks.crew_url;
+  if (!a.human_webhook.empty()) {
+    crewai::HumanInputWebhook h;
+    h.url = a.human_webhook;
+    if (!a.human_bearer.empty() && !a.human_basic.empty()) {
+      return make_error(ErrorCode::invalid_argument,
+                        "give only one of --human-input-bearer and --human-input-basic");
+    }
+    if (!a.human_bearer.empty()) {
+      h.auth = crewai::HumanInputWebhook::Auth::bearer;
+      h.token = a.human_bearer;
+    } else if (!a.human_basic.empty()) {
+      auto colon = a.human_basic.find(':');
+      if (colon == std::string::npos) {
+        return make_error(ErrorCode::invalid_argument, "--human-input-basic expects USER:PASS");
+      }
+      h.auth = crewai::HumanInputWebhook::Auth::basic;
+      h.username = a.human_basic.substr(0, colon);
+      h.password = a.human_basic.substr(colon + 1);
+    }
+    req.human_input_webhook = std::move(h);
+  } else if (!a.human_bearer.empty() || !a.human_basic.empty()) {
+    return make_error(ErrorCode::invalid_argument,
+                      "--human-input-bearer/--human-input-basic need --human-input-webhook URL");
+  }
+  return req;
+}
+
+Result<std::optional<crewai::Millis>> deadline_of(const FollowArgs& a) {
+  if (a.deadline.empty()) return std::optional<crewai::Millis>{};
+  auto d = parse_duration(a.deadline);
+  if (!d) {
+    return make_error(ErrorCode::invalid_argument,
+                      "--deadline: expected a duration like 90, 90s, 5m or 2h, got \"" + a.deadline + "\"");
+  }
+  return std::optional<crewai::Millis>(*d);
+}
+
+// Follows a run to a stop; Ctrl-C ends the wait (the run itself goes on) with exit 130.
+int follow(Connection& c, const std::string& id, const FollowArgs& a, bool json) {
+  auto deadline = deadline_of(a);
+  if (!deadline) return fail(deadline.error(), json);
+  std::stop_source stop;
+  InterruptWatcher watcher([&stop](int) { stop.request_stop(); });
+  crewai::WaitOptions w;
+  w.deadline = *deadline;
+  w.stop = stop.get_token();
+  auto r = c.client->wait(id, std::move(w));
+  if (!r) {
+    crewai::Error e = r.error();
+    if (e.kickoff_id.empty()) e.kickoff_id = id;
+    if (e.code == ErrorCode::cancelled) {
+      std::cerr << "crewctl: interrupted; the run goes on. Follow it again with: crewctl wait " << id
+                << "\n";
+      if (json) print_json({{"error", error_to_json(e)}});
+      return kExitInterrupted;
+    }
+    return fail(e, json);
+  }
+  print_run(*r, json);
+  return exit_code_for(*r);
+}
+
+}  // namespace
+
+int cmd_inputs(const GlobalFlags& g) {
+  auto conn = connect(g);
+  if (!conn) return fail(conn.error(), g.json);
+  auto names = (*conn)->client->inputs();
+  if (!names) return fail(names.error(), g.json);
+  if (g.json) {
+    print_json({{"inputs", *names}});
+  } else {
+    for (const auto& n : *names) std::cout << n << "\n";
+  }
+  return kExitOk;
+}
+
+int cmd_kickoff(const GlobalFlags& g, const KickoffArgs& a) {
+  auto req = build_kickoff(a);
+  if (!req) return fail(req.error(), g.json);
+  auto conn = connect(g);
+  if (!conn) return fail(conn.error(), g.json);
+  auto id = (*conn)->client->kickoff(*req);
+  if (!id) return fail(id.error(), g.json);
+  if (!a.wait) {
+    if (g.json) print_json({{"kickoff_id", *id}});
+    else std::cout << *id << "\n";
+    return kExitOk;
+  }
+  if (!g.json && !g.quiet) std::cerr << "crewctl: kicked off " << *id << "; waiting for it\n";
+  return follow(**conn, *id, a.follow, g.json);
+}
+
+int cmd_status(const GlobalFlags& g, const std::string& kickoff_id) {
+  auto conn = connect(g);
+  if (!conn) return fail(conn.error(), g.json);
+  auto r = (*conn)->client->status(kickoff_id);
+  if (!r) return fail(r.error(), g.json);
+  print_run(*r, g.json);
+  return r->state == crewai::RunState::not_found ? kExitCallError : kExitOk;
+}
+
+int cmd_wait(const GlobalFlags& g, const std::string& kickoff_id, const FollowArgs& a) {
+  auto conn = connect(g);
+  if (!conn) return fail(conn.error(), g.json);
+  return follow(**conn, kickoff_id, a, g.json);
+}
+
+int cmd_resume(const GlobalFlags& g, const ResumeArgs& a) {
+  if (a.approve == a.reject) {
+    return fail(make_error(ErrorCode::invalid_argument, "give exactly one of --approve and --reject")
+                    .value(),
+                g.json);
+  }
+  crewai::ResumeRequest req;
+  req.execution_id = a.kickoff_id;
+  req.task_id = a.task;
+  req.human_feedback = a.feedback;
+  req.is_approve = a.approve;
+  req.task_webhook_url = a.hooks.task_url;
+  req.step_webhook_url = a.hooks.step_url;
+  req.crew_webhook_url = a.hooks.crew_url;
+  auto conn = connect(g);
+  if (!conn) return fail(conn.error(), g.json);
+  auto r = (*conn)->client->resume(req);
+  if (!r) return fail(r.error(), g.json);
+  if (!a.wait) {
+    if (g.json) print_json({{"kickoff_id", a.kickoff_id}, {"status", r->status}, {"message", r->message}});
+    else std::cout << "resume: " << r->status << (r->message.empty() ? "" : ": " + r->message) << "\n";
+    return kExitOk;
+  }
+  if (!g.json && !g.quiet) std::cerr << "crewctl: resume " << r->status << "; waiting for the run\n";
+  return follow(**conn, a.kickoff_id, a.follow, g.json);
+}
+
+}  // namespace crewctl

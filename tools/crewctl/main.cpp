@@ -1,0 +1,189 @@
+// crewctl: the command line for deployed crews (and the simulator as `crewctl serve`).
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "crewai/sim/cli.hpp"
+#include "embedded_sim.hpp"
+#include "output.hpp"
+
+namespace crewctl {
+namespace {
+
+constexpr const char* kMainFooter = R"(Examples:
+  crewctl batch examples/inputs/topics.jsonl --sim examples/crews/research.json
+  export CREWAI_BASE_URL=https://my-crew.crewai.com; crewctl inputs --token-file ~/.crewai-token
+  crewctl kickoff -i topic="AI agents" -i current_year=2026 --wait
+  crewctl batch rows.jsonl -o results.jsonl --ordered --concurrency 32 --rate 5
+
+Configuration: flags > environment (CREWAI_BASE_URL, CREWAI_TOKEN, CREWAI_MAX_CONCURRENT,
+CREWAI_TIMEOUT, CREWAI_POLL_INTERVAL, CREWAI_MAX_RETRIES) > profile in ~/.config/crewctl/config.toml.
+
+Exit codes:
+  0    everything succeeded
+  1    some run failed (FAILED or REVOKED)
+  2    usage error or invalid input (bad flag, unreadable file, invalid batch line)
+  3    some run is paused, waiting for human input
+  4    a deadline passed while runs were still going
+  5    call errors: authentication, network, server errors, ambiguous kickoffs
+  130  interrupted (Ctrl-C)
+When several apply, the first of 130, 5, 4, 3, 1, 2 wins.
+See docs/cli.md for every option.)";
+
+void add_common(CLI::App* cmd, GlobalFlags& g, bool sim) {
+  auto* grp = "Connection and output";
+  cmd->add_option("--url", g.url, "Deployment URL (else CREWAI_BASE_URL, else the profile)")->group(grp);
+  cmd->add_option("--token", g.token, "Bearer token (discouraged: visible in shell history and ps)")
+      ->group(grp);
+  cmd->add_option("--token-file", g.token_file, "Read the bearer token from this file")->group(grp);
+  cmd->add_flag("--token-stdin", g.token_stdin, "Read the bearer token from the first line of stdin")
+      ->group(grp);
+  cmd->add_option("--profile", g.profile, "Profile in the config file (default: \"default\")")->group(grp);
+  cmd->add_option("--config", g.config_path, "Config file (default: ~/.config/crewctl/config.toml)")
+      ->group(grp);
+  cmd->add_option("--timeout", g.timeout_seconds, "Per-request timeout, seconds")->group(grp);
+  cmd->add_option("--max-retries", g.max_retries, "Retries per request")->group(grp);
+  cmd->add_flag("--json", g.json, "Machine-readable JSON on stdout")->group(grp);
+  cmd->add_flag("-v,--verbose", g.verbose, "Trace every request on stderr (never the token)")->group(grp);
+  cmd->add_flag("-q,--quiet", g.quiet, "No progress or summary on stderr")->group(grp);
+  if (sim) {
+    cmd->add_option("--sim", g.sim_crew, "Run against an embedded simulator with this crew (JSON)")
+        ->group(grp)
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--sim-time-scale", g.sim_time_scale,
+                    "Real seconds per crew second for --sim (default 0.01)")
+        ->group(grp)
+        ->check(CLI::PositiveNumber);
+  }
+}
+
+void add_follow(CLI::App* cmd, GlobalFlags& g, FollowArgs& f) {
+  cmd->add_option("--poll-interval", g.poll_interval_seconds,
+                  "Seconds between status polls (default: 1s growing to 15s)");
+  cmd->add_option("--deadline", f.deadline, "Stop following after this long: 90, 90s, 5m, 2h (exit 4)");
+}
+
+void add_webhooks(CLI::App* cmd, WebhookArgs& w) {
+  cmd->add_option("--task-webhook-url", w.task_url, "Called after each task");
+  cmd->add_option("--step-webhook-url", w.step_url, "Called after each agent step");
+  cmd->add_option("--crew-webhook-url", w.crew_url, "Called when the crew finishes");
+}
+
+void add_batch_options(CLI::App* cmd, BatchArgs& b, GlobalFlags& g) {
+  cmd->add_option("FILE", b.input, "Inputs: JSONL, CSV with a header row, or - for stdin")->required();
+  cmd->add_option("--format", b.format, "Input format: auto | jsonl | csv")->capture_default_str();
+  cmd->add_option("-o,--output", b.output, "Results file (JSONL), - for stdout")->capture_default_str();
+  cmd->add_flag("--ordered", b.ordered, "Write results in input order");
+  cmd->add_option("--summary-json", b.summary_json, "Also write the summary as JSON to this file");
+  cmd->add_option("--concurrency", b.concurrency, "Runs in flight at most (default 16)");
+  cmd->add_option("--rate", b.rate, "Kickoffs per second at most (default unlimited)");
+  cmd->add_option("--max-errors", b.max_errors, "Stop new kickoffs after this many errors/failures");
+  cmd->add_option("--max-error-rate", b.max_error_rate, "Stop when errors/finished exceeds this (0-1)");
+  cmd->add_option("--deadline", b.deadline, "Per-item deadline for following a run: 90s, 5m, 2h");
+  cmd->add_option("--poll-interval", g.poll_interval_seconds, "Seconds between status polls");
+  cmd->add_option("--retry-failed", b.retry_failed, "Kick off runs that ended FAILED again, N times");
+  cmd->add_option("--journal", b.journal, "Journal (default: <output>.journal, or ./crewctl-<hash>.journal)");
+  cmd->add_flag("--resume", b.resume, "Continue the batch recorded in the journal");
+  cmd->add_flag("--rerun-ambiguous", b.rerun_ambiguous,
+                "With --resume: kick off again items whose kickoff outcome is unknown");
+  cmd->add_flag("--no-journal", b.no_journal, "Keep no journal (an interrupted batch cannot resume)");
+  cmd->add_flag("--dry-run", b.dry_run, "Validate every line and the inputs against /inputs; run nothing");
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app{"crewctl: run deployed CrewAI crews from the command line", "crewctl"};
+  app.footer(kMainFooter);
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "crewctl 0.1.0");
+  GlobalFlags g;
+  FollowArgs follow;
+  KickoffArgs kick;
+  ResumeArgs resume;
+  BatchArgs batch;
+  std::string id;
+  crewai::sim::CliOptions serve_opts;
+
+  auto* inputs = app.add_subcommand("inputs", "List the inputs the crew requires (GET /inputs)");
+  inputs->footer("Examples:\n  crewctl inputs --json\n  crewctl inputs --sim examples/crews/research.json");
+  add_common(inputs, g, true);
+
+  auto* kickoff = app.add_subcommand("kickoff", "Start a run (POST /kickoff); --wait follows it");
+  kickoff->footer(R"(Examples:
+  crewctl kickoff -i topic="AI agents" -i current_year=2026
+  crewctl kickoff --inputs @inputs.json --meta '{"team":"ops"}' --wait --deadline 10m --json
+  crewctl kickoff -i topic=cats --human-input-webhook https://hooks.example.com/hitl \
+      --human-input-bearer "$HITL_TOKEN"
+  crewctl kickoff --sim examples/crews/research.json -i topic=x -i current_year=2026 --wait)");
+  add_common(kickoff, g, true);
+  kickoff->add_option("-i,--input", kick.pairs, "An input as key=value (repeatable)");
+  kickoff->add_option("--inputs", kick.inputs, "All inputs as a JSON object, or @file");
+  kickoff->add_option("--meta", kick.meta, "Metadata as a JSON object, or @file");
+  add_webhooks(kickoff, kick.hooks);
+  kickoff->add_option("--human-input-webhook", kick.human_webhook, "Where the crew asks for human input");
+  kickoff->add_option("--human-input-bearer", kick.human_bearer, "Bearer token for that webhook");
+  kickoff->add_option("--human-input-basic", kick.human_basic, "USER:PASS for that webhook");
+  kickoff->add_flag("--wait", kick.wait, "Follow the run to the end and print its result");
+  add_follow(kickoff, g, kick.follow);
+
+  auto* status = app.add_subcommand("status", "Read a run's state once (GET /status/ID)");
+  status->footer("Examples:\n  crewctl status 3f1c...\n  crewctl status 3f1c... --json | jq .state");
+  add_common(status, g, false);
+  status->add_option("ID", id, "Kickoff id")->required();
+
+  auto* wait = app.add_subcommand("wait", "Follow a run until it ends or pauses");
+  wait->footer("Examples:\n  crewctl wait 3f1c... --deadline 30m\n  crewctl wait 3f1c... --json --poll-interval 5");
+  add_common(wait, g, false);
+  wait->add_option("ID", id, "Kickoff id")->required();
+  add_follow(wait, g, follow);
+
+  auto* res = app.add_subcommand("resume", "Answer a run paused for human input (POST /resume)");
+  res->footer(R"(Examples:
+  crewctl resume 3f1c... --task draft_task --feedback "Looks good" --approve
+  crewctl resume 3f1c... --task draft_task --feedback "More detail" --reject --wait --json
+Webhook URLs are not carried over by the service: pass them again to keep receiving events.)");
+  add_common(res, g, false);
+  res->add_option("ID", resume.kickoff_id, "Kickoff id of the paused run")->required();
+  res->add_option("--task", resume.task, "The paused task's id")->required();
+  res->add_option("--feedback", resume.feedback, "Human feedback text")->required();
+  auto* approve = res->add_flag("--approve", resume.approve, "Approve the task output");
+  auto* reject = res->add_flag("--reject", resume.reject, "Reject it (the task runs again)");
+  approve->excludes(reject);
+  add_webhooks(res, resume.hooks);
+  res->add_flag("--wait", resume.wait, "Follow the run after resuming");
+  add_follow(res, g, resume.follow);
+
+  auto* bat = app.add_subcommand("batch", "Run every line of an inputs file; results as JSONL");
+  bat->footer(R"(Examples:
+  crewctl batch topics.jsonl --sim examples/crews/research.json
+  crewctl batch rows.csv -o results.jsonl --ordered --concurrency 32 --rate 5 --max-error-rate 0.2
+  crewctl batch rows.jsonl -o results.jsonl --resume       # after Ctrl-C or a crash
+  crewctl batch rows.jsonl --dry-run                       # validate only, spends nothing
+  cat rows.jsonl | crewctl batch - --json > results.jsonl)");
+  add_common(bat, g, true);
+  add_batch_options(bat, batch, g);
+
+  auto* serve = app.add_subcommand("serve", "Run the AMP simulator (same options as crewai-sim)");
+  crewai::sim::add_cli_options(*serve, serve_opts);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (*inputs) return cmd_inputs(g);
+  if (*kickoff) return cmd_kickoff(g, kick);
+  if (*status) return cmd_status(g, id);
+  if (*wait) return cmd_wait(g, id, follow);
+  if (*res) return cmd_resume(g, resume);
+  if (*bat) return cmd_batch(g, batch);
+  if (*serve) return crewai::sim::run_cli(serve_opts);
+  return kExitUsage;
+}
+
+}  // namespace crewctl
+
+int main(int argc, char** argv) { return crewctl::run(argc, argv); }

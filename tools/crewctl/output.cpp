@@ -1,0 +1,278 @@
+// Printing runs, errors, the batch progress line and the summary; mapping outcomes to exit codes.
+#include "output.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace crewctl {
+namespace {
+
+using crewai::ErrorCode;
+using crewai::Json;
+using crewai::Outcome;
+using crewai::RunState;
+
+double unix_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+Json progress_to_json(const crewai::Progress& p) {
+  Json j = Json::object();
+  auto opt = [&j](const char* k, const auto& v) { j[k] = v ? Json(*v) : Json(); };
+  j["unit"] = p.unit;
+  opt("completed", p.completed);
+  opt("total", p.total);
+  opt("remaining", p.remaining);
+  opt("current", p.current);
+  opt("current_agent", p.current_agent);
+  return j;
+}
+
+std::optional<double> percentile(std::vector<double> v, double q) {
+  if (v.empty()) return std::nullopt;
+  std::sort(v.begin(), v.end());
+  auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
+  return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+std::string paint(const std::string& text, const char* code, bool color) {
+  return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : text;
+}
+
+}  // namespace
+
+int exit_code_for(const crewai::Error& e) {
+  switch (e.code) {
+    case ErrorCode::invalid_argument:
+    case ErrorCode::invalid_input:
+    case ErrorCode::schema_violation:
+      return kExitUsage;
+    case ErrorCode::deadline_exceeded: return kExitTimeout;
+    case ErrorCode::cancelled: return kExitInterrupted;
+    default: return kExitCallError;
+  }
+}
+
+int exit_code_for(const crewai::RunResult& r) {
+  switch (r.state) {
+    case RunState::success: return kExitOk;
+    case RunState::paused: return kExitPaused;
+    case RunState::failed:
+    case RunState::revoked: return kExitFailed;
+    case RunState::not_found: return kExitCallError;
+    default: return kExitTimeout;  // still going
+  }
+}
+
+Json run_to_json(const crewai::RunResult& r) {
+  Json j = Json::object();
+  j["state"] = std::string(crewai::to_string(r.state));
+  j["raw_state"] = r.raw_state;
+  j["kickoff_id"] = r.kickoff_id;
+  j["message"] = r.message;
+  j["result"] = r.result ? Json(*r.result) : Json();
+  j["result_json"] = r.result_json;
+  j["progress"] = r.progress ? progress_to_json(*r.progress) : Json();
+  if (r.is_paused()) {
+    j["pause"] = {{"task_id", r.pause_task_id ? Json(*r.pause_task_id) : Json()},
+                  {"task_output", r.pause_task_output ? Json(*r.pause_task_output) : Json()},
+                  {"flow_id", r.flow_id ? Json(*r.flow_id) : Json()}};
+  }
+  j["usage_metrics"] = r.usage_metrics;
+  j["timings"] = {{"started_at", r.started_at ? Json(unix_seconds(*r.started_at)) : Json()},
+                  {"finished_at", r.finished_at ? Json(unix_seconds(*r.finished_at)) : Json()},
+                  {"duration_seconds", r.duration_seconds ? Json(*r.duration_seconds) : Json()}};
+  return j;
+}
+
+Json error_to_json(const crewai::Error& e) {
+  Json j = {{"code", std::string(crewai::to_string(e.code))},
+            {"message", e.message},
+            {"http_status", e.http_status},
+            {"exit_code", exit_code_for(e)}};
+  if (!e.kickoff_id.empty()) j["kickoff_id"] = e.kickoff_id;
+  if (!e.missing_inputs.empty()) j["missing_inputs"] = e.missing_inputs;
+  return j;
+}
+
+void print_json(const Json& j) {
+  std::cout << j.dump(-1, ' ', false, Json::error_handler_t::replace) << std::endl;
+}
+
+void print_run(const crewai::RunResult& r, bool json) {
+  if (json) return print_json(run_to_json(r));
+  std::cout << "kickoff_id: " << r.kickoff_id << "\n";
+  std::cout << "state:      " << crewai::to_string(r.state);
+  if (!r.raw_state.empty() && r.raw_state != crewai::to_string(r.state)) {
+    std::cout << " (" << r.raw_state << ")";
+  }
+  std::cout << "\n";
+  if (r.progress && r.progress->completed) {
+    std::cout << "progress:   " << *r.progress->completed;
+    if (r.progress->total) std::cout << "/" << *r.progress->total;
+    std::cout << " " << (r.progress->unit.empty() ? "steps" : r.progress->unit + "s");
+    if (r.progress->current) std::cout << " (now: " << *r.progress->current << ")";
+    std::cout << "\n";
+  }
+  if (!r.message.empty()) std::cout << "message:    " << r.message << "\n";
+  if (r.duration_seconds) std::cout << "duration:   " << format_seconds(*r.duration_seconds) << "\n";
+  if (r.is_paused()) {
+    std::cout << "paused on:  " << r.pause_task_id.value_or("?") << "\n";
+    if (r.pause_task_output) std::cout << "output:\n" << *r.pause_task_output << "\n";
+    std::cout << "answer it:  crewctl resume " << r.kickoff_id << " --task "
+              << r.pause_task_id.value_or("TASK") << " --feedback TEXT --approve|--reject\n";
+  }
+  if (r.result) std::cout << "result:\n" << *r.result << "\n";
+  std::cout.flush();
+}
+
+void print_error(const crewai::Error& e, bool json) {
+  std::cerr << "crewctl: " << e.to_string() << "\n";
+  if (!e.missing_inputs.empty()) {
+    std::cerr << "crewctl: missing inputs:";
+    for (const auto& m : e.missing_inputs) std::cerr << " " << m;
+    std::cerr << "\n";
+  }
+  if (json) print_json({{"error", error_to_json(e)}});
+}
+
+bool colors_enabled(std::FILE* stream) {
+  const char* no_color = std::getenv("NO_COLOR");
+  return ::isatty(::fileno(stream)) && !(no_color && *no_color);
+}
+
+std::string format_seconds(double s) {
+  if (s < 1) return fmt::format("{}ms", static_cast<long>(std::lround(s * 1000)));
+  if (s < 60) return fmt::format("{:.1f}s", s);
+  auto total = static_cast<long>(std::lround(s));
+  if (total < 3600) return fmt::format("{}m{:02}s", total / 60, total % 60);
+  return fmt::format("{}h{:02}m", total / 3600, (total % 3600) / 60);
+}
+
+Summary summarize(const crewai::BatchReport& report, bool interrupted) {
+  Summary s;
+  s.total = report.records.size();
+  std::vector<double> durations;
+  for (const auto& r : report.records) {
+    ++s.counts[static_cast<int>(r.outcome)];
+    if (r.duration_seconds && r.outcome != Outcome::invalid && r.outcome != Outcome::skipped) {
+      durations.push_back(*r.duration_seconds);
+    }
+  }
+  s.p50 = percentile(durations, 0.50);
+  s.p90 = percentile(durations, 0.90);
+  s.p99 = percentile(durations, 0.99);
+  const auto& snap = report.final_snapshot;
+  s.elapsed_seconds = snap.elapsed_seconds;
+  s.retries = snap.retries;
+  s.http_429 = snap.http_429;
+  s.http_5xx = snap.http_5xx;
+  s.restored = snap.restored;
+  s.stopped = report.stopped;
+  s.stop_reason = report.stop_reason;
+  s.interrupted = interrupted;
+  return s;
+}
+
+int exit_code_for(const Summary& s) {
+  auto n = [&s](Outcome o) { return s.counts[static_cast<int>(o)]; };
+  if (s.interrupted) return kExitInterrupted;
+  if (n(Outcome::error) + n(Outcome::ambiguous) > 0) return kExitCallError;
+  if (n(Outcome::timeout) > 0) return kExitTimeout;
+  if (n(Outcome::paused) > 0) return kExitPaused;
+  if (n(Outcome::failed) > 0) return kExitFailed;
+  if (n(Outcome::invalid) > 0) return kExitUsage;
+  return kExitOk;
+}
+
+Json summary_to_json(const Summary& s, int exit_code) {
+  Json counts = Json::object();
+  for (int i = 0; i < 8; ++i) counts[std::string(crewai::to_string(static_cast<Outcome>(i)))] = s.counts[i];
+  auto opt = [](const std::optional<double>& v) { return v ? Json(*v) : Json(); };
+  return {{"total", s.total},
+          {"counts", counts},
+          {"duration_seconds", {{"p50", opt(s.p50)}, {"p90", opt(s.p90)}, {"p99", opt(s.p99)}}},
+          {"elapsed_seconds", s.elapsed_seconds},
+          {"retries", s.retries},
+          {"http_429", s.http_429},
+          {"http_5xx", s.http_5xx},
+          {"restored", s.restored},
+          {"stopped", s.stopped},
+          {"stop_reason", s.stop_reason},
+          {"interrupted", s.interrupted},
+          {"exit_code", exit_code}};
+}
+
+std::string summary_text(const Summary& s, bool color) {
+  static const char* kColors[8] = {"32", "31", "33", "35", "35", "31", "31", "2"};
+  std::string counts;
+  for (int i = 0; i < 8; ++i) {
+    if (s.counts[i] == 0) continue;
+    if (!counts.empty()) counts += ", ";
+    counts += paint(fmt::format("{} {}", s.counts[i], crewai::to_string(static_cast<Outcome>(i))),
+                    kColors[i], color);
+  }
+  if (counts.empty()) counts = "nothing to do";
+  std::string out = fmt::format("summary: {} items in {}: {}\n", s.total,
+                                format_seconds(s.elapsed_seconds), counts);
+  if (s.p50) {
+    out += fmt::format("durations: p50 {}  p90 {}  p99 {}\n", format_seconds(*s.p50),
+                       format_seconds(*s.p90), format_seconds(*s.p99));
+  }
+  out += fmt::format("retries: {}  HTTP 429: {}  HTTP 5xx: {}", s.retries, s.http_429, s.http_5xx);
+  if (s.restored > 0) out += fmt::format("  restored from the journal: {}", s.restored);
+  out += "\n";
+  if (s.stopped && !s.stop_reason.empty()) out += "stopped early: " + s.stop_reason + "\n";
+  return out;
+}
+
+Progress::Progress(bool quiet, double plain_every)
+    : quiet_(quiet),
+      tty_(::isatty(STDERR_FILENO) != 0),
+      color_(colors_enabled(stderr)),
+      plain_every_(plain_every) {}
+
+void Progress::update(const crewai::BatchSnapshot& s) {
+  if (quiet_) return;
+  std::size_t ok = s.succeeded, bad = s.failed + s.error + s.ambiguous + s.timeout + s.invalid;
+  std::string eta = s.eta_seconds ? format_seconds(*s.eta_seconds) : "--";
+  std::string rate = fmt::format("{:.1f}/s", s.rate_per_second);
+  if (tty_) {
+    constexpr int kWidth = 24;
+    int filled = s.total ? static_cast<int>(kWidth * s.done / s.total) : kWidth;
+    std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
+                      std::string(static_cast<std::size_t>(kWidth - filled), '-');
+    std::string line = fmt::format(
+        "\r[{}] {}/{}  {}  {}  {} | {} in flight | {} | ETA {}{}\x1b[K", bar, s.done, s.total,
+        paint(fmt::format("ok {}", ok), "32", color_), paint(fmt::format("failed {}", bad), "31", color_),
+        paint(fmt::format("paused {}", s.paused), "33", color_), s.in_flight, rate, eta,
+        s.stopping ? " (stopping)" : "");
+    std::fputs(line.c_str(), stderr);
+    std::fflush(stderr);
+    drawn_ = true;
+    return;
+  }
+  bool complete = s.done >= s.total;
+  if (complete ? printed_complete_ : s.elapsed_seconds - last_plain_ < plain_every_) return;
+  printed_complete_ = complete;
+  last_plain_ = s.elapsed_seconds;
+  std::fprintf(stderr, "progress: %zu/%zu done (ok %zu, failed %zu, paused %zu), %zu in flight, %s, ETA %s%s\n",
+               s.done, s.total, ok, bad, s.paused, s.in_flight, rate.c_str(), eta.c_str(),
+               s.stopping ? " (stopping)" : "");
+}
+
+void Progress::clear_line() {
+  if (tty_ && drawn_ && !quiet_) std::fputs("\r\x1b[K", stderr);
+}
+
+void Progress::finish() {
+  if (tty_ && drawn_ && !quiet_) std::fputs("\n", stderr);
+  drawn_ = false;
+}
+
+}  // namespace crewctl
