@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -350,7 +351,7 @@ Result<std::optional<BatchIdentity>> SqliteJournal::identity() {
   }
   auto count = meta("item_count");
   if (!count) return tl::unexpected(count.error());
-  id.item_count = count->has_value() ? std::stoull(**count) : 0;
+  id.item_count = count->has_value() ? std::strtoull((*count)->c_str(), nullptr, 10) : 0;
   return std::optional<BatchIdentity>(std::move(id));
 }
 
