@@ -49,6 +49,7 @@ struct ClientOptions {
   std::string user_agent;                    // default "crewai-cpp/<version>"
   std::string ca_bundle;                     // PEM file; empty = system default. TLS is always verified
   long max_host_connections = 64;            // pooled connections per host
+  double max_requests_per_second = 0;        // token bucket on every request; 0 = unlimited
   std::optional<std::uint64_t> random_seed;  // jitter source; fixed for reproducible tests
   std::function<void(const RequestEvent&)> trace;  // runs on the engine thread; must not block
 
@@ -117,6 +118,9 @@ class Client {
   Result<ResumeResponse> resume(const ResumeRequest& req);
   std::future<Result<ResumeResponse>> resume_async(ResumeRequest req);
   void resume_async(ResumeRequest req, Callback<ResumeResponse> cb);
+
+  // Changes the request rate limit (0 = unlimited) for requests sent from now on. Thread-safe.
+  void set_request_rate(double per_second);
 
   ClientStats stats() const;
   const ClientOptions& options() const;

@@ -136,6 +136,7 @@ Result<void> Batch::Impl::restore() {
 
 Result<BatchReport> Batch::Impl::run() {
   baseline = client.stats();
+  if (opt.requests_per_second > 0) client.set_request_rate(opt.requests_per_second);
   if (auto ok = preflight(); !ok) return tl::unexpected(ok.error());
   if (journal) {
     if (auto ok = restore(); !ok) return tl::unexpected(ok.error());

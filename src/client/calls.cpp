@@ -1,4 +1,5 @@
 // The request loop (retries per the table in ARCHITECTURE.md) and the single calls.
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <string>
@@ -96,7 +97,9 @@ Error transport_error(const Exchange& ex, const Answer& a) {
 }
 
 Client::Impl::Impl(ClientOptions o)
-    : options(std::move(o)), engine(engine_options(options)), random(seed_of(options)) {}
+    : options(std::move(o)), engine(engine_options(options)), random(seed_of(options)) {
+  set_rate(options.max_requests_per_second);
+}
 
 Client::Impl::~Impl() { shutdown(); }
 
@@ -187,7 +190,26 @@ void Client::Impl::send(std::shared_ptr<Op> op, Exchange ex, std::function<void(
   attempt(std::move(op), std::make_shared<SendLoop>(SendLoop{std::move(ex), std::move(done)}));
 }
 
+void Client::Impl::set_rate(double per_second) {
+  if (per_second > 0) {
+    request_bucket.emplace(per_second, std::max(1.0, per_second));
+  } else {
+    request_bucket.reset();
+  }
+}
+
+// Every attempt (first try or retry) takes a token when a request rate is set.
 void Client::Impl::attempt(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop) {
+  if (request_bucket) {
+    auto wait = request_bucket->reserve(std::chrono::steady_clock::now());
+    if (wait.count() > 0) {
+      return after(op, std::chrono::ceil<Millis>(wait), [this, op, loop] { transmit(op, loop); });
+    }
+  }
+  transmit(std::move(op), std::move(loop));
+}
+
+void Client::Impl::transmit(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop) {
   transport::Request req;
   req.method = loop->ex.method;
   req.url = options.base_url + loop->ex.path;

@@ -57,6 +57,10 @@ Client::~Client() = default;
 
 const ClientOptions& Client::options() const { return impl_->options; }
 
+void Client::set_request_rate(double per_second) {
+  impl_->dispatch([impl = impl_.get(), per_second] { impl->set_rate(per_second); }, [] {});
+}
+
 ClientStats Client::stats() const {
   ClientStats s;
   s.requests = impl_->n_requests.load();

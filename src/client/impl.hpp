@@ -16,6 +16,7 @@
 
 #include "crewai/client.hpp"
 #include "policy/random.hpp"
+#include "policy/token_bucket.hpp"
 #include "protocol/errors.hpp"
 #include "transport/engine.hpp"
 
@@ -60,6 +61,8 @@ struct Client::Impl {
   // Sends `ex`, retrying per the retry table; `done` gets the final answer unless `op` ended first.
   void send(std::shared_ptr<Op> op, Exchange ex, std::function<void(Answer)> done);
   void attempt(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop);
+  void transmit(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop);
+  void set_rate(double per_second);
   void on_answer(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop, transport::Response r);
   void after(std::shared_ptr<Op> op, Millis delay, std::function<void()> fn);
 
@@ -80,6 +83,7 @@ struct Client::Impl {
   ClientOptions options;
   transport::Engine engine;
   policy::Random random;  // engine thread only
+  std::optional<policy::TokenBucket> request_bucket;  // engine thread only
   std::unordered_map<std::uint64_t, std::shared_ptr<Op>> ops;  // engine thread only
   std::uint64_t next_op = 1;                                   // engine thread only
   std::atomic<bool> closing{false};

@@ -364,6 +364,71 @@ TEST(BatchTest, RequestStopFinishesInFlightRunsThenForceLeavesThemResumable) {
   expect_no_duplicate_kickoffs(sim);
 }
 
+TEST(BatchTest, KickoffAndRequestRatesAreHonoured) {
+  SimFixture sim(write_crew(crew_json(1)));
+  auto c = make_client(sim);
+  BatchOptions o;
+  o.max_concurrent = 50;
+  o.kickoffs_per_second = 20;
+  auto t0 = std::chrono::steady_clock::now();
+  auto report = run(c, topics(50), o);
+  // 50 kickoffs at 20/s with a burst of 20: the last 30 need at least 1.5 s of refill.
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 1400ms);
+  EXPECT_EQ(tally(report)[Outcome::succeeded], 50);
+
+  auto before = sim.stats();
+  BatchOptions r;
+  r.max_concurrent = 50;
+  r.requests_per_second = 20;
+  t0 = std::chrono::steady_clock::now();
+  auto report2 = run(c, topics(30, "again-"), r);
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(tally(report2)[Outcome::succeeded], 30);
+  // 1 /inputs + 30 kickoffs + at least 30 polls, at 20/s after a burst of 20: over 2 s.
+  EXPECT_GE(elapsed, 1900ms);
+  c.set_request_rate(0);
+  // The bucket admits at most its burst (20) plus 20 per second of elapsed time.
+  auto after = sim.stats();
+  std::int64_t requests = 0;
+  for (auto& [endpoint, codes] : after["requests"].items()) {
+    for (auto& [code, n] : codes.items()) requests += n.get<std::int64_t>();
+  }
+  for (auto& [endpoint, codes] : before["requests"].items()) {
+    for (auto& [code, n] : codes.items()) requests -= n.get<std::int64_t>();
+  }
+  double seconds = std::chrono::duration<double>(elapsed).count();
+  EXPECT_GE(requests, 61);
+  EXPECT_LE(static_cast<double>(requests), 20.0 + 20.0 * seconds + 2.0);
+}
+
+class MinConcurrency : public BatchObserver {
+ public:
+  void on_snapshot(const BatchSnapshot& s) override {
+    int seen = lowest.load();
+    while (s.concurrency < seen && !lowest.compare_exchange_weak(seen, s.concurrency)) {
+    }
+  }
+  std::atomic<int> lowest{1 << 30};
+};
+
+TEST(BatchTest, ConcurrencyHalvesUnderA429Storm) {
+  SimFixture sim(write_crew(crew_json()), [](sim::ServerOptions& o) {
+    json f = {{"status", {{"errors", {{"429", 0.5}}}, {"retry_after", 1}}}};
+    o.faults = sim::parse_faults(f).value();
+  });
+  auto c = make_client(sim, [](ClientOptions& o) { o.retry.max_attempts = 30; });
+  MinConcurrency obs;
+  BatchOptions o;
+  o.max_concurrent = 64;
+  o.min_concurrent = 4;
+  o.snapshot_interval = 10ms;
+  auto report = run(c, topics(400), o, &obs);
+  EXPECT_EQ(tally(report)[Outcome::succeeded], 400);
+  EXPECT_LT(obs.lowest.load(), 64);
+  EXPECT_GE(obs.lowest.load(), 4);
+  EXPECT_GT(report.final_snapshot.http_429, 0u);
+}
+
 TEST(BatchTest, JournalIsBoundToInputsAndDeployment) {
   TempDir dir;
   SimFixture sim(write_crew(crew_json()));
