@@ -1,0 +1,43 @@
+#include <string>
+
+#include "fuzz/targets.hpp"
+#include "protocol/errors.hpp"
+#include "protocol/hitl.hpp"
+#include "protocol/requests.hpp"
+#include "protocol/status.hpp"
+
+namespace crewai::fuzz {
+namespace {
+
+constexpr int kStatuses[] = {400, 401, 404, 408, 409, 413, 422, 429, 500, 502, 503, 504, 599};
+constexpr protocol::Call kCalls[] = {protocol::Call::inputs, protocol::Call::kickoff,
+                                     protocol::Call::status, protocol::Call::resume};
+
+void touch(const std::string& s) {
+  volatile std::size_t n = s.size();
+  (void)n;
+}
+
+}  // namespace
+
+void status_one(std::string_view data) {
+  if (auto r = protocol::parse_status(data, "id")) {
+    touch(r->raw_state);
+    touch(r->raw.dump(-1, ' ', false, Json::error_handler_t::replace));
+    if (auto j = r->json()) touch(j->dump(-1, ' ', false, Json::error_handler_t::replace));
+  } else {
+    touch(r.error().message);
+  }
+  auto msg = protocol::parse_error_body(data);
+  touch(msg.message);
+  for (auto call : kCalls)
+    for (int status : kStatuses) touch(protocol::error_from_http(call, status, data, "id").message);
+  if (auto k = protocol::parse_kickoff_response(data)) touch(*k);
+  if (auto in = protocol::parse_inputs_response(data)) {
+    for (const auto& name : *in) touch(name);
+  }
+  if (auto res = protocol::parse_resume_response(data)) touch(res->message);
+  if (auto h = protocol::parse_hitl_payload(data)) touch(h->task_output);
+}
+
+}  // namespace crewai::fuzz
