@@ -98,7 +98,8 @@ Result<std::optional<crewai::Millis>> deadline_of(const FollowArgs& a) {
 }
 
 // Follows a run to a stop; Ctrl-C ends the wait (the run itself goes on) with exit 130.
-int follow(Connection& c, const std::string& id, const FollowArgs& a, bool json) {
+int follow(Connection& c, const std::string& id, const FollowArgs& a, bool json,
+           std::optional<std::chrono::system_clock::time_point> kicked_off = {}) {
   auto deadline = deadline_of(a);
   if (!deadline) return fail(deadline.error(), json);
   std::stop_source stop;
@@ -117,6 +118,10 @@ int follow(Connection& c, const std::string& id, const FollowArgs& a, bool json)
       return kExitInterrupted;
     }
     return fail(e, json);
+  }
+  if (kicked_off && !r->started_at && r->finished_at) {
+    r->started_at = kicked_off;
+    r->duration_seconds = std::chrono::duration<double>(*r->finished_at - *kicked_off).count();
   }
   print_run(*r, json);
   return exit_code_for(*r);
@@ -142,6 +147,7 @@ int cmd_kickoff(const GlobalFlags& g, const KickoffArgs& a) {
   if (!req) return fail(req.error(), g.json);
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
+  auto kicked_off = std::chrono::system_clock::now();
   auto id = (*conn)->client->kickoff(*req);
   if (!id) return fail(id.error(), g.json);
   if (!a.wait) {
@@ -150,7 +156,7 @@ int cmd_kickoff(const GlobalFlags& g, const KickoffArgs& a) {
     return kExitOk;
   }
   if (!g.json && !g.quiet) std::cerr << "crewctl: kicked off " << *id << "; waiting for it\n";
-  return follow(**conn, *id, a.follow, g.json);
+  return follow(**conn, *id, a.follow, g.json, kicked_off);
 }
 
 int cmd_status(const GlobalFlags& g, const std::string& kickoff_id) {
