@@ -166,6 +166,45 @@ TEST_F(BatchTest, InterruptThenResumeRunsEveryItemOnce) {
   for (auto& [id, n] : stats["by_request_id"].items()) EXPECT_EQ(n, 1) << id;
 }
 
+TEST_F(BatchTest, SecondInterruptLeavesAtOnceAndStaysResumable) {
+  SimFixture sim("research", [](sim::ServerOptions& o) { o.time_scale = 0.02; });  // ~2.5 s a run
+  constexpr std::size_t kItems = 4;
+  auto in = write("in.jsonl", topics(kItems));
+  auto out = path("out.jsonl");
+  auto args = conn(sim, fast({"batch", in, "-o", out, "--concurrency", "2", "--ordered"}));
+  auto verbose = args;
+  verbose.push_back("--verbose");
+  auto child = spawn(verbose);
+  std::string err_path = last_err_;
+  auto kicked = [&] {
+    const std::string err = read_file(err_path), what = "POST /kickoff -> 200";
+    std::size_t n = 0;
+    for (auto p = err.find(what); p != std::string::npos; p = err.find(what, p + 1)) ++n;
+    return n >= 2;
+  };
+  ASSERT_TRUE(wait_until(kicked, 30s));
+  child->signal(SIGINT);
+  ASSERT_TRUE(wait_until([&] { return read_file(err_path).find("stopping:") != std::string::npos; }, 10s));
+  child->signal(SIGINT);
+  ASSERT_EQ(child->wait(30s), 130);
+  EXPECT_NE(read_file(err_path).find("leaving now"), std::string::npos);
+  auto first = json_lines(read_file(out));
+  ASSERT_EQ(first.size(), kItems);
+  EXPECT_EQ(first[0]["state"], "timeout");  // left while running; its kickoff id is kept
+  EXPECT_EQ(first[3]["state"], "skipped");
+
+  args.push_back("--resume");
+  auto resumed = crewctl(args);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  auto records = json_lines(read_file(out));
+  ASSERT_EQ(records.size(), kItems);
+  for (auto& r : records) EXPECT_EQ(r["state"], "succeeded") << r.dump();
+  EXPECT_EQ(records[0]["kickoff_id"], first[0]["kickoff_id"]);  // followed, not kicked off again
+  auto stats = sim.stats()["kickoffs"];
+  EXPECT_EQ(stats["total"], kItems);
+  for (auto& [id, n] : stats["by_request_id"].items()) EXPECT_EQ(n, 1) << id;
+}
+
 TEST_F(BatchTest, ProgressLineOnPseudoTerminal) {
   SimFixture sim("research");
   auto in = write("in.jsonl", topics(6));
