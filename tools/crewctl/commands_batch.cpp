@@ -137,6 +137,33 @@ Result<Prepared> prepare(const GlobalFlags& g, const BatchArgs& a) {
   return p;
 }
 
+// The summary (stderr, --summary-json, --json), how to resume, and the exit code.
+int report_batch(const GlobalFlags& g, const BatchArgs& a, const crewai::BatchReport& report,
+                 bool interrupted, const std::optional<crewai::Error>& write_error,
+                 const std::string& journal) {
+  Summary summary = summarize(report, interrupted);
+  int code = exit_code_for(summary);
+  if (write_error) {
+    print_error(*write_error, false);
+    if (code != kExitInterrupted) code = kExitCallError;
+  }
+  crewai::Json sj = summary_to_json(summary, code);
+  sj["output"] = a.output;
+  sj["journal"] = journal.empty() ? crewai::Json() : crewai::Json(journal);
+  if (!a.summary_json.empty()) write_summary_file(a.summary_json, sj);
+  if (!g.quiet) std::cerr << summary_text(summary, colors_enabled(stderr));
+  if (g.json) print_json({{"summary", sj}});
+  if (!interrupted) return code;
+  if (journal.empty()) {
+    std::cerr << "crewctl: interrupted. There is no journal ("
+              << (g.sim_crew.empty() ? "--no-journal" : "--sim") << "), so a rerun starts over\n";
+  } else {
+    std::cerr << "crewctl: interrupted. To resume, run the same command again with --resume "
+                 "(journal: " << journal << "); finished items are not run again\n";
+  }
+  return code;
+}
+
 }  // namespace
 
 int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
@@ -162,7 +189,6 @@ int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
 
   InterruptWatcher watcher([&](int n) {
     if (n == 1) {
-      progress.clear_line();
       std::cerr << "\ncrewctl: stopping: no new kickoffs; following the " << printer.in_flight()
                 << " runs in flight to the end (Ctrl-C again to leave now)\n";
       (*batch)->request_stop(false);
@@ -176,29 +202,9 @@ int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
   progress.finish();
   if (!report) return fail(report.error(), g.json);
   auto finished = (*writer)->finish();
-
-  Summary summary = summarize(*report, interrupts > 0);
-  int code = exit_code_for(summary);
-  if (printer.write_error() || !finished) {
-    print_error(printer.write_error() ? *printer.write_error() : finished.error(), false);
-    if (code != kExitInterrupted) code = kExitCallError;
-  }
-  crewai::Json sj = summary_to_json(summary, code);
-  sj["output"] = a.output;
-  sj["journal"] = prepared->journal.empty() ? crewai::Json() : crewai::Json(prepared->journal);
-  if (!a.summary_json.empty()) write_summary_file(a.summary_json, sj);
-  if (!g.quiet) std::cerr << summary_text(summary, colors_enabled(stderr));
-  if (g.json) print_json({{"summary", sj}});
-  if (summary.interrupted) {
-    if (prepared->journal.empty()) {
-      std::cerr << "crewctl: interrupted. There is no journal ("
-                << (g.sim_crew.empty() ? "--no-journal" : "--sim") << "), so a rerun starts over\n";
-    } else {
-      std::cerr << "crewctl: interrupted. To resume, run the same command again with --resume "
-                   "(journal: " << prepared->journal << "); finished items are not run again\n";
-    }
-  }
-  return code;
+  std::optional<crewai::Error> write_error = printer.write_error();
+  if (!write_error && !finished) write_error = finished.error();
+  return report_batch(g, a, *report, interrupts > 0, write_error, prepared->journal);
 }
 
 }  // namespace crewctl

@@ -26,7 +26,10 @@ Result<Json> parse_json_arg(const std::string& text, const char* flag) {
   std::string body = text;
   if (!text.empty() && text[0] == '@') {
     std::ifstream in(text.substr(1));
-    if (!in) return make_error(ErrorCode::invalid_argument, std::string(flag) + ": cannot read " + text.substr(1));
+    if (!in) {
+      return make_error(ErrorCode::invalid_argument,
+                        std::string(flag) + ": cannot read " + text.substr(1));
+    }
     std::stringstream ss;
     ss << in.rdbuf();
     body = ss.str();

@@ -91,6 +91,82 @@ void add_batch_options(CLI::App* cmd, BatchArgs& b, GlobalFlags& g) {
   cmd->add_flag("--dry-run", b.dry_run, "Validate every line and the inputs against /inputs; run nothing");
 }
 
+struct Commands {
+  GlobalFlags g;
+  FollowArgs follow;
+  KickoffArgs kick;
+  ResumeArgs resume;
+  BatchArgs batch;
+  std::string id;
+  crewai::sim::CliOptions serve;
+  CLI::App *inputs = nullptr, *kickoff = nullptr, *status = nullptr, *wait = nullptr,
+           *res = nullptr, *bat = nullptr, *srv = nullptr;
+};
+
+void add_kickoff(CLI::App& app, Commands& c) {
+  auto* k = c.kickoff = app.add_subcommand("kickoff", "Start a run (POST /kickoff); --wait follows it");
+  k->footer(R"(Examples:
+  crewctl kickoff -i topic="AI agents" -i current_year=2026
+  crewctl kickoff --inputs @inputs.json --meta '{"team":"ops"}' --wait --deadline 10m --json
+  crewctl kickoff -i topic=cats --human-input-webhook https://hooks.example.com/hitl \
+      --human-input-bearer "$HITL_TOKEN"
+  crewctl kickoff --sim examples/crews/research.json -i topic=x -i current_year=2026 --wait)");
+  add_common(k, c.g, true);
+  k->add_option("-i,--input", c.kick.pairs, "An input as key=value (repeatable)");
+  k->add_option("--inputs", c.kick.inputs, "All inputs as a JSON object, or @file");
+  k->add_option("--meta", c.kick.meta, "Metadata as a JSON object, or @file");
+  add_webhooks(k, c.kick.hooks);
+  k->add_option("--human-input-webhook", c.kick.human_webhook, "Where the crew asks for human input");
+  k->add_option("--human-input-bearer", c.kick.human_bearer, "Bearer token for that webhook");
+  k->add_option("--human-input-basic", c.kick.human_basic, "USER:PASS for that webhook");
+  k->add_flag("--wait", c.kick.wait, "Follow the run to the end and print its result");
+  add_follow(k, c.g, c.kick.follow);
+}
+
+void add_status_wait(CLI::App& app, Commands& c) {
+  c.status = app.add_subcommand("status", "Read a run's state once (GET /status/ID)");
+  c.status->footer("Examples:\n  crewctl status 3f1c...\n  crewctl status 3f1c... --json | jq .state");
+  add_common(c.status, c.g, false);
+  c.status->add_option("ID", c.id, "Kickoff id")->required();
+
+  c.wait = app.add_subcommand("wait", "Follow a run until it ends or pauses");
+  c.wait->footer(
+      "Examples:\n  crewctl wait 3f1c... --deadline 30m\n  crewctl wait 3f1c... --json --poll-interval 5");
+  add_common(c.wait, c.g, false);
+  c.wait->add_option("ID", c.id, "Kickoff id")->required();
+  add_follow(c.wait, c.g, c.follow);
+}
+
+void add_resume(CLI::App& app, Commands& c) {
+  auto* r = c.res = app.add_subcommand("resume", "Answer a run paused for human input (POST /resume)");
+  r->footer(R"(Examples:
+  crewctl resume 3f1c... --task draft_task --feedback "Looks good" --approve
+  crewctl resume 3f1c... --task draft_task --feedback "More detail" --reject --wait --json
+Webhook URLs are not carried over by the service: pass them again to keep receiving events.)");
+  add_common(r, c.g, false);
+  r->add_option("ID", c.resume.kickoff_id, "Kickoff id of the paused run")->required();
+  r->add_option("--task", c.resume.task, "The paused task's id")->required();
+  r->add_option("--feedback", c.resume.feedback, "Human feedback text")->required();
+  auto* approve = r->add_flag("--approve", c.resume.approve, "Approve the task output");
+  auto* reject = r->add_flag("--reject", c.resume.reject, "Reject it (the task runs again)");
+  approve->excludes(reject);
+  add_webhooks(r, c.resume.hooks);
+  r->add_flag("--wait", c.resume.wait, "Follow the run after resuming");
+  add_follow(r, c.g, c.resume.follow);
+}
+
+void add_batch(CLI::App& app, Commands& c) {
+  c.bat = app.add_subcommand("batch", "Run every line of an inputs file; results as JSONL");
+  c.bat->footer(R"(Examples:
+  crewctl batch topics.jsonl --sim examples/crews/research.json
+  crewctl batch rows.csv -o results.jsonl --ordered --concurrency 32 --rate 5 --max-error-rate 0.2
+  crewctl batch rows.jsonl -o results.jsonl --resume       # after Ctrl-C or a crash
+  crewctl batch rows.jsonl --dry-run                       # validate only, spends nothing
+  cat rows.jsonl | crewctl batch - --json > results.jsonl)");
+  add_common(c.bat, c.g, true);
+  add_batch_options(c.bat, c.batch, c.g);
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -98,75 +174,16 @@ int run(int argc, char** argv) {
   app.footer(kMainFooter);
   app.require_subcommand(1);
   app.set_version_flag("--version", "crewctl 0.1.0");
-  GlobalFlags g;
-  FollowArgs follow;
-  KickoffArgs kick;
-  ResumeArgs resume;
-  BatchArgs batch;
-  std::string id;
-  crewai::sim::CliOptions serve_opts;
-
-  auto* inputs = app.add_subcommand("inputs", "List the inputs the crew requires (GET /inputs)");
-  inputs->footer("Examples:\n  crewctl inputs --json\n  crewctl inputs --sim examples/crews/research.json");
-  add_common(inputs, g, true);
-
-  auto* kickoff = app.add_subcommand("kickoff", "Start a run (POST /kickoff); --wait follows it");
-  kickoff->footer(R"(Examples:
-  crewctl kickoff -i topic="AI agents" -i current_year=2026
-  crewctl kickoff --inputs @inputs.json --meta '{"team":"ops"}' --wait --deadline 10m --json
-  crewctl kickoff -i topic=cats --human-input-webhook https://hooks.example.com/hitl \
-      --human-input-bearer "$HITL_TOKEN"
-  crewctl kickoff --sim examples/crews/research.json -i topic=x -i current_year=2026 --wait)");
-  add_common(kickoff, g, true);
-  kickoff->add_option("-i,--input", kick.pairs, "An input as key=value (repeatable)");
-  kickoff->add_option("--inputs", kick.inputs, "All inputs as a JSON object, or @file");
-  kickoff->add_option("--meta", kick.meta, "Metadata as a JSON object, or @file");
-  add_webhooks(kickoff, kick.hooks);
-  kickoff->add_option("--human-input-webhook", kick.human_webhook, "Where the crew asks for human input");
-  kickoff->add_option("--human-input-bearer", kick.human_bearer, "Bearer token for that webhook");
-  kickoff->add_option("--human-input-basic", kick.human_basic, "USER:PASS for that webhook");
-  kickoff->add_flag("--wait", kick.wait, "Follow the run to the end and print its result");
-  add_follow(kickoff, g, kick.follow);
-
-  auto* status = app.add_subcommand("status", "Read a run's state once (GET /status/ID)");
-  status->footer("Examples:\n  crewctl status 3f1c...\n  crewctl status 3f1c... --json | jq .state");
-  add_common(status, g, false);
-  status->add_option("ID", id, "Kickoff id")->required();
-
-  auto* wait = app.add_subcommand("wait", "Follow a run until it ends or pauses");
-  wait->footer("Examples:\n  crewctl wait 3f1c... --deadline 30m\n  crewctl wait 3f1c... --json --poll-interval 5");
-  add_common(wait, g, false);
-  wait->add_option("ID", id, "Kickoff id")->required();
-  add_follow(wait, g, follow);
-
-  auto* res = app.add_subcommand("resume", "Answer a run paused for human input (POST /resume)");
-  res->footer(R"(Examples:
-  crewctl resume 3f1c... --task draft_task --feedback "Looks good" --approve
-  crewctl resume 3f1c... --task draft_task --feedback "More detail" --reject --wait --json
-Webhook URLs are not carried over by the service: pass them again to keep receiving events.)");
-  add_common(res, g, false);
-  res->add_option("ID", resume.kickoff_id, "Kickoff id of the paused run")->required();
-  res->add_option("--task", resume.task, "The paused task's id")->required();
-  res->add_option("--feedback", resume.feedback, "Human feedback text")->required();
-  auto* approve = res->add_flag("--approve", resume.approve, "Approve the task output");
-  auto* reject = res->add_flag("--reject", resume.reject, "Reject it (the task runs again)");
-  approve->excludes(reject);
-  add_webhooks(res, resume.hooks);
-  res->add_flag("--wait", resume.wait, "Follow the run after resuming");
-  add_follow(res, g, resume.follow);
-
-  auto* bat = app.add_subcommand("batch", "Run every line of an inputs file; results as JSONL");
-  bat->footer(R"(Examples:
-  crewctl batch topics.jsonl --sim examples/crews/research.json
-  crewctl batch rows.csv -o results.jsonl --ordered --concurrency 32 --rate 5 --max-error-rate 0.2
-  crewctl batch rows.jsonl -o results.jsonl --resume       # after Ctrl-C or a crash
-  crewctl batch rows.jsonl --dry-run                       # validate only, spends nothing
-  cat rows.jsonl | crewctl batch - --json > results.jsonl)");
-  add_common(bat, g, true);
-  add_batch_options(bat, batch, g);
-
-  auto* serve = app.add_subcommand("serve", "Run the AMP simulator (same options as crewai-sim)");
-  crewai::sim::add_cli_options(*serve, serve_opts);
+  Commands c;
+  c.inputs = app.add_subcommand("inputs", "List the inputs the crew requires (GET /inputs)");
+  c.inputs->footer("Examples:\n  crewctl inputs --json\n  crewctl inputs --sim examples/crews/research.json");
+  add_common(c.inputs, c.g, true);
+  add_kickoff(app, c);
+  add_status_wait(app, c);
+  add_resume(app, c);
+  add_batch(app, c);
+  c.srv = app.add_subcommand("serve", "Run the AMP simulator (same options as crewai-sim)");
+  crewai::sim::add_cli_options(*c.srv, c.serve);
 
   try {
     app.parse(argc, argv);
@@ -174,13 +191,14 @@ Webhook URLs are not carried over by the service: pass them again to keep receiv
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
-  if (*inputs) return cmd_inputs(g);
-  if (*kickoff) return cmd_kickoff(g, kick);
-  if (*status) return cmd_status(g, id);
-  if (*wait) return cmd_wait(g, id, follow);
-  if (*res) return cmd_resume(g, resume);
-  if (*bat) return cmd_batch(g, batch);
-  if (*serve) return crewai::sim::run_cli(serve_opts);
+  const GlobalFlags& g = c.g;
+  if (*c.inputs) return cmd_inputs(g);
+  if (*c.kickoff) return cmd_kickoff(g, c.kick);
+  if (*c.status) return cmd_status(g, c.id);
+  if (*c.wait) return cmd_wait(g, c.id, c.follow);
+  if (*c.res) return cmd_resume(g, c.resume);
+  if (*c.bat) return cmd_batch(g, c.batch);
+  if (*c.srv) return crewai::sim::run_cli(c.serve);
   return kExitUsage;
 }
 

@@ -261,9 +261,10 @@ void Progress::update(const crewai::BatchSnapshot& s) {
   if (complete ? printed_complete_ : s.elapsed_seconds - last_plain_ < plain_every_) return;
   printed_complete_ = complete;
   last_plain_ = s.elapsed_seconds;
-  std::fprintf(stderr, "progress: %zu/%zu done (ok %zu, failed %zu, paused %zu), %zu in flight, %s, ETA %s%s\n",
-               s.done, s.total, ok, bad, s.paused, s.in_flight, rate.c_str(), eta.c_str(),
-               s.stopping ? " (stopping)" : "");
+  std::string line = fmt::format(
+      "progress: {}/{} done (ok {}, failed {}, paused {}), {} in flight, {}, ETA {}{}\n", s.done,
+      s.total, ok, bad, s.paused, s.in_flight, rate, eta, s.stopping ? " (stopping)" : "");
+  std::fputs(line.c_str(), stderr);
 }
 
 void Progress::clear_line() {
