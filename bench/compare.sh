@@ -3,7 +3,7 @@
 # workload: ITEMS items at CONCURRENCY, research crew at --time-scale 0.01 (~1.3 s a run), the
 # simulator's `seed` dialect, mixed faults (bench/faults/mixed.json: status 10% 503 + Retry-After 1,
 # 5% 429, 2% resets; kickoff 1% answers dropped after the run is created). Each side gets a fresh
-# simulator with the same seed. Prints wall time, CPU, peak RSS (/usr/bin/time) and the kickoffs
+# simulator with the same seed. Prints wall time, CPU, peak RSS (measure.py: getrusage of the child) and the kickoffs
 # the simulator counted, side by side, with ratios.
 #   bench/compare.sh [ITEMS=500] [CONCURRENCY=50]
 source "$(dirname "$0")/common.sh"
@@ -13,13 +13,13 @@ SIM_ARGS=(--crew "$ROOT/examples/crews/research.json" --time-scale 0.01 --seed 7
           --faults "$BENCH_DIR/faults/mixed.json")
 load_note
 
-# side NAME CMD... : runs one side under /usr/bin/time against a fresh simulator, prints a summary.
+# side NAME CMD... : runs one side under measure.py against a fresh simulator, prints a summary.
 side() {
   local name=$1
   shift
   start_sim "sim-$name" "${SIM_ARGS[@]}"
   local cmd=("${@//@URL@/$SIM_URL}")
-  /usr/bin/time -f '%e %U %S %M' -o "$WORK/$name.time" "${cmd[@]}" >"$WORK/$name.out" 2>"$WORK/$name.err" || true
+  /usr/bin/python3 "$BENCH_DIR/measure.py" "$WORK/$name.time" "${cmd[@]}" >"$WORK/$name.out" 2>"$WORK/$name.err" || true
   sim_stats >"$WORK/$name.stats.json"
   stop_pid "$SIM_PID"
   /usr/bin/python3 - "$name" "$WORK/$name.time" "$WORK/$name.stats.json" "$WORK/$name.out" <<'PY' >>"$WORK/summary.txt"

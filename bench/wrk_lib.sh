@@ -1,10 +1,10 @@
 # bench/wrk_lib.sh — sourced after common.sh: run wrk against GET /status/{id} and summarise.
 
 # run_wrk OUTFILE THREADS CONNECTIONS SECONDS IDS_FILE : wrk's report in OUTFILE, its CPU seconds
-# (user+sys, from /usr/bin/time) in OUTFILE.cpu.
+# (user+sys, from measure.py) in OUTFILE.cpu.
 run_wrk() {
   local out=$1 threads=$2 conns=$3 secs=$4 ids=$5
-  /usr/bin/time -f '%U %S' -o "$out.cpu" \
+  /usr/bin/python3 "$BENCH_DIR/measure.py" "$out.cpu" \
     wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s --latency \
         -s "$BENCH_DIR/status.lua" "$SIM_URL" -- "$ids" "$CREWAI_TOKEN" >"$out" 2>&1
 }
@@ -23,6 +23,6 @@ wrk_field() {
     errors)
       awk '/Socket errors:/ {gsub(/,/, ""); e += $4 + $6 + $8 + $10}
            /Non-2xx/ {e += $NF} END {print e + 0}' "$out" ;;
-    cpu) awk '{printf "%.2f", $1 + $2}' "$out.cpu" ;;
+    cpu) awk '{printf "%.2f", $2 + $3}' "$out.cpu" ;;
   esac
 }
