@@ -136,6 +136,9 @@ Result<void> Batch::Impl::restore() {
 
 Result<BatchReport> Batch::Impl::run() {
   baseline = client.stats();
+  seen_overloads = baseline.http_429 + baseline.http_5xx;
+  seen_requests = baseline.requests;
+  window_start = Steady::now();
   if (opt.requests_per_second > 0) client.set_request_rate(opt.requests_per_second);
   if (auto ok = preflight(); !ok) return tl::unexpected(ok.error());
   if (journal) {
@@ -243,10 +246,27 @@ void Batch::Impl::check_stop_rules() {
   }
 }
 
+// Overload answers (429/5xx) count against concurrency only when they are a storm: at least
+// kStormShare of the requests of the last second. A steady trickle is the retry policy's business
+// (it waits, honouring Retry-After); halving on it would pin the limit to the floor for good.
 void Batch::Impl::feed_adaptive(Steady::time_point now) {
+  constexpr double kStormShare = 0.2;
+  constexpr auto kWindow = std::chrono::seconds(1);
+  if (now - window_start < kWindow) return;
   auto s = client.stats();
   std::uint64_t overloads = s.http_429 + s.http_5xx;
-  for (; seen_overloads < overloads; ++seen_overloads) adaptive.on_overload(now);
+  std::uint64_t requests = s.requests;
+  std::uint64_t new_overloads = overloads - seen_overloads;
+  std::uint64_t new_requests = requests - seen_requests;
+  if (new_requests > 0 && new_overloads >= 3 &&
+      static_cast<double>(new_overloads) >= kStormShare * static_cast<double>(new_requests)) {
+    for (std::uint64_t i = 0; i < new_overloads; ++i) adaptive.on_overload(now);
+  } else {
+    adaptive.on_ok(now);
+  }
+  seen_overloads = overloads;
+  seen_requests = requests;
+  window_start = now;
 }
 
 BatchSnapshot Batch::Impl::snapshot(Steady::time_point now) const {

@@ -133,7 +133,6 @@ void Batch::Impl::on_wait(std::size_t i, Result<RunResult> r) {
   ItemRecord rec = base_record(i);
   bool final_in_journal = true;
   if (r) {
-    if (r->state == RunState::success) adaptive.on_ok(Steady::now());
     breaker.on_success();
     rec.run_state = r->raw_state.empty() ? std::string(to_string(r->state)) : r->raw_state;
     rec.result = r->result;

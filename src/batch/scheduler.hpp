@@ -80,7 +80,8 @@ struct Batch::Impl {
   std::deque<Steady::time_point> recent_finishes;  // for the rate
   Steady::time_point started = Steady::now();
   ClientStats baseline{};
-  std::uint64_t seen_overloads = 0;
+  std::uint64_t seen_overloads = 0, seen_requests = 0;  // client counters at window_start
+  Steady::time_point window_start{};
 
   policy::TokenBucket kick_bucket;
   policy::AdaptiveConcurrency adaptive;

@@ -27,7 +27,9 @@ void AdaptiveConcurrency::on_ok(Clock::time_point now) {
   if (limit_ >= max_) return;
   if (last_overload_ && *last_overload_ + window_ > now) return;
   if (last_change_ && *last_change_ + window_ > now) return;
-  ++limit_;
+  // Slow recovery: one step per quiet window, a tenth of the limit when that is more than one, so
+  // that a limit of thousands does not take hours to come back.
+  limit_ = std::min(max_, limit_ + std::max(1, limit_ / 10));
   last_change_ = now;
 }
 

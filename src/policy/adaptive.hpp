@@ -3,8 +3,8 @@
 //
 // Starts at `max`. When `cluster` overload answers land within `window`, the limit halves (not
 // below `floor`), at most once per window. After a whole window with no overload answer, each
-// on_ok() may add 1, at most once per window, up to `max`. Purely a function of the calls and the
-// times given. Not thread-safe: the owner serialises calls.
+// on_ok() may add max(1, limit/10), at most once per window, up to `max`. Purely a function of
+// the calls and the times given. Not thread-safe: the owner serialises calls.
 #pragma once
 
 #include <chrono>

@@ -429,6 +429,21 @@ TEST(BatchTest, ConcurrencyHalvesUnderA429Storm) {
   EXPECT_GT(report.final_snapshot.http_429, 0u);
 }
 
+TEST(BatchTest, ASteadyTrickleOfOverloadsDoesNotShrinkConcurrency) {
+  SimFixture sim(write_crew(crew_json()), [](sim::ServerOptions& o) {
+    json f = {{"status", {{"errors", {{"503", 0.08}}}, {"retry_after", 1}}}};
+    o.faults = sim::parse_faults(f).value();
+  });
+  auto c = make_client(sim);
+  MinConcurrency obs;
+  BatchOptions o;
+  o.max_concurrent = 64;
+  o.snapshot_interval = 10ms;
+  auto report = run(c, topics(600), o, &obs);
+  EXPECT_EQ(tally(report)[Outcome::succeeded], 600);
+  EXPECT_EQ(obs.lowest.load(), 64);  // the retry policy absorbs it; no halving to the floor
+}
+
 TEST(BatchTest, JournalIsBoundToInputsAndDeployment) {
   TempDir dir;
   SimFixture sim(write_crew(crew_json()));

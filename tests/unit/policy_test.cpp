@@ -242,6 +242,16 @@ TEST(Adaptive, RecoversByOnePerQuietWindow) {
   EXPECT_EQ(a.limit(), 8);  // never above max
 }
 
+TEST(Adaptive, LargeLimitsRecoverByATenthPerQuietWindow) {
+  AdaptiveConcurrency a(1000, 10, 5s, 1);
+  a.on_overload(kT0);
+  EXPECT_EQ(a.limit(), 500);
+  a.on_ok(kT0 + 6s);
+  EXPECT_EQ(a.limit(), 550);
+  a.on_ok(kT0 + 12s);
+  EXPECT_EQ(a.limit(), 605);
+}
+
 TEST(Breaker, ClosedOpenHalfOpenClosed) {
   CircuitBreaker c(3, 5s);
   EXPECT_EQ(c.state(), CircuitBreaker::State::closed);
