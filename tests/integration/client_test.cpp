@@ -19,7 +19,7 @@ using nlohmann::json;
 const char* kToken = "test-token-7f3a";
 
 json research_crew() {
-  return json::parse(R"({
+  return json::parse(R"J({
     "name": "research", "inputs": ["topic", "current_year"],
     "pending_seconds": 1, "started_seconds": 1,
     "tasks": [
@@ -28,11 +28,11 @@ json research_crew() {
     ],
     "result": "Final report on {topic} for {current_year}",
     "failures": [{"when": {"input": "topic", "matches": "^fail"}, "message": "LLM quota exceeded"}]
-  })");
+  })J");
 }
 
 json approval_crew() {
-  return json::parse(R"({
+  return json::parse(R"J({
     "name": "approval", "inputs": ["topic"],
     "tasks": [
       {"name": "draft", "agent": "Writer", "duration": 5, "output": "draft about {topic}",
@@ -40,7 +40,7 @@ json approval_crew() {
       {"name": "publish", "agent": "Editor", "duration": 5, "output": "published {topic}"}
     ],
     "result": "published {topic}"
-  })");
+  })J");
 }
 
 struct Sim {
@@ -232,9 +232,9 @@ TEST(ClientTest, SeedDialectOnTheReversedPath) {
 }
 
 TEST(ClientTest, FlowResultIsDecodedJson) {
-  auto crew = json::parse(R"({"name": "flow", "kind": "flow", "inputs": ["q"],
+  auto crew = json::parse(R"J({"name": "flow", "kind": "flow", "inputs": ["q"],
     "tasks": [{"name": "step", "duration": 2, "output": "thinking about {q}"}],
-    "result_json": {"answer": "{q}", "score": 3}})");
+    "result_json": {"answer": "{q}", "score": 3}})J");
   Sim sim(crew);
   auto c = make_client(sim);
   KickoffRequest req;
