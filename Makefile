@@ -22,8 +22,10 @@ debug: bootstrap build/debug/build.ninja
 asan: bootstrap build/asan/build.ninja
 	cmake --build --preset asan -j $(JOBS)
 
+# TSan covers the threaded layers (label engine|batch); build just those tests.
+TSAN_TARGETS = policy_test engine_test client_test journal_test batch_test batch_child
 tsan: bootstrap build/tsan/build.ninja
-	cmake --build --preset tsan -j $(JOBS)
+	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TARGETS)
 
 # The main job: a batch against the embedded simulator.
 demo: release
