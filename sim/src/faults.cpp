@@ -23,8 +23,13 @@ tl::expected<double, std::string> rate_of(const json& v, const std::string& path
   return v.get<double>();
 }
 
+// Counts, milliseconds, seconds and statuses alike: bounded so the conversion to an integer is defined.
+constexpr double kMaxCount = 1e9;
+constexpr double kMaxOversizedMb = 256;
+
 tl::expected<std::int64_t, std::string> count_of(const json& v, const std::string& path) {
   if (!v.is_number() || v.get<double>() < 0.0) return Fail(path + ": must be a non-negative number");
+  if (v.get<double>() > kMaxCount) return Fail(path + ": must be at most 1000000000");
   return static_cast<std::int64_t>(v.get<double>());
 }
 
@@ -53,7 +58,8 @@ tl::expected<void, std::string> parse_garbage(const json& g, const std::string& 
     const auto& k = it.key();
     std::string p = path + "." + k;
     if (k == "oversized_mb") {
-      if (!it->is_number() || it->get<double>() <= 0.0) return Fail(p + ": must be a positive number");
+      if (!it->is_number() || it->get<double>() <= 0.0 || it->get<double>() > kMaxOversizedMb)
+        return Fail(p + ": must be a positive number of at most 256");
       f.oversized_bytes = static_cast<std::size_t>(it->get<double>() * (1 << 20));
       continue;
     }
