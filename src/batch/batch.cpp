@@ -33,11 +33,11 @@ Batch::Impl::Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObs
   records.resize(items.size());
 }
 
+// Notifies under the lock: once the loop sees the last event it may return and the Batch be
+// destroyed, so the posting thread must be done with `cv` before the loop can take `mu`.
 void Batch::Impl::post(std::function<void()> fn) {
-  {
-    std::lock_guard lock(mu);
-    events.push_back(std::move(fn));
-  }
+  std::lock_guard lock(mu);
+  events.push_back(std::move(fn));
   cv.notify_one();
 }
 
