@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 namespace crewctl {
@@ -41,7 +42,18 @@ InterruptWatcher::InterruptWatcher(std::function<void(int)> on_interrupt)
   sa.sa_flags = SA_RESTART;
   ::sigaction(SIGINT, &sa, &old_int_);
   ::sigaction(SIGTERM, &sa, &old_term_);
-  thread_ = std::thread([this] { loop(); });
+  // The signals go to the watcher thread, not to the creating thread: a thread blocked in a raw
+  // futex wait (std::future) may run a handler late under some runtimes (TSan defers handlers to
+  // the next intercepted call), while the watcher blocks in read(), which they all interrupt.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask_);
+  thread_ = std::thread([this, stop_signals] {
+    ::pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+    loop();
+  });
 }
 
 InterruptWatcher::~InterruptWatcher() {
@@ -53,6 +65,7 @@ InterruptWatcher::~InterruptWatcher() {
   while (::write(write_fd_, &c, 1) < 0 && errno == EINTR) {
   }
   if (thread_.joinable()) thread_.join();
+  ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
   ::close(read_fd_);
   ::close(write_fd_);
 }

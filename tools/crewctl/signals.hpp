@@ -4,7 +4,8 @@
 // handler touches nothing else). A watcher thread reads the pipe and calls `on_interrupt(n)` with the
 // number of interrupts so far (1, 2, ...), on that thread; the callback may call Batch::request_stop
 // or a stop_source. The previous dispositions are restored on destruction, which joins the thread.
-// One watcher at a time per process.
+// One watcher at a time per process; construct and destroy it on the same thread (that thread
+// blocks SIGINT/SIGTERM meanwhile, so that the watcher thread receives them).
 #pragma once
 
 #include <atomic>
@@ -31,6 +32,7 @@ class InterruptWatcher {
   int read_fd_ = -1, write_fd_ = -1;
   std::atomic<int> count_{0};
   struct sigaction old_int_ {}, old_term_ {};
+  sigset_t old_mask_{};
   std::thread thread_;
 };
 
