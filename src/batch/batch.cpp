@@ -169,8 +169,9 @@ Result<BatchReport> Batch::Impl::run() {
     auto now = Steady::now();
     int requests = stop_requests.load();
     if (requests > handled_stop_requests) {
-      bool force = force_requested.load() || requests >= 2 ||
-                   (stopping && requests > handled_stop_requests);
+      // Only the caller's second request (or force) abandons runs in flight; a stop rule that
+      // already fired does not count as the first.
+      bool force = force_requested.load() || requests >= 2;
       handled_stop_requests = requests;
       stop_new_work("stop requested");
       if (force) forced = true;
