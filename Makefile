@@ -3,7 +3,7 @@
 JOBS ?= 2
 CTEST_ARGS ?=
 
-.PHONY: all demo test bootstrap release debug asan tsan test-debug test-asan test-tsan fuzz bench clean
+.PHONY: all demo test bootstrap release debug asan tsan test-debug test-asan test-tsan test-fuzz fuzz bench clean
 
 all: release
 
@@ -40,9 +40,14 @@ test-asan: asan
 test-tsan: tsan
 	ctest --preset tsan $(CTEST_ARGS)
 
-# Every test: the debug build (all labels), then ASan+UBSan (unit, integration, cli) and TSan
-# (engine, batch).
-test: test-debug test-asan test-tsan
+# Each libFuzzer target for FUZZ_SECONDS (clang, ASan+UBSan); any crash fails.
+FUZZ_SECONDS ?= 60
+test-fuzz: bootstrap
+	scripts/fuzz $(FUZZ_SECONDS)
+
+# Every test: the debug build (all labels), then ASan+UBSan (unit, integration, cli), TSan
+# (engine, batch) and the fuzzers.
+test: test-debug test-asan test-tsan test-fuzz
 	@echo "make test: all suites passed"
 
 fuzz: bootstrap build/fuzz/build.ninja
