@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -442,6 +443,78 @@ TEST(BatchTest, ASteadyTrickleOfOverloadsDoesNotShrinkConcurrency) {
   auto report = run(c, topics(600), o, &obs);
   EXPECT_EQ(tally(report)[Outcome::succeeded], 600);
   EXPECT_EQ(obs.lowest.load(), 64);  // the retry policy absorbs it; no halving to the floor
+}
+
+class BreakerWatch : public BatchObserver {
+ public:
+  void on_snapshot(const BatchSnapshot& s) override {
+    if (s.circuit_open) saw_open = true;
+  }
+  std::atomic<bool> saw_open{false};
+};
+
+TEST(BatchTest, CircuitBreakerPausesKickoffsThenProbesAndRecovers) {
+  SimFixture sim(write_crew(crew_json()), [](sim::ServerOptions& o) {
+    json f = {{"cold_start", {{"requests", 12}, {"status", 503}, {"retry_after", 1}}}};
+    o.faults = sim::parse_faults(f).value();
+  });
+  auto c = make_client(sim, [](ClientOptions& o) { o.retry.max_attempts = 1; });
+  BreakerWatch watch;
+  BatchOptions o;
+  o.check_inputs = false;
+  o.max_concurrent = 2;
+  o.breaker_threshold = 3;
+  o.breaker_cooldown = 40ms;
+  o.snapshot_interval = 2ms;
+  auto report = run(c, topics(10), o, &watch);
+  EXPECT_EQ(tally(report)[Outcome::succeeded], 10);
+  EXPECT_TRUE(watch.saw_open.load());
+  EXPECT_EQ(kickoffs(sim), 10);  // refused kickoffs never reached the app; none ran twice
+  expect_no_duplicate_kickoffs(sim);
+}
+
+// The observer blocks on its first record until every kickoff has been made: the scheduler and
+// the engine must go on without it.
+class BlockedObserver : public BatchObserver {
+ public:
+  bool on_record(const ItemRecord&) override {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [this] { return released; });
+    ++records;
+    return true;
+  }
+  void release() {
+    {
+      std::lock_guard lock(mu);
+      released = true;
+    }
+    cv.notify_all();
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool released = false;
+  std::atomic<int> records{0};
+};
+
+TEST(BatchTest, ASlowObserverDoesNotStallTheBatch) {
+  SimFixture sim(write_crew(crew_json()));
+  auto c = make_client(sim);
+  BlockedObserver obs;
+  BatchOptions o;
+  o.max_concurrent = 8;
+  constexpr int kItems = 60;
+  std::thread releaser([&] {
+    auto until = std::chrono::steady_clock::now() + 60s;
+    while (kickoffs(sim) < kItems && std::chrono::steady_clock::now() < until) {
+      std::this_thread::yield();
+    }
+    obs.release();
+  });
+  auto report = run(c, topics(kItems), o, &obs);
+  releaser.join();
+  EXPECT_EQ(kickoffs(sim), kItems);  // all kicked off while the observer was blocked
+  EXPECT_EQ(tally(report)[Outcome::succeeded], kItems);
+  EXPECT_EQ(obs.records.load(), kItems);  // and it still got every record afterwards
 }
 
 TEST(BatchTest, JournalIsBoundToInputsAndDeployment) {
