@@ -95,7 +95,10 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
                     std::to_string(policy().not_found_grace.count() / 1000) +
                     " s grace): it was lost or never existed";
       }
-      bool transient = !answered || r.status >= 500 || r.status == 408 || r.status == 429;
+      // An answer over the size cap would come back the same: give up at once.
+      bool too_large = r.failure == transport::Failure::too_large;
+      bool transient = (!answered && !too_large) || r.status >= 500 || r.status == 408 ||
+                       r.status == 429;
       e.retry_safe = transient;
       return failed_poll(std::move(e));
     }
