@@ -261,69 +261,62 @@ void Client::Impl::on_answer(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> l
   loop->done(Answer{std::move(r), loop->attempt});
 }
 
-void Client::Impl::do_inputs(std::function<void(Result<std::vector<std::string>>)> cb) {
-  auto op = start_op([cb](Error e) { cb(tl::unexpected(std::move(e))); });
-  Exchange ex{protocol::Call::inputs, "GET", "/inputs", "", ""};
-  send(op, ex, [this, op, ex, cb](Answer a) {
-    end_op(*op);
-    if (a.response.failure != transport::Failure::none || a.response.status != 200) {
-      return cb(tl::unexpected(transport_error(ex, a)));
-    }
-    cb(protocol::parse_inputs_response(a.response.body));
-  });
-}
-
-void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std::string>)> cb) {
-  auto op = start_op([cb](Error e) { cb(tl::unexpected(std::move(e))); });
-  Exchange ex{protocol::Call::kickoff, "POST", "/kickoff", protocol::kickoff_body(req).dump(), ""};
-  send(op, ex, [this, op, ex, cb](Answer a) {
-    end_op(*op);
+// One request (with its retries) whose 2xx answer `parse` turns into the result; any other
+// answer becomes the error transport_error() describes.
+template <class T, class Parse>
+void one_call(Client::Impl& impl, Exchange ex, Parse parse, std::function<void(Result<T>)> cb) {
+  auto op = impl.start_op([cb](Error e) { cb(tl::unexpected(std::move(e))); });
+  impl.send(op, ex, [&impl, op, ex, parse = std::move(parse), cb](Answer a) {
+    impl.end_op(*op);
     const auto& r = a.response;
     if (r.failure != transport::Failure::none || r.status < 200 || r.status >= 300) {
       return cb(tl::unexpected(transport_error(ex, a)));
     }
-    auto id = protocol::parse_kickoff_response(r.body);
-    if (!id) {
-      // The app answered 2xx, so a run was most likely started, but we cannot tell its id.
-      Error e = id.error();
-      e.code = ErrorCode::ambiguous;
-      e.message = "kickoff answered HTTP " + std::to_string(r.status) +
-                  " without a readable kickoff_id (" + e.message + ")";
-      return cb(tl::unexpected(std::move(e)));
-    }
-    cb(std::move(id));
+    Result<T> res = parse(r);
+    if (!res && res.error().kickoff_id.empty()) res.error().kickoff_id = ex.kickoff_id;
+    cb(std::move(res));
   });
 }
 
+void Client::Impl::do_inputs(std::function<void(Result<std::vector<std::string>>)> cb) {
+  one_call<std::vector<std::string>>(
+      *this, Exchange{protocol::Call::inputs, "GET", "/inputs", "", ""},
+      [](const transport::Response& r) { return protocol::parse_inputs_response(r.body); },
+      std::move(cb));
+}
+
+void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std::string>)> cb) {
+  auto parse = [](const transport::Response& r) -> Result<std::string> {
+    auto id = protocol::parse_kickoff_response(r.body);
+    if (id) return id;
+    // The app answered 2xx, so a run was most likely started, but we cannot tell its id.
+    Error e = id.error();
+    e.code = ErrorCode::ambiguous;
+    e.message = "kickoff answered HTTP " + std::to_string(r.status) +
+                " without a readable kickoff_id (" + e.message + ")";
+    return tl::unexpected(std::move(e));
+  };
+  one_call<std::string>(
+      *this,
+      Exchange{protocol::Call::kickoff, "POST", "/kickoff", protocol::kickoff_body(req).dump(), ""},
+      parse, std::move(cb));
+}
+
 void Client::Impl::do_status(std::string id, std::function<void(Result<RunResult>)> cb) {
-  auto op = start_op([cb](Error e) { cb(tl::unexpected(std::move(e))); });
-  Exchange ex{protocol::Call::status, "GET", status_path(id), "", id};
-  send(op, ex, [this, op, ex, cb](Answer a) {
-    end_op(*op);
-    if (a.response.failure != transport::Failure::none || a.response.status != 200) {
-      return cb(tl::unexpected(transport_error(ex, a)));
-    }
-    auto res = protocol::parse_status(a.response.body, ex.kickoff_id);
-    if (!res) res.error().kickoff_id = ex.kickoff_id;
-    cb(std::move(res));
-  });
+  one_call<RunResult>(
+      *this, Exchange{protocol::Call::status, "GET", status_path(id), "", id},
+      [id](const transport::Response& r) { return protocol::parse_status(r.body, id); },
+      std::move(cb));
 }
 
 void Client::Impl::do_resume(ResumeRequest req,
                              std::function<void(Result<ResumeResponse>)> cb) {
-  auto op = start_op([cb](Error e) { cb(tl::unexpected(std::move(e))); });
-  Exchange ex{protocol::Call::resume, "POST", "/resume", protocol::resume_body(req).dump(),
-              req.execution_id};
-  send(op, ex, [this, op, ex, cb](Answer a) {
-    end_op(*op);
-    const auto& r = a.response;
-    if (r.failure != transport::Failure::none || r.status < 200 || r.status >= 300) {
-      return cb(tl::unexpected(transport_error(ex, a)));
-    }
-    auto res = protocol::parse_resume_response(r.body);
-    if (!res) res.error().kickoff_id = ex.kickoff_id;
-    cb(std::move(res));
-  });
+  one_call<ResumeResponse>(
+      *this,
+      Exchange{protocol::Call::resume, "POST", "/resume", protocol::resume_body(req).dump(),
+               req.execution_id},
+      [](const transport::Response& r) { return protocol::parse_resume_response(r.body); },
+      std::move(cb));
 }
 
 }  // namespace crewai
