@@ -248,10 +248,12 @@ void Batch::Impl::check_stop_rules() {
 }
 
 // Overload answers (429/5xx) count against concurrency only when they are a storm: at least
-// kStormShare of the requests of the last second. A steady trickle is the retry policy's business
-// (it waits, honouring Retry-After); halving on it would pin the limit to the floor for good.
+// kStormShare of the requests of the last window (a second, stretched until it holds kMinSample
+// requests, so a handful of answers never decides). A steady trickle is the retry policy's
+// business (it waits, honouring Retry-After); halving on it would pin the limit to the floor.
 void Batch::Impl::feed_adaptive(Steady::time_point now) {
   constexpr double kStormShare = 0.2;
+  constexpr std::uint64_t kMinSample = 50;
   constexpr auto kWindow = std::chrono::seconds(1);
   if (now - window_start < kWindow) return;
   auto s = client.stats();
@@ -259,8 +261,8 @@ void Batch::Impl::feed_adaptive(Steady::time_point now) {
   std::uint64_t requests = s.requests;
   std::uint64_t new_overloads = overloads - seen_overloads;
   std::uint64_t new_requests = requests - seen_requests;
-  if (new_requests > 0 && new_overloads >= 3 &&
-      static_cast<double>(new_overloads) >= kStormShare * static_cast<double>(new_requests)) {
+  if (new_requests < kMinSample) return;
+  if (static_cast<double>(new_overloads) >= kStormShare * static_cast<double>(new_requests)) {
     for (std::uint64_t i = 0; i < new_overloads; ++i) adaptive.on_overload(now);
   } else {
     adaptive.on_ok(now);

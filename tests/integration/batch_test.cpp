@@ -413,7 +413,8 @@ class MinConcurrency : public BatchObserver {
 };
 
 TEST(BatchTest, ConcurrencyHalvesUnderA429Storm) {
-  SimFixture sim(write_crew(crew_json()), [](sim::ServerOptions& o) {
+  // Runs of ~1 s each: the storm lasts several of the scheduler's one-second judging windows.
+  SimFixture sim(write_crew(crew_json(500)), [](sim::ServerOptions& o) {
     json f = {{"status", {{"errors", {{"429", 0.5}}}, {"retry_after", 1}}}};
     o.faults = sim::parse_faults(f).value();
   });
@@ -423,16 +424,16 @@ TEST(BatchTest, ConcurrencyHalvesUnderA429Storm) {
   o.max_concurrent = 64;
   o.min_concurrent = 4;
   o.snapshot_interval = 10ms;
-  auto report = run(c, topics(400), o, &obs);
-  EXPECT_EQ(tally(report)[Outcome::succeeded], 400);
+  auto report = run(c, topics(256), o, &obs);
+  EXPECT_EQ(tally(report)[Outcome::succeeded], 256);
   EXPECT_LT(obs.lowest.load(), 64);
   EXPECT_GE(obs.lowest.load(), 4);
   EXPECT_GT(report.final_snapshot.http_429, 0u);
 }
 
 TEST(BatchTest, ASteadyTrickleOfOverloadsDoesNotShrinkConcurrency) {
-  SimFixture sim(write_crew(crew_json()), [](sim::ServerOptions& o) {
-    json f = {{"status", {{"errors", {{"503", 0.08}}}, {"retry_after", 1}}}};
+  SimFixture sim(write_crew(crew_json(500)), [](sim::ServerOptions& o) {  // several 1 s windows
+    json f = {{"status", {{"errors", {{"503", 0.05}}}, {"retry_after", 1}}}};
     o.faults = sim::parse_faults(f).value();
   });
   auto c = make_client(sim);
@@ -440,8 +441,8 @@ TEST(BatchTest, ASteadyTrickleOfOverloadsDoesNotShrinkConcurrency) {
   BatchOptions o;
   o.max_concurrent = 64;
   o.snapshot_interval = 10ms;
-  auto report = run(c, topics(600), o, &obs);
-  EXPECT_EQ(tally(report)[Outcome::succeeded], 600);
+  auto report = run(c, topics(256), o, &obs);
+  EXPECT_EQ(tally(report)[Outcome::succeeded], 256);
   EXPECT_EQ(obs.lowest.load(), 64);  // the retry policy absorbs it; no halving to the floor
 }
 
