@@ -4,17 +4,10 @@
 #include <algorithm>
 
 #include "batch/scheduler.hpp"
+#include "batch/unix_time.hpp"
 #include "protocol/requests.hpp"
 
 namespace crewai {
-namespace {
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 Batch::Impl::Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObserver* obs)
     : client(c),
@@ -312,7 +305,7 @@ void Batch::Impl::finish(std::size_t i, ItemRecord rec, bool final_in_journal) {
   if (slots[i].phase == Phase::done) return;
   if (slots[i].phase == Phase::running || slots[i].phase == Phase::starting) --in_flight;
   slots[i].phase = Phase::done;
-  if (!rec.finished_at) rec.finished_at = unix_now();
+  if (!rec.finished_at) rec.finished_at = batch::unix_now();
   if (rec.started_at && !rec.duration_seconds) {
     rec.duration_seconds = *rec.finished_at - *rec.started_at;
   }

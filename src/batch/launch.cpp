@@ -2,16 +2,13 @@
 #include <algorithm>
 
 #include "batch/scheduler.hpp"
+#include "batch/unix_time.hpp"
 
 namespace crewai {
 namespace {
 
 constexpr int kMaxRequeues = 8;  // kickoffs that provably never reached the app, per item
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool transport_trouble(const Error& e) {
   return e.code == ErrorCode::unavailable || e.code == ErrorCode::rate_limited;
@@ -55,7 +52,7 @@ void Batch::Impl::launch(std::size_t i) {
   ++in_flight;
   ++s.attempts;
   s.request_id = request_id(i, s.attempts);
-  if (!s.started_at) s.started_at = unix_now();
+  if (!s.started_at) s.started_at = batch::unix_now();
   if (!journal) return kickoff(i);
   journal->record_intent(i, s.attempts, s.request_id,
                          [this, i](Result<void> r) { post([this, i, r] { on_intent(i, r); }); });

@@ -21,6 +21,7 @@
 
 #include "batch/journal.hpp"
 #include "batch/sqlite_util.hpp"
+#include "batch/unix_time.hpp"
 
 namespace crewai::batch {
 namespace {
@@ -49,11 +50,6 @@ constexpr const char* kUpsertRecord =
     "INSERT INTO records(idx, json, outcome, finished_at) VALUES(?1, ?2, ?3, ?4) "
     "ON CONFLICT(idx) DO UPDATE SET json = excluded.json, outcome = excluded.outcome, "
     "finished_at = excluded.finished_at";
-
-double unix_now() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
 
 struct Op {
   enum class Kind { intent, kickoff, final } kind = Kind::intent;
