@@ -16,8 +16,21 @@ Parsed parse_object(const std::string& text) {
     p.error = "request body is empty; expected a JSON object";
     return p;
   }
-  p.body = json::parse(text, nullptr, false);
-  if (p.body.is_discarded()) p.error = "request body is not valid JSON";
+  // Nesting is bounded like the real service's parser: serialising recurses, and a 1 MB body of '['
+  // would otherwise overflow the simulator's stack when the inputs are echoed back.
+  constexpr int kMaxDepth = 128;
+  bool too_deep = false;
+  const json::parser_callback_t guard = [&too_deep](int depth, json::parse_event_t event, json&) {
+    if (depth >= kMaxDepth &&
+        (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start)) {
+      too_deep = true;
+      return false;
+    }
+    return true;
+  };
+  p.body = json::parse(text, guard, false);
+  if (too_deep) p.error = "request body nests deeper than " + std::to_string(kMaxDepth) + " levels";
+  else if (p.body.is_discarded()) p.error = "request body is not valid JSON";
   else if (!p.body.is_object()) p.error = "request body must be a JSON object";
   return p;
 }

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "batch/input_detail.hpp"
+#include "protocol/json_util.hpp"
 
 namespace crewai::batch {
 namespace detail {
@@ -64,17 +65,6 @@ bool read_line(CharSource& src, std::size_t cap, std::string& out, std::size_t& 
 }
 
 bool is_blank(std::string_view s) { return s.find_first_not_of(" \t\r\f\v") == std::string_view::npos; }
-
-std::string json_error_detail(const std::string& what) {
-  std::string_view w = what;
-  if (auto p = w.find("parse error at line 1, "); p != std::string_view::npos) {
-    w.remove_prefix(p + 23);
-  } else if (auto q = w.find("] "); q != std::string_view::npos) {
-    w.remove_prefix(q + 2);
-  }
-  if (w.size() > 200) return std::string(w.substr(0, 200)) + "...";
-  return std::string(w);
-}
 
 std::string type_name(const Json& j) {
   switch (j.type()) {
@@ -137,10 +127,10 @@ Result<std::vector<BatchItem>> read_jsonl(CharSource& src, const ReaderOptions& 
     } else if (auto bad = find_invalid_utf8(text); bad != std::string::npos) {
       item.invalid_reason = bad_utf8(line, bad);
     } else {
-      try {
-        item.invalid_reason = fill_item(Json::parse(text), line, item);
-      } catch (const Json::parse_error& e) {
-        item.invalid_reason = line_prefix(line) + "not valid JSON (" + json_error_detail(e.what()) + ")";
+      if (auto j = protocol::parse_json(text)) {
+        item.invalid_reason = fill_item(std::move(*j), line, item);
+      } else {
+        item.invalid_reason = line_prefix(line) + "not valid JSON (" + j.error() + ")";
       }
       if (item.invalid_reason.empty()) item.invalid_reason = ids.check(item.id, line);
     }

@@ -6,10 +6,43 @@
 
 namespace crewai::protocol {
 
+namespace {
+
+struct TooDeep {};
+
+std::string exception_detail(std::string_view what) {
+  if (auto p = what.find("parse error at line 1, "); p != std::string_view::npos) {
+    what.remove_prefix(p + 23);
+  } else if (auto q = what.find("] "); q != std::string_view::npos) {
+    what.remove_prefix(q + 2);
+  }
+  if (what.size() > 200) return std::string(what.substr(0, 200)) + "...";
+  return std::string(what);
+}
+
+}  // namespace
+
+tl::expected<Json, std::string> parse_json(std::string_view text) {
+  const Json::parser_callback_t guard = [](int depth, Json::parse_event_t event, Json&) {
+    if (depth >= kMaxJsonDepth &&
+        (event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start)) {
+      throw TooDeep{};
+    }
+    return true;
+  };
+  try {
+    return Json::parse(text, guard);
+  } catch (const TooDeep&) {
+    return tl::unexpected("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
+    return tl::unexpected(exception_detail(e.what()));
+  }
+}
+
 std::optional<Json> try_parse(std::string_view text) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return std::nullopt;
-  return j;
+  auto j = parse_json(text);
+  if (!j) return std::nullopt;
+  return std::move(*j);
 }
 
 const Json& member(const Json& object, std::string_view key) {

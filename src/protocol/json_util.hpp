@@ -6,11 +6,21 @@
 #include <string>
 #include <string_view>
 
+#include <tl/expected.hpp>
+
 #include "crewai/types.hpp"
 
 namespace crewai::protocol {
 
-// Parses without throwing; nullopt when `text` is not JSON.
+// Deepest nesting accepted from outside (inputs files, server bodies). Serialising JSON recurses, so
+// an 800 KB line of '[' would otherwise overflow the stack when it is written or hashed.
+inline constexpr int kMaxJsonDepth = 128;
+
+// Parses without throwing. The error is a short reason without nlohmann's "[json.exception...]"
+// prefix: a syntax error with its position, a number too large for a double, or nesting deeper
+// than kMaxJsonDepth.
+tl::expected<Json, std::string> parse_json(std::string_view text);
+// parse_json() without the reason; nullopt when `text` is not (acceptable) JSON.
 std::optional<Json> try_parse(std::string_view text);
 
 // The member as a string / integer / number when it exists with that type; nullopt otherwise.

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "batch/input_reader.hpp"
+#include "batch/journal.hpp"
 
 namespace crewai::batch {
 namespace {
@@ -110,6 +111,20 @@ TEST(Jsonl, HugeLineIsReportedWithoutTakingTheRunDown) {
   EXPECT_EQ(items[1].invalid_reason, "line 2: 10,000,011 bytes exceeds the 1,048,576-byte line limit");
   EXPECT_EQ(items[2].invalid_reason, "");
   EXPECT_EQ(items[2].inputs, Json({{"b", 2}}));
+}
+
+TEST(Jsonl, NumberOverflowAndDeepNestingAreInvalidLinesNotCrashes) {
+  // Found by fuzz_input_reader in CI: nlohmann reports 1e400 as out_of_range, not parse_error, and
+  // the uncaught exception ended the process. Deep nesting overflowed the stack when hashed.
+  const std::string deep = "{\"a\": " + std::string(400'000, '[') + std::string(400'000, ']') + "}";
+  const std::string ok_deep = "{\"a\": " + std::string(127, '[') + std::string(127, ']') + "}";
+  auto items = read("{\"a\": 1e400}\n" + deep + "\n" + ok_deep + "\n{\"b\": -1e308}\n", InputFormat::jsonl);
+  ASSERT_EQ(items.size(), 4u);
+  EXPECT_EQ(items[0].invalid_reason, "line 1: not valid JSON (number overflow parsing '1e400')");
+  EXPECT_EQ(items[1].invalid_reason, "line 2: not valid JSON (nested deeper than 128 levels)");
+  EXPECT_EQ(items[2].invalid_reason, "");
+  EXPECT_EQ(items[3].invalid_reason, "");
+  EXPECT_FALSE(hash_items(items).empty());  // hashing serialises every item: no deep recursion left
 }
 
 TEST(Jsonl, LineLimitIsConfigurable) {

@@ -6,6 +6,7 @@
 
 #include "protocol/errors.hpp"
 #include "protocol/hitl.hpp"
+#include "protocol/json_util.hpp"
 #include "protocol/requests.hpp"
 #include "protocol/status.hpp"
 
@@ -245,6 +246,17 @@ TEST(ParseStatus, NonJsonTruncatedAndArrayBodies) {
   EXPECT_EQ(bad_status("").code, ErrorCode::protocol);
   Error big = bad_status(std::string(5000, 'x'));
   EXPECT_LT(big.message.size(), 300u);
+}
+
+TEST(ParseStatus, OverflowingNumbersAndDeepNestingAreProtocolErrorsNotCrashes) {
+  Error huge = bad_status(R"({"state":"SUCCESS","result":1e400})");
+  EXPECT_EQ(huge.code, ErrorCode::protocol);
+  const std::string deep =
+      R"({"state":"SUCCESS","result_json":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  EXPECT_EQ(bad_status(deep).code, ErrorCode::protocol);
+  EXPECT_EQ(parse_json(std::string(200, '[')).error(), "nested deeper than 128 levels");
+  EXPECT_TRUE(parse_json(std::string(128, '[') + std::string(128, ']')).has_value());
+  EXPECT_EQ(parse_json("[1e400]").error(), "number overflow parsing '1e400'");
 }
 
 TEST(ParseStatus, ErrorMessagesStayValidUtf8) {

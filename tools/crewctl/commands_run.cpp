@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "connection.hpp"
 #include "output.hpp"
+#include "protocol/json_util.hpp"
 #include "signals.hpp"
 
 namespace crewctl {
@@ -34,11 +35,15 @@ Result<Json> parse_json_arg(const std::string& text, const char* flag) {
     ss << in.rdbuf();
     body = ss.str();
   }
-  Json j = Json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
+  auto j = crewai::protocol::parse_json(body);
+  if (!j) {
+    return make_error(ErrorCode::invalid_argument,
+                      std::string(flag) + " must be a JSON object (not valid JSON: " + j.error() + ")");
+  }
+  if (!j->is_object()) {
     return make_error(ErrorCode::invalid_argument, std::string(flag) + " must be a JSON object");
   }
-  return j;
+  return std::move(*j);
 }
 
 Result<crewai::KickoffRequest> build_kickoff(const KickoffArgs& a) {
