@@ -29,9 +29,13 @@ Parsed parse_object(const std::string& text) {
     return true;
   };
   p.body = json::parse(text, guard, false);
-  if (too_deep) p.error = "request body nests deeper than " + std::to_string(kMaxDepth) + " levels";
-  else if (p.body.is_discarded()) p.error = "request body is not valid JSON";
-  else if (!p.body.is_object()) p.error = "request body must be a JSON object";
+  if (too_deep) {
+    p.error = "request body nests deeper than " + std::to_string(kMaxDepth) + " levels";
+  } else if (p.body.is_discarded()) {
+    p.error = "request body is not valid JSON";
+  } else if (!p.body.is_object()) {
+    p.error = "request body must be a JSON object";
+  }
   return p;
 }
 

@@ -14,6 +14,37 @@ constexpr std::array<std::string_view, 14> kFieldOrder{
     "index", "id", "state", "kickoff_id", "kickoff_ids", "request_id", "result", "result_json",
     "error", "attempts", "run_state", "started_at", "finished_at", "duration_seconds"};
 
+// Json → ordered_json without a text round trip (which also threw on a string that is not UTF-8;
+// the line is written with such bytes replaced).
+OrderedJson ordered(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::object: {
+      OrderedJson o = OrderedJson::object();
+      for (const auto& [k, v] : j.items()) o[k] = ordered(v);
+      return o;
+    }
+    case Json::value_t::array: {
+      OrderedJson a = OrderedJson::array();
+      for (const auto& v : j) a.push_back(ordered(v));
+      return a;
+    }
+    case Json::value_t::string:
+      return j.get_ref<const std::string&>();
+    case Json::value_t::boolean:
+      return j.get<bool>();
+    case Json::value_t::number_integer:
+      return j.get<std::int64_t>();
+    case Json::value_t::number_unsigned:
+      return j.get<std::uint64_t>();
+    case Json::value_t::number_float:
+      return j.get<double>();
+    case Json::value_t::binary:
+      return OrderedJson::binary(j.get_binary());
+    default:
+      return nullptr;
+  }
+}
+
 Error write_error(const std::string& path) {
   Error e;
   e.code = ErrorCode::unavailable;
@@ -34,7 +65,7 @@ std::string results_line(const ItemRecord& r) {
   OrderedJson out;
   for (std::string_view key : kFieldOrder) {
     auto it = j.find(std::string(key));
-    out[std::string(key)] = it != j.end() ? OrderedJson::parse(it->dump()) : OrderedJson(nullptr);
+    out[std::string(key)] = it != j.end() ? ordered(*it) : OrderedJson(nullptr);
     if (key == "run_state" && (r.pause_task_id || r.pause_task_output)) {
       out["pause"] = {{"task_id", r.pause_task_id ? OrderedJson(*r.pause_task_id) : OrderedJson()},
                       {"task_output", r.pause_task_output ? OrderedJson(*r.pause_task_output) : OrderedJson()}};
@@ -42,7 +73,7 @@ std::string results_line(const ItemRecord& r) {
   }
   for (const auto& [key, value] : j.items()) {
     if (out.contains(key) || key == "outcome" || key == "pause" || key.rfind("pause_", 0) == 0) continue;
-    out[key] = OrderedJson::parse(value.dump());
+    out[key] = ordered(value);
   }
   return out.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }

@@ -285,7 +285,28 @@ void Client::Impl::do_inputs(std::function<void(Result<std::vector<std::string>>
       std::move(cb));
 }
 
+namespace {
+
+// A request body as text. nlohmann refuses to serialise a string that is not UTF-8 (bytes a caller
+// put into inputs); that is the caller's mistake, reported before anything is sent.
+Result<std::string> body_text(const Json& body, const char* call) {
+  try {
+    return body.dump();
+  } catch (const Json::exception& e) {
+    std::string_view what = e.what();
+    if (auto p = what.find("] "); p != std::string_view::npos) what.remove_prefix(p + 2);
+    const std::string why =
+        e.id == 316 ? " contains a string that is not valid UTF-8 (" : " cannot be sent (";
+    return make_error(ErrorCode::invalid_argument,
+                      std::string(call) + " body" + why + std::string(what) + ")");
+  }
+}
+
+}  // namespace
+
 void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std::string>)> cb) {
+  auto body = body_text(protocol::kickoff_body(req), "kickoff");
+  if (!body) return cb(tl::unexpected(std::move(body.error())));
   auto parse = [](const transport::Response& r) -> Result<std::string> {
     auto id = protocol::parse_kickoff_response(r.body);
     if (id) return id;
@@ -296,10 +317,9 @@ void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std:
                 " without a readable kickoff_id (" + e.message + ")";
     return tl::unexpected(std::move(e));
   };
-  one_call<std::string>(
-      *this,
-      Exchange{protocol::Call::kickoff, "POST", "/kickoff", protocol::kickoff_body(req).dump(), ""},
-      parse, std::move(cb));
+  one_call<std::string>(*this,
+                        Exchange{protocol::Call::kickoff, "POST", "/kickoff", std::move(*body), ""},
+                        parse, std::move(cb));
 }
 
 void Client::Impl::do_status(std::string id, std::function<void(Result<RunResult>)> cb) {
@@ -311,10 +331,11 @@ void Client::Impl::do_status(std::string id, std::function<void(Result<RunResult
 
 void Client::Impl::do_resume(ResumeRequest req,
                              std::function<void(Result<ResumeResponse>)> cb) {
+  auto body = body_text(protocol::resume_body(req), "resume");
+  if (!body) return cb(tl::unexpected(std::move(body.error())));
   one_call<ResumeResponse>(
       *this,
-      Exchange{protocol::Call::resume, "POST", "/resume", protocol::resume_body(req).dump(),
-               req.execution_id},
+      Exchange{protocol::Call::resume, "POST", "/resume", std::move(*body), req.execution_id},
       [](const transport::Response& r) { return protocol::parse_resume_response(r.body); },
       std::move(cb));
 }

@@ -5,15 +5,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
 #include <tl/expected.hpp>
 
 #include "crewai/types.hpp"
 
 namespace crewai::protocol {
 
-// Deepest nesting accepted from outside (inputs files, server bodies). Serialising JSON recurses, so
-// an 800 KB line of '[' would otherwise overflow the stack when it is written or hashed.
+// Deepest nesting accepted from outside (inputs files, server bodies). Serialising JSON recurses,
+// so an 800 KB line of '[' would otherwise overflow the stack when it is written or hashed.
 inline constexpr int kMaxJsonDepth = 128;
 
 // Parses without throwing. The error is a short reason without nlohmann's "[json.exception...]"

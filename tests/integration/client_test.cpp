@@ -1,13 +1,15 @@
 // crewai::Client against the in-process simulator: every call, dialect, error, retry rule, pause,
 // deadline, cancellation, and 1,000 runs in flight. Conditions, not sleeps.
+#include "crewai/client.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <chrono>
 #include <future>
 #include <thread>
 
-#include <gtest/gtest.h>
-
-#include "crewai/client.hpp"
 #include "crewai/sim/server.hpp"
 
 namespace crewai {
@@ -177,6 +179,26 @@ TEST(ClientTest, MissingInputsFailBeforeAnythingIsSpent) {
   EXPECT_EQ(k.error().code, ErrorCode::invalid_input);
   EXPECT_EQ(k.error().http_status, 422);
   EXPECT_EQ(k.error().missing_inputs, std::vector<std::string>{"current_year"});
+}
+
+TEST(ClientTest, InputsThatAreNotUtf8AreRefusedBeforeSending) {
+  Sim sim(research_crew());
+  auto c = make_client(sim);
+  KickoffRequest req;
+  req.inputs = {{"topic", "caf\xE9"}, {"current_year", "2026"}};  // Latin-1, not UTF-8
+  auto k = c.kickoff(req);
+  ASSERT_FALSE(k);
+  EXPECT_EQ(k.error().code, ErrorCode::invalid_argument);
+  EXPECT_THAT(k.error().message,
+              ::testing::HasSubstr("kickoff body contains a string that is not valid UTF-8"));
+  auto r = c.run(req);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::invalid_argument);
+  ResumeRequest resume;
+  resume.execution_id = "x";
+  resume.human_feedback = "\xC3";
+  EXPECT_EQ(c.resume(resume).error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(sim.kickoffs(), 0);
 }
 
 TEST(ClientTest, WrongTokenIsUnauthenticatedAndNeverEchoed) {

@@ -222,7 +222,8 @@ TEST(SimServer, ErrorCodesDocsStyle) {
   EXPECT_EQ(c.post("/kickoff", json{{"meta", {}}}).status, 400);
   EXPECT_EQ(c.post("/kickoff", json{{"inputs", "topic"}}).status, 400);
   EXPECT_EQ(c.post("/kickoff", json::array()).status, 400);
-  auto deep = c.post("/kickoff", R"({"inputs":{"topic":)" + std::string(300, '[') + std::string(300, ']') + "}}");
+  auto deep = c.post(
+      "/kickoff", R"({"inputs":{"topic":)" + std::string(300, '[') + std::string(300, ']') + "}}");
   EXPECT_EQ(deep.status, 400);
   EXPECT_NE(deep.body.find("deeper than 128 levels"), std::string::npos) << deep.body;
   EXPECT_EQ(c.post("/kickoff", std::string(R"({"inputs":{"topic":1e400}})")).status, 400);

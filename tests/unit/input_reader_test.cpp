@@ -1,14 +1,14 @@
 // Batch input: JSONL and CSV, every malformed kind becoming an invalid item with its line and reason.
+#include "batch/input_reader.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include "batch/input_reader.hpp"
 #include "batch/journal.hpp"
 
 namespace crewai::batch {
@@ -118,7 +118,8 @@ TEST(Jsonl, NumberOverflowAndDeepNestingAreInvalidLinesNotCrashes) {
   // the uncaught exception ended the process. Deep nesting overflowed the stack when hashed.
   const std::string deep = "{\"a\": " + std::string(400'000, '[') + std::string(400'000, ']') + "}";
   const std::string ok_deep = "{\"a\": " + std::string(127, '[') + std::string(127, ']') + "}";
-  auto items = read("{\"a\": 1e400}\n" + deep + "\n" + ok_deep + "\n{\"b\": -1e308}\n", InputFormat::jsonl);
+  auto items =
+      read("{\"a\": 1e400}\n" + deep + "\n" + ok_deep + "\n{\"b\": -1e308}\n", InputFormat::jsonl);
   ASSERT_EQ(items.size(), 4u);
   EXPECT_EQ(items[0].invalid_reason, "line 1: not valid JSON (number overflow parsing '1e400')");
   EXPECT_EQ(items[1].invalid_reason, "line 2: not valid JSON (nested deeper than 128 levels)");

@@ -76,6 +76,17 @@ TEST_F(OutputWriterTest, LineHasTheResultsFileFields) {
   EXPECT_EQ(results_line(record(1)).rfind("{\"index\":1,\"id\":\"id1\",\"state\":\"succeeded\"", 0), 0u);
 }
 
+TEST_F(OutputWriterTest, BytesThatAreNotUtf8AreReplacedNotThrown) {
+  ItemRecord r = record(0);
+  r.error = "cannot open /tmp/\xff\xfe.jsonl";
+  r.result_json = Json{{"nested", {1, 2.5, "ok", nullptr, true}}};
+  std::string line;
+  ASSERT_NO_THROW(line = results_line(r));
+  const Json j = Json::parse(line);
+  EXPECT_EQ(j.at("error"), "cannot open /tmp/\xEF\xBF\xBD\xEF\xBF\xBD.jsonl");
+  EXPECT_EQ(j.at("result_json"), Json({{"nested", {1, 2.5, "ok", nullptr, true}}}));
+}
+
 TEST_F(OutputWriterTest, UnorderedWritesAsRecordsCome) {
   auto w = OutputWriter::open(path_, false, 3);
   ASSERT_TRUE(w);

@@ -251,8 +251,8 @@ TEST(ParseStatus, NonJsonTruncatedAndArrayBodies) {
 TEST(ParseStatus, OverflowingNumbersAndDeepNestingAreProtocolErrorsNotCrashes) {
   Error huge = bad_status(R"({"state":"SUCCESS","result":1e400})");
   EXPECT_EQ(huge.code, ErrorCode::protocol);
-  const std::string deep =
-      R"({"state":"SUCCESS","result_json":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  const std::string deep = R"({"state":"SUCCESS","result_json":)" + std::string(100'000, '[') +
+                           std::string(100'000, ']') + "}";
   EXPECT_EQ(bad_status(deep).code, ErrorCode::protocol);
   EXPECT_EQ(parse_json(std::string(200, '[')).error(), "nested deeper than 128 levels");
   EXPECT_TRUE(parse_json(std::string(128, '[') + std::string(128, ']')).has_value());

@@ -96,7 +96,7 @@ Result<crewai::BatchOptions> batch_options(const BatchArgs& a, const Settings& s
 
 void write_summary_file(const std::string& path, const crewai::Json& j) {
   std::ofstream out(path, std::ios::trunc);
-  out << j.dump(2) << "\n";
+  out << j.dump(2, ' ', false, crewai::Json::error_handler_t::replace) << "\n";
   if (!out) std::cerr << "crewctl: cannot write the summary to " << path << "\n";
 }
 

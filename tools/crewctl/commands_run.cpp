@@ -37,8 +37,9 @@ Result<Json> parse_json_arg(const std::string& text, const char* flag) {
   }
   auto j = crewai::protocol::parse_json(body);
   if (!j) {
-    return make_error(ErrorCode::invalid_argument,
-                      std::string(flag) + " must be a JSON object (not valid JSON: " + j.error() + ")");
+    return make_error(
+        ErrorCode::invalid_argument,
+        std::string(flag) + " must be a JSON object (not valid JSON: " + j.error() + ")");
   }
   if (!j->is_object()) {
     return make_error(ErrorCode::invalid_argument, std::string(flag) + " must be a JSON object");
