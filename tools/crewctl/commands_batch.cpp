@@ -77,7 +77,22 @@ Result<crewai::BatchOptions> batch_options(const BatchArgs& a, const Settings& s
     if (*c < 1) return make_error(ErrorCode::invalid_argument, "--concurrency must be at least 1");
     o.max_concurrent = *c;
   }
-  if (auto r = a.rate ? a.rate : s.rate) o.kickoffs_per_second = *r;
+  if (auto r = a.rate ? a.rate : s.rate) {
+    if (!(*r > 0))
+      return make_error(ErrorCode::invalid_argument,
+                        "--rate must be above 0 (kickoffs per second)");
+    o.kickoffs_per_second = *r;
+  }
+  if (a.max_error_rate && !(*a.max_error_rate >= 0 && *a.max_error_rate <= 1)) {
+    return make_error(ErrorCode::invalid_argument, "--max-error-rate must be between 0 and 1");
+  }
+  if (a.retry_failed < 0)
+    return make_error(ErrorCode::invalid_argument, "--retry-failed must be 0 or more");
+  if (a.rerun_ambiguous && !a.resume) {
+    return make_error(
+        ErrorCode::invalid_argument,
+        "--rerun-ambiguous only applies with --resume (a new batch has no ambiguous items)");
+  }
   o.max_errors = a.max_errors;
   o.max_error_rate = a.max_error_rate;
   o.retry_failed = a.retry_failed;
