@@ -1,129 +1,19 @@
 // crewai::Batch against the in-process simulator: order, invalid items, faults, ambiguous
-// kickoffs, crash and resume (SIGKILL), stop rules, retry_failed, journal binding, 10,000 in flight.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+// kickoffs, stop rules, retry_failed, rates, adaptive concurrency, the breaker, a slow observer and
+// 10,000 in flight. Stopping, journals and crash/resume: batch_resume_test.cpp.
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstdio>
-#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
 
-#include <gtest/gtest.h>
+#include "integration/batch_support.hpp"
 
-#include "crewai/batch.hpp"
-#include "support/sim_fixture.hpp"
-
-extern char** environ;
-
-namespace crewai {
+namespace crewai::test {
 namespace {
-
-using namespace std::chrono_literals;
-using nlohmann::json;
-using test::SimFixture;
-
-json crew_json(double task_seconds = 10) {
-  json c = json::parse(R"J({
-    "name": "research", "inputs": ["topic", "current_year"],
-    "tasks": [
-      {"name": "research", "agent": "Researcher", "duration": 10, "output": "notes on {topic}"},
-      {"name": "write", "agent": "Writer", "duration": 10, "output": "report on {topic}"}
-    ],
-    "result": "Report: {topic}",
-    "failures": [{"when": {"input": "topic", "matches": "^fail"}, "message": "tool crashed"}]
-  })J");
-  c["tasks"][0]["duration"] = task_seconds;
-  c["tasks"][1]["duration"] = task_seconds;
-  return c;
-}
-
-std::string write_crew(const json& crew) {
-  static std::atomic<int> n{0};
-  auto path = std::filesystem::temp_directory_path() /
-              ("crewai-batch-crew-" + std::to_string(::getpid()) + "-" + std::to_string(n++) +
-               ".json");
-  std::FILE* f = std::fopen(path.c_str(), "w");
-  std::fputs(crew.dump().c_str(), f);
-  std::fclose(f);
-  return path.string();
-}
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/crewai-batch-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-Client make_client(const SimFixture& sim, std::function<void(ClientOptions&)> tweak = nullptr) {
-  ClientOptions o;
-  o.base_url = sim.base_url();
-  o.token = test::kSimToken;
-  o.poll.initial = 5ms;
-  o.poll.growth = 1.3;
-  o.poll.cap = 30ms;
-  o.poll.deadline = 120s;
-  o.retry.backoff.initial = 5ms;
-  o.retry.backoff.max = 50ms;
-  o.retry.max_retry_after = 50ms;
-  o.retry.max_attempts = 10;
-  o.random_seed = 3;
-  if (tweak) tweak(o);
-  return Client::create(o).value();
-}
-
-std::vector<BatchItem> topics(int n, const std::string& prefix = "topic-") {
-  std::vector<BatchItem> items;
-  for (int i = 0; i < n; ++i) {
-    BatchItem it;
-    it.id = "item-" + std::to_string(i);
-    it.inputs = {{"topic", prefix + std::to_string(i)}, {"current_year", "2026"}};
-    items.push_back(std::move(it));
-  }
-  return items;
-}
-
-BatchReport run(Client& c, std::vector<BatchItem> items, BatchOptions o,
-                BatchObserver* obs = nullptr) {
-  auto b = Batch::create(c, std::move(items), std::move(o), obs);
-  if (!b) throw std::runtime_error(b.error().to_string());
-  auto r = (*b)->run();
-  if (!r) throw std::runtime_error(r.error().to_string());
-  return std::move(*r);
-}
-
-std::map<Outcome, int> tally(const BatchReport& r) {
-  std::map<Outcome, int> m;
-  int shown = 0;
-  for (const auto& rec : r.records) {
-    ++m[rec.outcome];
-    if (rec.outcome != Outcome::succeeded && shown++ < 3) {
-      std::printf("  item %zu: %s: %s\n", rec.index, std::string(to_string(rec.outcome)).c_str(),
-                  rec.error.c_str());
-    }
-  }
-  return m;
-}
-
-// Every requestId the simulator saw was kicked off exactly once.
-void expect_no_duplicate_kickoffs(const SimFixture& sim) {
-  auto by_id = sim.stats()["kickoffs"]["by_request_id"];
-  for (auto& [id, n] : by_id.items()) EXPECT_EQ(n.get<int>(), 1) << "requestId " << id;
-}
-
-std::int64_t kickoffs(const SimFixture& sim) {
-  return sim.stats()["kickoffs"]["total"].get<std::int64_t>();
-}
 
 TEST(BatchTest, RecordsComeInInputOrderWithTraceableRequestIds) {
   SimFixture sim(write_crew(crew_json()));
@@ -302,69 +192,6 @@ TEST(BatchTest, ObserverReturningFalseStopsTheBatch) {
   EXPECT_EQ(kickoffs(sim), t[Outcome::succeeded]);
 }
 
-class Counter : public BatchObserver {
- public:
-  bool on_record(const ItemRecord&) override {
-    ++records;
-    return true;
-  }
-  void on_snapshot(const BatchSnapshot& s) override {
-    ++snapshots;
-    max_in_flight = std::max<std::size_t>(max_in_flight, s.in_flight);
-  }
-  std::atomic<int> records{0}, snapshots{0};
-  std::atomic<std::size_t> max_in_flight{0};
-};
-
-TEST(BatchTest, RequestStopFinishesInFlightRunsThenForceLeavesThemResumable) {
-  TempDir dir;
-  SimFixture sim(write_crew(crew_json(200)));  // 0.4 s per run at the fixture's time scale
-  auto c = make_client(sim);
-  auto items = topics(100);
-  BatchOptions o;
-  o.max_concurrent = 10;
-  o.journal_path = dir.file("j.sqlite");
-  Counter counter;
-  auto b = Batch::create(c, items, o, &counter).value();
-  std::thread stopper([&] {
-    auto until = std::chrono::steady_clock::now() + 30s;
-    while (counter.records.load() < 15 && std::chrono::steady_clock::now() < until) {
-      std::this_thread::yield();
-    }
-    b->request_stop();  // no new kickoffs; in-flight runs are followed
-  });
-  auto report = b->run().value();
-  stopper.join();
-  EXPECT_TRUE(report.stopped);
-  auto t = tally(report);
-  EXPECT_EQ(t[Outcome::succeeded] + t[Outcome::skipped], 100);
-  EXPECT_EQ(kickoffs(sim), t[Outcome::succeeded]);  // every kicked-off run was followed to its end
-
-  // Second session: force stop while runs are in flight.
-  auto b2 = Batch::create(c, items, o, &counter).value();
-  counter.records = 0;
-  std::thread forcer([&] {
-    auto until = std::chrono::steady_clock::now() + 30s;
-    while (counter.records.load() < t[Outcome::succeeded] + 5 &&
-           std::chrono::steady_clock::now() < until) {
-      std::this_thread::yield();
-    }
-    b2->request_stop(true);
-  });
-  auto forced = b2->run().value();
-  forcer.join();
-  auto t2 = tally(forced);
-  EXPECT_EQ(t2[Outcome::succeeded] + t2[Outcome::skipped] + t2[Outcome::timeout], 100);
-  EXPECT_EQ(forced.final_snapshot.restored, static_cast<std::size_t>(t[Outcome::succeeded]));
-
-  // Third session: everything completes, and no run is kicked off twice.
-  auto b3 = Batch::create(c, items, o).value();
-  auto done = b3->run().value();
-  EXPECT_EQ(tally(done)[Outcome::succeeded], 100);
-  EXPECT_EQ(kickoffs(sim), 100);
-  expect_no_duplicate_kickoffs(sim);
-}
-
 TEST(BatchTest, KickoffAndRequestRatesAreHonoured) {
   SimFixture sim(write_crew(crew_json(1)));
   auto c = make_client(sim);
@@ -517,43 +344,6 @@ TEST(BatchTest, ASlowObserverDoesNotStallTheBatch) {
   EXPECT_EQ(tally(report)[Outcome::succeeded], kItems);
   EXPECT_EQ(obs.records.load(), kItems);  // and it still got every record afterwards
 }
-
-TEST(BatchTest, JournalIsBoundToInputsAndDeployment) {
-  TempDir dir;
-  SimFixture sim(write_crew(crew_json()));
-  auto c = make_client(sim);
-  BatchOptions o;
-  o.journal_path = dir.file("bound.sqlite");
-  ASSERT_TRUE(run(c, topics(5), o).records.size() == 5);
-  auto other_inputs = Batch::create(c, topics(6), o);
-  ASSERT_FALSE(other_inputs);
-  EXPECT_NE(other_inputs.error().message.find("inputs"), std::string::npos)
-      << other_inputs.error().message;
-
-  SimFixture sim2(write_crew(crew_json()));
-  auto c2 = make_client(sim2);
-  auto other_deployment = Batch::create(c2, topics(5), o);
-  ASSERT_FALSE(other_deployment);
-  EXPECT_NE(other_deployment.error().message.find(sim.base_url()), std::string::npos)
-      << other_deployment.error().message;
-
-  // Reopened with the same inputs: everything is restored, nothing is kicked off again.
-  auto again = run(c, topics(5), o);
-  EXPECT_EQ(again.final_snapshot.restored, 5u);
-  EXPECT_EQ(kickoffs(sim), 5);
-}
-
-TEST(BatchTest, UnwritableJournalIsAClearErrorBeforeAnyKickoff) {
-  SimFixture sim(write_crew(crew_json()));
-  auto c = make_client(sim);
-  BatchOptions o;
-  o.journal_path = "/nonexistent-dir/j.sqlite";
-  auto b = Batch::create(c, topics(3), o);
-  ASSERT_FALSE(b);
-  EXPECT_FALSE(b.error().message.empty());
-  EXPECT_EQ(kickoffs(sim), 0);
-}
-
 TEST(BatchTest, TenThousandRunsInFlight) {
   SimFixture sim(write_crew(crew_json(500)));  // ~1 s per run: all 10,000 get in flight
   auto c = make_client(sim, [](ClientOptions& o) {
@@ -572,76 +362,5 @@ TEST(BatchTest, TenThousandRunsInFlight) {
   EXPECT_GT(counter.max_in_flight.load(), 1000u);
 }
 
-// --- crash and resume: the batch in a child process, SIGKILLed at several points ---------------
-
-struct Child {
-  pid_t pid = -1;
-  int out = -1;
-  std::string buffered;
-};
-
-Child spawn_child(const std::string& url, const std::string& journal, int n) {
-  const char* bin = std::getenv("CREWAI_BATCH_CHILD");
-  if (!bin) throw std::runtime_error("CREWAI_BATCH_CHILD is not set");
-  int fds[2];
-  if (::pipe(fds) != 0) throw std::runtime_error("pipe");
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-  posix_spawn_file_actions_addclose(&fa, fds[0]);
-  std::string ns = std::to_string(n);
-  std::vector<std::string> args = {bin, url, test::kSimToken, journal, ns, "20"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  Child c;
-  if (posix_spawn(&c.pid, bin, &fa, nullptr, argv.data(), environ) != 0) {
-    throw std::runtime_error("posix_spawn");
-  }
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(fds[1]);
-  c.out = fds[0];
-  return c;
-}
-
-// Reads lines until `lines` have arrived or the child closed its output.
-int read_lines(Child& c, int lines) {
-  int seen = 0;
-  char buf[4096];
-  while (seen < lines) {
-    ssize_t got = ::read(c.out, buf, sizeof buf);
-    if (got <= 0) break;
-    for (ssize_t i = 0; i < got; ++i) seen += buf[i] == '\n';
-  }
-  return seen;
-}
-
-TEST(BatchTest, KilledWithSigkillAndReopenedCompletesWithoutDuplicateKickoffs) {
-  TempDir dir;
-  SimFixture sim(write_crew(crew_json(40)));  // ~80 ms per run
-  constexpr int kItems = 300;
-  std::string journal = dir.file("crash.sqlite");
-  for (int round = 1; round <= 5; ++round) {
-    Child c = spawn_child(sim.base_url(), journal, kItems);
-    // Kill it at a different point each round: after 0, 25, 50, ... newly printed records.
-    read_lines(c, (round - 1) * 25 + (round == 1 ? 0 : 1));
-    ::kill(c.pid, SIGKILL);
-    int status = 0;
-    ::waitpid(c.pid, &status, 0);
-    ::close(c.out);
-  }
-  Child last = spawn_child(sim.base_url(), journal, kItems);
-  int lines = read_lines(last, kItems + 1);
-  int status = 0;
-  ::waitpid(last.pid, &status, 0);
-  ::close(last.out);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
-  EXPECT_EQ(lines, kItems);  // restored + new: one record per item
-
-  expect_no_duplicate_kickoffs(sim);
-  EXPECT_LE(kickoffs(sim), kItems);
-}
-
 }  // namespace
-}  // namespace crewai
+}  // namespace crewai::test

@@ -1,0 +1,204 @@
+// crewai::Batch stopping and resuming: request_stop (gentle, then forced) and reopening, the
+// journal's binding to inputs and deployment, an unwritable journal, a rerun of ambiguous items,
+// and the batch in a child process SIGKILLed at several points and reopened.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "integration/batch_support.hpp"
+
+extern char** environ;
+
+namespace crewai::test {
+namespace {
+
+TEST(BatchResumeTest, RequestStopFinishesInFlightRunsThenForceLeavesThemResumable) {
+  TempDir dir;
+  SimFixture sim(write_crew(crew_json(200)));  // 0.4 s per run at the fixture's time scale
+  auto c = make_client(sim);
+  auto items = topics(100);
+  BatchOptions o;
+  o.max_concurrent = 10;
+  o.journal_path = dir.file("j.sqlite");
+  Counter counter;
+  auto b = Batch::create(c, items, o, &counter).value();
+  std::thread stopper([&] {
+    auto until = std::chrono::steady_clock::now() + 30s;
+    while (counter.records.load() < 15 && std::chrono::steady_clock::now() < until) {
+      std::this_thread::yield();
+    }
+    b->request_stop();  // no new kickoffs; in-flight runs are followed
+  });
+  auto report = b->run().value();
+  stopper.join();
+  EXPECT_TRUE(report.stopped);
+  auto t = tally(report);
+  EXPECT_EQ(t[Outcome::succeeded] + t[Outcome::skipped], 100);
+  EXPECT_EQ(kickoffs(sim), t[Outcome::succeeded]);  // every kicked-off run was followed to its end
+
+  // Second session: force stop while runs are in flight.
+  auto b2 = Batch::create(c, items, o, &counter).value();
+  counter.records = 0;
+  std::thread forcer([&] {
+    auto until = std::chrono::steady_clock::now() + 30s;
+    while (counter.records.load() < t[Outcome::succeeded] + 5 &&
+           std::chrono::steady_clock::now() < until) {
+      std::this_thread::yield();
+    }
+    b2->request_stop(true);
+  });
+  auto forced = b2->run().value();
+  forcer.join();
+  auto t2 = tally(forced);
+  EXPECT_EQ(t2[Outcome::succeeded] + t2[Outcome::skipped] + t2[Outcome::timeout], 100);
+  EXPECT_EQ(forced.final_snapshot.restored, static_cast<std::size_t>(t[Outcome::succeeded]));
+
+  // Third session: everything completes, and no run is kicked off twice.
+  auto b3 = Batch::create(c, items, o).value();
+  auto done = b3->run().value();
+  EXPECT_EQ(tally(done)[Outcome::succeeded], 100);
+  EXPECT_EQ(kickoffs(sim), 100);
+  expect_no_duplicate_kickoffs(sim);
+}
+
+TEST(BatchResumeTest, JournalIsBoundToInputsAndDeployment) {
+  TempDir dir;
+  SimFixture sim(write_crew(crew_json()));
+  auto c = make_client(sim);
+  BatchOptions o;
+  o.journal_path = dir.file("bound.sqlite");
+  ASSERT_TRUE(run(c, topics(5), o).records.size() == 5);
+  auto other_inputs = Batch::create(c, topics(6), o);
+  ASSERT_FALSE(other_inputs);
+  EXPECT_NE(other_inputs.error().message.find("inputs"), std::string::npos)
+      << other_inputs.error().message;
+
+  SimFixture sim2(write_crew(crew_json()));
+  auto c2 = make_client(sim2);
+  auto other_deployment = Batch::create(c2, topics(5), o);
+  ASSERT_FALSE(other_deployment);
+  EXPECT_NE(other_deployment.error().message.find(sim.base_url()), std::string::npos)
+      << other_deployment.error().message;
+
+  // Reopened with the same inputs: everything is restored, nothing is kicked off again.
+  auto again = run(c, topics(5), o);
+  EXPECT_EQ(again.final_snapshot.restored, 5u);
+  EXPECT_EQ(kickoffs(sim), 5);
+}
+
+TEST(BatchResumeTest, UnwritableJournalIsAClearErrorBeforeAnyKickoff) {
+  SimFixture sim(write_crew(crew_json()));
+  auto c = make_client(sim);
+  BatchOptions o;
+  o.journal_path = "/nonexistent-dir/j.sqlite";
+  auto b = Batch::create(c, topics(3), o);
+  ASSERT_FALSE(b);
+  EXPECT_FALSE(b.error().message.empty());
+  EXPECT_EQ(kickoffs(sim), 0);
+}
+
+TEST(BatchResumeTest, AmbiguousItemsAreRerunOnlyWhenAsked) {
+  TempDir dir;
+  SimFixture sim(write_crew(crew_json(1)), [](sim::ServerOptions& o) {
+    o.faults.endpoints["kickoff"].drop_response = 1.0;  // runs start, their answers are lost
+  });
+  auto c = make_client(sim);
+  BatchOptions o;
+  o.journal_path = dir.file("ambiguous.sqlite");
+  auto first = run(c, topics(4), o);
+  EXPECT_EQ(tally(first)[Outcome::ambiguous], 4);
+  EXPECT_EQ(kickoffs(sim), 4);
+
+  sim.server().set_faults({});
+  auto plain = run(c, topics(4), o);  // reopened: ambiguous records are restored, not re-sent
+  EXPECT_EQ(tally(plain)[Outcome::ambiguous], 4);
+  EXPECT_EQ(plain.final_snapshot.restored, 4u);
+  EXPECT_EQ(kickoffs(sim), 4);
+
+  o.rerun_ambiguous = true;
+  auto rerun = run(c, topics(4), o);
+  EXPECT_EQ(tally(rerun)[Outcome::succeeded], 4);
+  for (const auto& r : rerun.records) {
+    EXPECT_EQ(r.attempts, 2);
+    EXPECT_EQ(r.request_id.substr(r.request_id.size() - 3), "-a2") << r.request_id;
+  }
+  EXPECT_EQ(kickoffs(sim), 8);
+  expect_no_duplicate_kickoffs(sim);  // the rerun has new request ids
+}
+
+struct Child {
+  pid_t pid = -1;
+  int out = -1;
+  std::string buffered;
+};
+
+Child spawn_child(const std::string& url, const std::string& journal, int n) {
+  const char* bin = std::getenv("CREWAI_BATCH_CHILD");
+  if (!bin) throw std::runtime_error("CREWAI_BATCH_CHILD is not set");
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("pipe");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+  posix_spawn_file_actions_addclose(&fa, fds[0]);
+  std::string ns = std::to_string(n);
+  std::vector<std::string> args = {bin, url, test::kSimToken, journal, ns, "20"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  Child c;
+  if (posix_spawn(&c.pid, bin, &fa, nullptr, argv.data(), environ) != 0) {
+    throw std::runtime_error("posix_spawn");
+  }
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(fds[1]);
+  c.out = fds[0];
+  return c;
+}
+
+// Reads lines until `lines` have arrived or the child closed its output.
+int read_lines(Child& c, int lines) {
+  int seen = 0;
+  char buf[4096];
+  while (seen < lines) {
+    ssize_t got = ::read(c.out, buf, sizeof buf);
+    if (got <= 0) break;
+    for (ssize_t i = 0; i < got; ++i) seen += buf[i] == '\n';
+  }
+  return seen;
+}
+
+TEST(BatchResumeTest, KilledWithSigkillAndReopenedCompletesWithoutDuplicateKickoffs) {
+  TempDir dir;
+  SimFixture sim(write_crew(crew_json(40)));  // ~80 ms per run
+  constexpr int kItems = 300;
+  std::string journal = dir.file("crash.sqlite");
+  for (int round = 1; round <= 5; ++round) {
+    Child c = spawn_child(sim.base_url(), journal, kItems);
+    // Kill it at a different point each round: after 0, 25, 50, ... newly printed records.
+    read_lines(c, (round - 1) * 25 + (round == 1 ? 0 : 1));
+    ::kill(c.pid, SIGKILL);
+    int status = 0;
+    ::waitpid(c.pid, &status, 0);
+    ::close(c.out);
+  }
+  Child last = spawn_child(sim.base_url(), journal, kItems);
+  int lines = read_lines(last, kItems + 1);
+  int status = 0;
+  ::waitpid(last.pid, &status, 0);
+  ::close(last.out);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(lines, kItems);  // restored + new: one record per item
+
+  expect_no_duplicate_kickoffs(sim);
+  EXPECT_LE(kickoffs(sim), kItems);
+}
+
+}  // namespace
+}  // namespace crewai::test
