@@ -45,7 +45,9 @@ class Api {
   void set_faults(FaultConfig f);
   std::optional<Clock::time_point> due_webhooks(const std::string& id, Clock::time_point now,
                                                 std::vector<Outgoing>& out) {
-    return runs_.due_webhooks(id, now, out);
+    auto next = runs_.due_webhooks(id, now, out);
+    if (!out.empty()) stats_.webhooks_sent(out.size());
+    return next;
   }
   void webhook_done(bool delivered) { stats_.webhook(delivered); }
 

@@ -1,4 +1,6 @@
 // The bodies of the AMP endpoints: validation of what the client sent, then the run store.
+#include <algorithm>
+
 #include "api.hpp"
 #include "status.hpp"
 
@@ -39,6 +41,29 @@ Parsed parse_object(const std::string& text) {
   return p;
 }
 
+// Checks the `webhooks` (event streaming) object; returns an error message or empty. Null members
+// count as absent.
+std::string check_streaming(const json& w) {
+  if (!w.is_object()) return "\"webhooks\" must be an object with a string \"url\"";
+  auto present = [&w](const char* key) {
+    auto it = w.find(key);
+    return it != w.end() && !it->is_null() ? &*it : nullptr;
+  };
+  const json* url = present("url");
+  if (!url || !url->is_string() || url->get_ref<const std::string&>().empty())
+    return "\"webhooks.url\" is required and must be a non-empty string";
+  if (const json* events = present("events")) {
+    if (!events->is_array() ||
+        !std::all_of(events->begin(), events->end(), [](const json& e) { return e.is_string(); }))
+      return "\"webhooks.events\" must be an array of event type names (strings)";
+  }
+  if (const json* realtime = present("realtime"); realtime && !realtime->is_boolean())
+    return "\"webhooks.realtime\" must be true or false";
+  if (const json* auth = present("authentication"); auth && !auth->is_object())
+    return "\"webhooks.authentication\" must be an object";
+  return {};
+}
+
 // Reads the webhook fields of a kickoff or resume body; returns an error message or empty.
 std::string read_hooks(const json& body, Webhooks& hooks) {
   const std::pair<const char*, std::string*> urls[] = {
@@ -54,11 +79,16 @@ std::string read_hooks(const json& body, Webhooks& hooks) {
       return "\"humanInputWebhook\" must be an object with a string \"url\"";
     hooks.human = *it;
   }
+  if (auto it = body.find("webhooks"); it != body.end() && !it->is_null()) {
+    if (auto msg = check_streaming(*it); !msg.empty()) return msg;
+    hooks.streaming = *it;
+  }
   return {};
 }
 
 bool has_hooks(const Webhooks& h) {
-  return !h.task.empty() || !h.step.empty() || !h.crew.empty() || h.human.is_object();
+  return !h.task.empty() || !h.step.empty() || !h.crew.empty() || h.human.is_object() ||
+         h.streaming.is_object();
 }
 
 }  // namespace

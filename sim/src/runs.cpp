@@ -1,6 +1,9 @@
 #include "runs.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
+#include <iterator>
 
 namespace crewai::sim::detail {
 namespace {
@@ -29,7 +32,31 @@ Clock::time_point at(Clock::time_point base, double crew_seconds, double scale) 
                     std::chrono::duration<double>(crew_seconds * scale));
 }
 
+// ISO-8601 UTC with milliseconds: "2025-01-31T12:00:00.123Z".
+std::string iso_millis(std::int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[80];  // room for any int the compiler can imagine in each field
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, int(ms % 1000));
+  return buf;
+}
+
 }  // namespace
+
+void add_auth_header(const json& auth, std::vector<std::pair<std::string, std::string>>& headers) {
+  if (!auth.is_object()) return;
+  auto text = [&auth](const char* key) {
+    auto it = auth.find(key);
+    return it != auth.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (text("strategy") == "bearer")
+    headers.emplace_back("Authorization", "Bearer " + text("token"));
+  else if (text("strategy") == "basic")
+    headers.emplace_back("Authorization",
+                         "Basic " + base64(text("username") + ":" + text("password")));
+}
 
 const char* state_name(State s) {
   switch (s) {
@@ -175,6 +202,8 @@ ResumeOutcome RunStore::resume(const std::string& id, bool approve, const std::s
   View v = view(r, now);
   if (v.state != State::paused || !v.current) return ResumeOutcome::not_paused;
   std::size_t task = *v.current;
+  // Streaming events up to the pause that the pump has not sent yet go out with the old config.
+  add_stream_events(r, v, r.stream_backlog);
   if (hooks.human.is_null()) hooks.human = r.hooks.human;
   r.hooks = std::move(hooks);
   r.first_phase = false;
@@ -185,12 +214,14 @@ ResumeOutcome RunStore::resume(const std::string& id, bool approve, const std::s
     r.approved[task] = true;
     r.phase_task = task + 1;
     r.notified_tasks = task + 1;
+    r.streamed_started = r.streamed_done = task + 1;
     return task + 1 == crew_.tasks.size() ? ResumeOutcome::completed : ResumeOutcome::resumed;
   }
   r.feedback[task] = feedback;
   ++r.attempts[task];
   r.phase_task = task;
   r.notified_tasks = task;
+  r.streamed_started = r.streamed_done = task;  // the task runs again: started/completed again
   return ResumeOutcome::retrying;
 }
 
@@ -252,6 +283,9 @@ std::optional<Clock::time_point> RunStore::due_webhooks(const std::string& id, C
   if (it == runs_.end()) return std::nullopt;
   Run& r = it->second;
   View v = view(r, now);
+  std::move(r.stream_backlog.begin(), r.stream_backlog.end(), std::back_inserter(out));
+  r.stream_backlog.clear();
+  add_stream_events(r, v, out);
   std::size_t done = v.completed;
   if (done > r.notified_tasks) add_task_hooks(r, r.notified_tasks, done, out);
   r.notified_tasks = std::max(r.notified_tasks, done);
@@ -263,12 +297,7 @@ std::optional<Clock::time_point> RunStore::due_webhooks(const std::string& id, C
                  {"task_id", crew_.tasks[*v.current].name},
                  {"task_output", task_output(r, *v.current)}, {"meta", r.meta}};
     o.body = body.dump(-1, ' ', false, kReplace);
-    auto auth = h.value("authentication", json::object());
-    if (auth.value("strategy", "") == "bearer")
-      o.headers.emplace_back("Authorization", "Bearer " + auth.value("token", ""));
-    else if (auth.value("strategy", "") == "basic")
-      o.headers.emplace_back("Authorization", "Basic " + base64(auth.value("username", "") + ":" +
-                                                                auth.value("password", "")));
+    if (auto auth = h.find("authentication"); auth != h.end()) add_auth_header(*auth, o.headers);
     if (!o.url.empty()) out.push_back(std::move(o));
   }
   if (is_terminal(v.state) && !r.notified_end) {
@@ -287,6 +316,105 @@ std::optional<Clock::time_point> RunStore::due_webhooks(const std::string& id, C
     }
   }
   return v.next_change;
+}
+
+Clock::time_point RunStore::task_start(const Run& r, std::size_t task) const {
+  double mark = r.first_phase ? crew_.pending_seconds + crew_.started_seconds : 0.0;
+  for (std::size_t i = r.phase_task; i < task && i < crew_.tasks.size(); ++i)
+    mark += crew_.tasks[i].duration;
+  return at(r.phase_start, mark, scale_);
+}
+
+void RunStore::add_stream_events(Run& r, const View& v, std::vector<Outgoing>& out) const {
+  if (v.state == State::pending) return;
+  const bool flow = crew_.flow;
+  const char* name_key = flow ? "flow_name" : "crew_name";
+  std::vector<json> events;
+  // Every event is made, sent or not, so that ids and timestamps do not depend on the config.
+  // Timestamps strictly increase within a run (a millisecond apart at least), so sorting by
+  // timestamp recovers the order even when the time scale packs several events into one ms.
+  auto emit = [&](const char* type, Clock::time_point when, json data) {
+    auto wall = r.created_wall +
+                std::chrono::duration_cast<std::chrono::system_clock::duration>(when - r.created);
+    std::int64_t ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();
+    ms = std::max(ms, r.stream_last_ms + 1);
+    r.stream_last_ms = ms;
+    std::uint64_t k = mix64(mix64(seed_ + 0x57e4) ^ mix64(r.seq)) + 2 * r.stream_count++;
+    events.push_back({{"id", uuid_from(mix64(k), mix64(k + 1))},
+                      {"execution_id", r.id},
+                      {"timestamp", iso_millis(ms)},
+                      {"type", type},
+                      {"data", std::move(data)}});
+  };
+  if (!r.streamed_start) {
+    r.streamed_start = true;
+    emit(flow ? "flow_started" : "crew_kickoff_started",
+         at(r.created, crew_.pending_seconds, scale_),
+         {{name_key, crew_.name}, {"inputs", r.inputs}});
+  }
+  const bool failed = v.state == State::failed && v.current;
+  const std::size_t started = v.current ? *v.current + 1 : v.completed;
+  const std::size_t ended = failed ? *v.current + 1 : v.completed;
+  for (std::size_t i = r.streamed_done; i < started; ++i) {
+    const auto& t = crew_.tasks[i];
+    json base = flow ? json{{"flow_name", crew_.name}, {"method_name", t.name}}
+                     : json{{"task_name", t.name}, {"agent_role", t.agent}};
+    auto start = task_start(r, i);
+    if (i >= r.streamed_started)
+      emit(flow ? "method_execution_started" : "task_started", start, base);
+    if (i >= ended) continue;
+    auto end = at(start, t.duration, scale_);
+    json data = base;
+    if (failed && i == *v.current) {
+      data["error"] = r.fail_message;
+      emit(flow ? "method_execution_failed" : "task_failed", end, std::move(data));
+    } else {
+      data[flow ? "result" : "output"] = task_output(r, i);
+      emit(flow ? "method_execution_finished" : "task_completed", end, std::move(data));
+    }
+  }
+  r.streamed_started = std::max(r.streamed_started, started);
+  r.streamed_done = std::max(r.streamed_done, ended);
+  if (is_terminal(v.state) && !r.streamed_end) {
+    r.streamed_end = true;
+    // crewAI has no flow_failed: a failing flow ends with method_execution_failed.
+    if (v.state == State::success)
+      emit(flow ? "flow_finished" : "crew_kickoff_completed", v.updated_at,
+           flow ? json{{name_key, crew_.name}, {"result", result_string(r)}}
+                : json{{name_key, crew_.name},
+                       {"output", result_string(r)},
+                       {"total_tokens", usage(v)["total_tokens"]}});
+    else if (!flow)
+      emit("crew_kickoff_failed", v.updated_at,
+           {{name_key, crew_.name}, {"error", r.fail_message}});
+  }
+  const json& cfg = r.hooks.streaming;
+  if (events.empty() || !cfg.is_object()) return;
+  std::vector<json> wanted;
+  const json* only = cfg.contains("events") && cfg["events"].is_array() && !cfg["events"].empty()
+                         ? &cfg["events"]
+                         : nullptr;
+  for (auto& e : events)
+    if (!only || std::find(only->begin(), only->end(), e["type"]) != only->end())
+      wanted.push_back(std::move(e));
+  if (wanted.empty()) return;
+  Outgoing o{cfg.value("url", std::string()), {}, {}};  // read_hooks checked: a string
+  if (auto auth = cfg.find("authentication"); auth != cfg.end()) add_auth_header(*auth, o.headers);
+  auto body = [](json list) {
+    return json{{"events", std::move(list)}}.dump(-1, ' ', false, kReplace);
+  };
+  auto realtime = cfg.find("realtime");
+  if (realtime != cfg.end() && realtime->is_boolean() && realtime->get<bool>()) {
+    for (auto& e : wanted) {
+      Outgoing one = o;
+      one.body = body(json::array({std::move(e)}));
+      out.push_back(std::move(one));
+    }
+  } else {
+    o.body = body(json(std::move(wanted)));
+    out.push_back(std::move(o));
+  }
 }
 
 json RunStore::by_state(Clock::time_point now, std::size_t& live) const {

@@ -30,7 +30,14 @@ bool is_terminal(State s);
 
 struct Webhooks {
   std::string task, step, crew;
-  json human;  // humanInputWebhook object, or null
+  json human;      // humanInputWebhook object, or null
+  json streaming;  // `webhooks` object (event streaming), or null
+};
+
+struct Outgoing {
+  std::string url;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct Run {
@@ -51,6 +58,13 @@ struct Run {
   std::vector<bool> approved;
   std::size_t notified_tasks = 0;
   bool notified_pause = false, notified_end = false;
+  // Event streaming: what has been emitted, so that each event goes out once. Events are made (ids,
+  // timestamps) even when nobody listens, so filtering or a missing config never changes them.
+  bool streamed_start = false, streamed_end = false;
+  std::size_t streamed_started = 0, streamed_done = 0;  // tasks whose start / end event was made
+  std::uint64_t stream_count = 0;                       // events made so far (their ids)
+  std::int64_t stream_last_ms = 0;                      // the last event's timestamp
+  std::vector<Outgoing> stream_backlog;  // made by /resume with the config in force before it
 };
 
 struct View {
@@ -60,12 +74,6 @@ struct View {
   std::optional<Clock::time_point> started_at;
   Clock::time_point updated_at;
   std::optional<Clock::time_point> next_change;  // when this view stops being true
-};
-
-struct Outgoing {
-  std::string url;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct NewRun {
@@ -103,6 +111,10 @@ class RunStore {
 
  private:
   void add_task_hooks(const Run& r, std::size_t from, std::size_t to, std::vector<Outgoing>& out) const;
+  // Streaming events (crewAI event-bus types) that happened up to `v`, as POSTs to
+  // r.hooks.streaming.
+  void add_stream_events(Run& r, const View& v, std::vector<Outgoing>& out) const;
+  Clock::time_point task_start(const Run& r, std::size_t task) const;  // in the current phase
 
   Crew crew_;
   double scale_;
@@ -116,5 +128,9 @@ std::uint64_t mix64(std::uint64_t x);           // splitmix64 finaliser
 std::uint64_t hash_text(const std::string& s);  // FNV-1a
 double unit_draw(std::uint64_t& state);         // uniform [0, 1) from a splitmix64 stream
 std::string uuid_from(std::uint64_t a, std::uint64_t b);
+// "Authorization" header for a webhook `authentication` object (bearer or basic); nothing
+// otherwise.
+void add_auth_header(const json& authentication,
+                     std::vector<std::pair<std::string, std::string>>& headers);
 
 }  // namespace crewai::sim::detail

@@ -18,9 +18,14 @@ void Stats::fault(const std::string& kind) {
   ++faults_[kind];
 }
 
+void Stats::webhooks_sent(std::size_t n) {
+  std::lock_guard lock(mu_);
+  hooks_sent_ += static_cast<std::int64_t>(n);
+}
+
 void Stats::webhook(bool delivered) {
   std::lock_guard lock(mu_);
-  ++(delivered ? hooks_sent_ : hooks_failed_);
+  ++(delivered ? hooks_delivered_ : hooks_failed_);
 }
 
 nlohmann::json Stats::to_json() const {
@@ -30,7 +35,8 @@ nlohmann::json Stats::to_json() const {
   return {{"requests", requests},
           {"kickoffs", {{"total", kickoffs_}, {"by_request_id", by_request_id_}}},
           {"faults", faults_},
-          {"webhooks", {{"delivered", hooks_sent_}, {"failed", hooks_failed_}}}};
+          {"webhooks",
+           {{"sent", hooks_sent_}, {"delivered", hooks_delivered_}, {"failed", hooks_failed_}}}};
 }
 
 void Stats::reset() {
@@ -39,7 +45,7 @@ void Stats::reset() {
   kickoffs_ = 0;
   by_request_id_.clear();
   faults_.clear();
-  hooks_sent_ = hooks_failed_ = 0;
+  hooks_sent_ = hooks_delivered_ = hooks_failed_ = 0;
 }
 
 }  // namespace crewai::sim::detail

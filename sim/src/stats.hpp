@@ -1,6 +1,7 @@
 // stats.hpp — what the simulator did, for GET /_sim/stats. Thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -15,8 +16,9 @@ class Stats {
   void request(const std::string& endpoint, const std::string& outcome);  // outcome: "200", "reset"...
   void kickoff(const std::string& request_id);                             // empty: no meta.requestId
   void fault(const std::string& kind);
-  void webhook(bool delivered);
-  nlohmann::json to_json() const;  // {"requests", "kickoffs", "faults", "webhooks"}
+  void webhooks_sent(std::size_t n);  // POSTs started
+  void webhook(bool delivered);       // a POST's outcome
+  nlohmann::json to_json() const;     // {"requests", "kickoffs", "faults", "webhooks"}
   void reset();
 
  private:
@@ -25,7 +27,7 @@ class Stats {
   std::int64_t kickoffs_ = 0;
   std::map<std::string, std::int64_t> by_request_id_;
   std::map<std::string, std::int64_t> faults_;
-  std::int64_t hooks_sent_ = 0, hooks_failed_ = 0;
+  std::int64_t hooks_sent_ = 0, hooks_delivered_ = 0, hooks_failed_ = 0;
 };
 
 }  // namespace crewai::sim::detail
