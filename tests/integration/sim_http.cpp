@@ -213,13 +213,20 @@ std::string WebhookReceiver::url(const std::string& path) const {
 
 std::vector<WebhookReceiver::Hit> WebhookReceiver::wait_for(const std::string& path, std::size_t n,
                                                             std::chrono::milliseconds deadline) {
+  return wait_until(
+      path, [n](const std::vector<Hit>& hits) { return hits.size() >= n; }, deadline);
+}
+
+std::vector<WebhookReceiver::Hit> WebhookReceiver::wait_until(
+    const std::string& path, const std::function<bool(const std::vector<Hit>&)>& done,
+    std::chrono::milliseconds deadline) {
   std::unique_lock lock(impl_->mu);
   std::vector<Hit> out;
   impl_->cv.wait_for(lock, deadline, [&] {
     out.clear();
     for (const auto& h : impl_->hits)
-      if (h.target == path) out.push_back(h);
-    return out.size() >= n;
+      if (path.empty() || h.target == path) out.push_back(h);
+    return done(out);
   });
   return out;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -70,6 +71,11 @@ class WebhookReceiver {
   // Waits until at least `n` hits arrived on `path` (or the deadline passes); returns those hits.
   std::vector<Hit> wait_for(const std::string& path, std::size_t n,
                             std::chrono::milliseconds deadline = std::chrono::seconds(10));
+  // Waits until `done` holds for the hits on `path` ("" = every path) or the deadline passes;
+  // returns those hits, in arrival order.
+  std::vector<Hit> wait_until(const std::string& path,
+                              const std::function<bool(const std::vector<Hit>&)>& done,
+                              std::chrono::milliseconds deadline = std::chrono::seconds(10));
 
  private:
   struct Impl;
