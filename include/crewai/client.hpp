@@ -17,6 +17,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crewai/error.hpp"
@@ -118,6 +119,17 @@ class Client {
   Result<ResumeResponse> resume(const ResumeRequest& req);
   std::future<Result<ResumeResponse>> resume_async(ResumeRequest req);
   void resume_async(ResumeRequest req, Callback<ResumeResponse> cb);
+
+  // Webhooks as a wake-up call. Hand the body of any webhook the deployment POSTs to you (crew,
+  // task, step, human-input, or streaming events) to on_webhook(): every wait()/run() following a
+  // kickoff id the body names polls now instead of at its next interval, so a run's end is seen as
+  // soon as the webhook arrives. It is only a hint: the result still comes from GET /status
+  // (webhooks are unsigned and may arrive late, twice or forged), so a bogus webhook costs one
+  // extra poll, never a wrong result. Returns the kickoff ids the body names (empty when none; no
+  // wait need be running). Thread-safe and non-blocking: call it from your HTTP handler.
+  std::vector<std::string> on_webhook(std::string_view body);
+  // The same wake-up for one kickoff id learned another way.
+  void notify(const std::string& kickoff_id);
 
   // Changes the request rate limit (0 = unlimited) for requests sent from now on. Thread-safe.
   void set_request_rate(double per_second);

@@ -5,6 +5,7 @@
 
 #include "client/impl.hpp"
 #include "client/internal.hpp"
+#include "protocol/hitl.hpp"
 
 namespace crewai {
 namespace {
@@ -59,6 +60,17 @@ const ClientOptions& Client::options() const { return impl_->options; }
 
 void Client::set_request_rate(double per_second) {
   impl_->dispatch([impl = impl_.get(), per_second] { impl->set_rate(per_second); }, [] {});
+}
+
+std::vector<std::string> Client::on_webhook(std::string_view body) {
+  auto ids = protocol::webhook_kickoff_ids(body);
+  for (const auto& id : ids) notify(id);
+  return ids;
+}
+
+void Client::notify(const std::string& kickoff_id) {
+  if (kickoff_id.empty()) return;
+  impl_->dispatch([impl = impl_.get(), kickoff_id] { impl->wake(kickoff_id); }, [] {});
 }
 
 ClientStats Client::stats() const {

@@ -50,6 +50,7 @@ struct Answer {
 };
 
 struct SendLoop;
+struct Waiter;
 
 struct Client::Impl {
   explicit Impl(ClientOptions o);
@@ -73,6 +74,8 @@ struct Client::Impl {
   void do_wait(std::string id, WaitOptions opts, Json inputs,
                std::function<void(Result<RunResult>)> cb);
   void do_run(KickoffRequest req, WaitOptions opts, std::function<void(Result<RunResult>)> cb);
+  // A webhook named `kickoff_id`: its waits poll now (see Client::on_webhook).
+  void wake(const std::string& kickoff_id);
 
   // Any thread ----------------------------------------------------------------------------
   // Runs `fn` on the engine thread, or fails `cb`-style via `on_closed` when the client is closing.
@@ -86,6 +89,8 @@ struct Client::Impl {
   std::optional<policy::TokenBucket> request_bucket;  // engine thread only
   std::unordered_map<std::uint64_t, std::shared_ptr<Op>> ops;  // engine thread only
   std::uint64_t next_op = 1;                                   // engine thread only
+  // The waits in progress by kickoff id, for webhook wake-ups. Engine thread only.
+  std::unordered_multimap<std::string, std::weak_ptr<Waiter>> waiters;
   std::atomic<bool> closing{false};
   std::atomic<bool> warmed{false};  // a first answer came back: use the normal timeout
   std::atomic<std::uint64_t> n_requests{0}, n_retries{0}, n_transport{0}, n_429{0}, n_5xx{0};

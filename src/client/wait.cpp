@@ -5,6 +5,7 @@
 // FOUND is tolerated for the grace period after the kickoff; PAUSED ends the wait with a result.
 #include <chrono>
 #include <stop_token>
+#include <utility>
 
 #include "client/impl.hpp"
 #include "protocol/requests.hpp"
@@ -23,6 +24,8 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
   std::optional<SteadyTime> deadline;
   int polls = 0;
   int failed_in_a_row = 0;
+  bool polling = false;  // a status request is out
+  bool woken = false;    // a webhook came while it was out: poll again at once
   std::optional<Error> last_failure;
   std::optional<RunState> last_state;
   std::function<void(Result<RunResult>)> cb;
@@ -34,6 +37,7 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
   void finish(Result<RunResult> r) {
     if (op->done) return;
     impl->end_op(*op);
+    forget();
     if (op->request) impl->engine.cancel(op->request);
     if (r) {
       if (r->inputs.empty() && !inputs.is_null()) r->inputs = inputs;
@@ -77,13 +81,39 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
     schedule(next_interval());
   }
 
+  // Drops this wait from the webhook registry.
+  void forget() {
+    auto [b, e] = impl->waiters.equal_range(id);
+    for (auto it = b; it != e;) {
+      auto w = it->second.lock();
+      it = (!w || w.get() == this) ? impl->waiters.erase(it) : std::next(it);
+    }
+  }
+
+  // A webhook named this run: poll now rather than at the next interval (at most one request out).
+  void wake() {
+    if (op->done) return;
+    if (polling) {
+      woken = true;
+      return;
+    }
+    if (op->timer != 0) {
+      impl->engine.cancel_timer(op->timer);
+      op->timer = 0;
+    }
+    poll();
+  }
+
   void poll() {
+    polling = true;
     Exchange ex{protocol::Call::status, "GET", impl->status_path(id), "", id};
     impl->send(op, ex, [self = shared_from_this(), ex](Answer a) { self->on_answer(ex, a); });
   }
 
   void on_answer(const Exchange& ex, const Answer& a) {
     ++polls;
+    polling = false;
+    const bool wake_now = std::exchange(woken, false);
     const auto& r = a.response;
     bool in_grace = std::chrono::steady_clock::now() - kicked_off_at < policy().not_found_grace;
     bool answered = r.failure == transport::Failure::none;
@@ -116,7 +146,7 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
                   "run " + id + " is NOT FOUND on the deployment after the grace period", false);
     }
     if (stops_polling(res->state)) return finish(std::move(*res));
-    schedule(next_interval());
+    schedule(wake_now ? Millis{0} : next_interval());
   }
 };
 
@@ -149,7 +179,22 @@ void Client::Impl::do_wait(std::string id, WaitOptions opts, Json inputs,
     w->on_stop = std::make_unique<std::stop_callback<std::function<void()>>>(w->opts.stop,
                                                                               std::move(on_stop));
   }
+  waiters.emplace(w->id, w);
   w->poll();
+}
+
+void Client::Impl::wake(const std::string& kickoff_id) {
+  std::vector<std::shared_ptr<Waiter>> woken;
+  auto [b, e] = waiters.equal_range(kickoff_id);
+  for (auto it = b; it != e;) {
+    if (auto w = it->second.lock()) {
+      woken.push_back(std::move(w));
+      ++it;
+    } else {
+      it = waiters.erase(it);
+    }
+  }
+  for (auto& w : woken) w->wake();  // may finish (and so erase) a wait: iterate a copy
 }
 
 void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,

@@ -1,12 +1,13 @@
 #include "protocol/hitl.hpp"
 
-#include <array>
-#include <optional>
-#include <string>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <string>
 
 #include "protocol/json_util.hpp"
 
@@ -52,6 +53,26 @@ Result<HitlPayload> parse_hitl_payload(std::string_view body) {
     return make_error(ErrorCode::protocol,
                       "human-input webhook body lacks an execution id or a task id: " + excerpt(body, 200));
   return p;
+}
+
+std::vector<std::string> webhook_kickoff_ids(std::string_view body) {
+  std::vector<std::string> ids;
+  auto j = try_parse(body);
+  if (!j || !j->is_object()) return ids;
+  auto add_from = [&ids](const Json& o) {
+    auto id = first_string(o, {"kickoff_id", "execution_id", "kickoffId", "executionId"});
+    if (id && std::find(ids.begin(), ids.end(), *id) == ids.end()) ids.push_back(std::move(*id));
+  };
+  add_from(*j);
+  add_from(member(*j, "request"));
+  add_from(member(*j, "data"));
+  if (const Json& events = member(*j, "events"); events.is_array()) {
+    for (const auto& e : events) {
+      add_from(e);
+      add_from(member(e, "data"));
+    }
+  }
+  return ids;
 }
 
 bool verify_flow_signature(std::string_view secret, std::string_view timestamp, std::string_view body,

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crewai/types.hpp"
 
@@ -16,6 +17,12 @@ struct HitlPayload {
   Json meta;
 };
 Result<HitlPayload> parse_hitl_payload(std::string_view body);
+
+// The kickoff (execution) ids a webhook body names, without repeats, in order of appearance: the
+// crew/task/step/human-input payloads' `kickoff_id` / `execution_id` (and camelCase spellings),
+// each streaming event's `execution_id` (or its `data`'s), and a flow request's. Empty when the
+// body is not JSON or names none. Read tolerantly: the payload keys are undocumented.
+std::vector<std::string> webhook_kickoff_ids(std::string_view body);
 
 // True when `signature_header` ("sha256=<hex>", or bare hex) is the HMAC-SHA256 of
 // "<timestamp>.<body>" under `secret`. Constant-time comparison; an empty secret never verifies.

@@ -481,6 +481,27 @@ TEST(Hitl, TolerantPayloadKeys) {
   EXPECT_FALSE(parse_hitl_payload("nope"));
 }
 
+TEST(Webhook, KickoffIdsFromEveryPayloadKind) {
+  EXPECT_THAT(webhook_kickoff_ids(R"({"kickoff_id": "k1", "result": "done", "meta": {}})"),
+              ElementsAre("k1"));  // crew
+  EXPECT_THAT(webhook_kickoff_ids(R"({"name": "t", "output": "o", "kickoff_id": "k2"})"),
+              ElementsAre("k2"));  // task / step
+  EXPECT_THAT(webhook_kickoff_ids(R"({"execution_id": "k3", "task_id": "draft"})"),
+              ElementsAre("k3"));  // human input
+  EXPECT_THAT(webhook_kickoff_ids(R"({"executionId": "k4"})"), ElementsAre("k4"));
+  EXPECT_THAT(webhook_kickoff_ids(R"({"events": [
+      {"id": "e1", "execution_id": "k5", "type": "task_started"},
+      {"id": "e2", "execution_id": "k5", "type": "task_completed"},
+      {"id": "e3", "type": "llm_call_started", "data": {"kickoff_id": "k6"}},
+      7, {"id": "e4"}]})"),
+              ElementsAre("k5", "k6"));  // streaming: each id once
+  EXPECT_THAT(webhook_kickoff_ids(R"({"event": "new_request", "request": {"execution_id": "f1"}})"),
+              ElementsAre("f1"));  // flow
+  EXPECT_TRUE(webhook_kickoff_ids("<html>").empty());
+  EXPECT_TRUE(webhook_kickoff_ids(R"(["k1"])").empty());
+  EXPECT_TRUE(webhook_kickoff_ids(R"({"kickoff_id": 12, "events": {"x": 1}})").empty());
+}
+
 TEST(Hitl, FlowSignature) {
   // echo -n '1700000000.{"event":"new_request"}' | openssl dgst -sha256 -hmac secret
   const std::string body = R"({"event":"new_request"})";
