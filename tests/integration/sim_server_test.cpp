@@ -1,27 +1,20 @@
 // The simulator over HTTP on 127.0.0.1:0: endpoints, state paths, HITL, dialects, errors, stats.
 // Faults, webhooks and the executable: sim_faults_test.cpp.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <set>
 #include <thread>
 
-#include <gtest/gtest.h>
-
-#include "integration/sim_http.hpp"
-#include "support/sim_fixture.hpp"
+#include "integration/sim_test_support.hpp"
 
 namespace crewai::test {
 namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-HttpClient client_for(const SimFixture& sim) {
-  HttpClient c(sim.base_url());
-  c.set_token(kSimToken);
-  return c;
-}
 
 std::string kickoff(HttpClient& c, const json& inputs, const json& extra = json::object()) {
   json body = extra;
@@ -30,27 +23,6 @@ std::string kickoff(HttpClient& c, const json& inputs, const json& extra = json:
   EXPECT_EQ(r.status, 200) << r.body;
   return r.json().value("kickoff_id", "");
 }
-
-// Polls until `done(status)` holds or the deadline passes; returns the last status object.
-json poll_until(HttpClient& c, const std::string& target, const std::function<bool(const json&)>& done,
-                std::chrono::milliseconds deadline = 10s) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  json last;
-  while (std::chrono::steady_clock::now() < end) {
-    auto r = c.get(target);
-    last = r.json();
-    if (r.status == 200 && done(last)) return last;
-    std::this_thread::sleep_for(1ms);
-  }
-  ADD_FAILURE() << "condition not reached; last status: " << last.dump();
-  return last;
-}
-
-json wait_state(HttpClient& c, const std::string& id, const std::string& state) {
-  return poll_until(c, "/status/" + id, [&](const json& s) { return s.value("state", "") == state; });
-}
-
-const json kResearch = {{"topic", "AI agents"}, {"current_year", "2025"}};
 
 TEST(SimServer, HealthAndInputs) {
   SimFixture sim("research");
