@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "cli/cli_fixture.hpp"
+#include "support/raw_http_server.hpp"
 
 namespace crewai::test {
 namespace {
@@ -221,6 +222,53 @@ TEST_F(CliTest, VerboseKickoffNeverPrintsSecrets) {
     EXPECT_EQ(r.out.find(s), std::string::npos);
     EXPECT_EQ(r.err.find(s), std::string::npos);
   }
+}
+
+TEST_F(CliTest, KickoffStreamsEventsWithTheirBearerAndNeverPrintsIt) {
+  const std::string secret = "events-Secret-5150";
+  RawHttpServer rx([](const RawRequest&) { return RawResponse{200, {}, "{}"}; });
+  SimFixture sim("research");
+  auto r = crewctl(
+      conn(sim, {"kickoff", "-i", "topic=x", "-i", "current_year=1", "--wait", "--json",
+                 "--verbose", "--poll-interval", "0.05", "--events-webhook", rx.url("/events"),
+                 "--events", "task_completed,crew_kickoff_completed", "--events-bearer", secret}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string id = Json::parse(r.out, nullptr, false).value("kickoff_id", std::string());
+  ASSERT_FALSE(id.empty()) << r.out;
+  auto events = [&rx] {
+    std::vector<Json> all;
+    for (const auto& req : rx.received()) {
+      for (const auto& e : Json::parse(req.body, nullptr, false).value("events", Json::array()))
+        all.push_back(e);
+    }
+    return all;
+  };
+  auto has_final = [&] {
+    for (const auto& e : events())
+      if (e.value("type", "") == "crew_kickoff_completed") return true;
+    return false;
+  };
+  ASSERT_TRUE(wait_until(has_final, 10s)) << "no crew_kickoff_completed event arrived";
+  std::size_t tasks = 0;
+  for (const auto& e : events()) {
+    EXPECT_EQ(e.value("execution_id", ""), id);
+    const std::string type = e.value("type", "");
+    EXPECT_TRUE(type == "task_completed" || type == "crew_kickoff_completed") << type;
+    tasks += type == "task_completed";
+  }
+  EXPECT_EQ(tasks, 3u);  // the research crew's three tasks; the filter dropped the *_started events
+  for (const auto& req : rx.received()) {
+    EXPECT_EQ(req.method, "POST");
+    EXPECT_EQ(req.target, "/events");
+    EXPECT_EQ(req.header("authorization"), "Bearer " + secret);
+  }
+  EXPECT_EQ(r.out.find(secret), std::string::npos);
+  EXPECT_EQ(r.err.find(secret), std::string::npos);
+
+  auto alone = crewctl(conn(
+      sim, {"kickoff", "-i", "topic=x", "-i", "current_year=1", "--events", "task_completed"}));
+  EXPECT_EQ(alone.exit_code, 2);
+  EXPECT_NE(alone.err.find("--events-webhook"), std::string::npos) << alone.err;
 }
 
 }  // namespace

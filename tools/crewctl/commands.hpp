@@ -23,6 +23,10 @@ struct KickoffArgs {
   std::string meta;                // --meta JSON
   WebhookArgs hooks;
   std::string human_webhook, human_bearer, human_basic;
+  std::string events_webhook, events_bearer;  // streaming `webhooks`
+  std::vector<std::string> events;            // event types to stream (empty: all)
+  bool events_realtime = false;
+  std::string restore_from_state_id;
   bool wait = false;
   FollowArgs follow;
 };

@@ -93,6 +93,20 @@ Result<crewai::KickoffRequest> build_kickoff(const KickoffArgs& a) {
     return make_error(ErrorCode::invalid_argument,
                       "--human-input-bearer/--human-input-basic need --human-input-webhook URL");
   }
+  if (!a.events_webhook.empty()) {
+    crewai::StreamingWebhooks w;
+    w.url = a.events_webhook;
+    for (const auto& e : a.events) {
+      if (!e.empty()) w.events.push_back(e);
+    }
+    w.realtime = a.events_realtime;
+    w.bearer_token = a.events_bearer;
+    req.webhooks = std::move(w);
+  } else if (!a.events.empty() || a.events_realtime || !a.events_bearer.empty()) {
+    return make_error(ErrorCode::invalid_argument,
+                      "--events/--events-realtime/--events-bearer need --events-webhook URL");
+  }
+  req.restore_from_state_id = a.restore_from_state_id;
   return req;
 }
 

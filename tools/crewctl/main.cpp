@@ -110,6 +110,8 @@ void add_kickoff(CLI::App& app, Commands& c) {
   crewctl kickoff --inputs @inputs.json --meta '{"team":"ops"}' --wait --deadline 10m --json
   crewctl kickoff -i topic=cats --human-input-webhook https://hooks.example.com/hitl \
       --human-input-bearer "$HITL_TOKEN"
+  crewctl kickoff -i topic=cats --events-webhook https://hooks.example.com/events \
+      --events task_completed,crew_kickoff_completed --events-bearer "$EVENTS_TOKEN"
   crewctl kickoff --sim examples/crews/research.json -i topic=x -i current_year=2026 --wait)");
   add_common(k, c.g, true);
   k->add_option("-i,--input", c.kick.pairs, "An input as key=value (repeatable)");
@@ -119,6 +121,14 @@ void add_kickoff(CLI::App& app, Commands& c) {
   k->add_option("--human-input-webhook", c.kick.human_webhook, "Where the crew asks for human input");
   k->add_option("--human-input-bearer", c.kick.human_bearer, "Bearer token for that webhook");
   k->add_option("--human-input-basic", c.kick.human_basic, "USER:PASS for that webhook");
+  k->add_option("--events-webhook", c.kick.events_webhook,
+                "Stream the run's events (crew_kickoff_*, task_*, ...) to this URL");
+  k->add_option("--events", c.kick.events, "Only these event types (comma-separated or repeated)")
+      ->delimiter(',');
+  k->add_flag("--events-realtime", c.kick.events_realtime, "One POST per event instead of batches");
+  k->add_option("--events-bearer", c.kick.events_bearer, "Bearer token for --events-webhook");
+  k->add_option("--restore-from-state-id", c.kick.restore_from_state_id,
+                "Flows: start from this persisted state");
   k->add_flag("--wait", c.kick.wait, "Follow the run to the end and print its result");
   add_follow(k, c.g, c.kick.follow);
 }
