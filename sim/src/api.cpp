@@ -1,5 +1,6 @@
 #include "api.hpp"
 
+#include "hooks.hpp"
 #include "status.hpp"
 
 namespace crewai::sim::detail {
@@ -41,7 +42,19 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
 }  // namespace
 
 struct Api::Route {
-  enum class Kind { health, inputs, kickoff, status, reversed_status, resume, stats, reset, faults, none };
+  enum class Kind {
+    health,
+    inputs,
+    kickoff,
+    status,
+    reversed_status,
+    resume,
+    flow_feedback,
+    stats,
+    reset,
+    faults,
+    none
+  };
   Kind kind = Kind::none;
   const char* method = "GET";
   std::string key;       // stats key, e.g. "GET /status"
@@ -57,7 +70,13 @@ struct Api::Plan {
 };
 
 Api::Api(const ServerOptions& opts)
-    : opts_(opts), runs_(opts.crew, opts.time_scale, opts.seed), faults_(opts.faults) {}
+    : opts_(opts), runs_(opts.crew, opts.time_scale, opts.seed), faults_(opts.faults) {
+  runs_.set_flow_hitl({"", opts_.flow_webhook_secret});
+}
+
+void Api::set_base_url(const std::string& base_url) {
+  runs_.set_flow_hitl({base_url, opts_.flow_webhook_secret});
+}
 
 void Api::set_faults(FaultConfig f) {
   std::lock_guard lock(fault_mu_);
@@ -122,6 +141,9 @@ Response Api::handle(const Request& req, Clock::time_point now) {
              path.find('/', 1) == path.size() - 7) {
     set(K::reversed_status, "GET", "GET /{id}/status", "status");
     r.id = path.substr(1, path.size() - 8);
+  } else if (auto id = flow_callback_id(path); !id.empty()) {
+    set(K::flow_feedback, "POST", "POST /flows/{id}/feedback", "feedback");
+    r.id = std::move(id);
   } else {
     r.key = "other";
   }
@@ -172,6 +194,9 @@ Response Api::route(const Route& r, const Request& req, Clock::time_point now) {
       if (out.status == 200) garble(out, p.garbage, p.cfg);
       break;
     case K::resume: out = resume(req.body, now); break;
+    case K::flow_feedback:
+      out = flow_feedback(r.id, req.body, now);
+      break;
     case K::stats: out = json_response(200, stats(now)); break;
     case K::reset:
       stats_.reset();

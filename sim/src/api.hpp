@@ -40,6 +40,9 @@ class Api {
   Response reject(const std::string& method, const std::string& target, int status,
                   const std::string& message);
 
+  // The server's own base URL, once bound: flow requests' callback_url points below it.
+  void set_base_url(const std::string& base_url);
+
   nlohmann::json stats(Clock::time_point now) const;
   void reset_stats() { stats_.reset(); }
   void set_faults(FaultConfig f);
@@ -58,6 +61,7 @@ class Api {
   Response kickoff(const std::string& body, Clock::time_point now, double stuck_rate);
   Response status(const std::string& id, bool seed_shape, Clock::time_point now) const;
   Response resume(const std::string& body, Clock::time_point now);
+  Response flow_feedback(const std::string& id, const std::string& body, Clock::time_point now);
   Response sim_faults(const std::string& body);
   Response error(int status, const std::string& message) const;
   Response missing(const std::vector<std::string>& names) const;

@@ -25,7 +25,8 @@ constexpr const char* kExamples = R"(Examples:
       --fault run:stuck=0.01 --fault cold-start:requests=3,status=503
 The first stdout line is "listening on HOST:PORT". SIGINT/SIGTERM stop the server cleanly.
 Without --token/--token-file, $CREWAI_TOKEN is used, else a random token is generated and printed
-once on stderr.)";
+once on stderr. Without --flow-secret, $CREWAI_FLOW_SECRET signs flow feedback requests, else they
+go out unsigned.)";
 
 std::string random_token() {
   std::random_device rd;
@@ -97,6 +98,9 @@ tl::expected<ServerOptions, std::string> build_options(const CliOptions& o) {
   s.max_body_bytes = o.max_body;
   s.reversed_status_path = o.compat_reversed_status;
   s.threads = o.threads;
+  s.flow_webhook_secret = o.flow_secret;
+  if (s.flow_webhook_secret.empty())
+    if (const char* env = std::getenv("CREWAI_FLOW_SECRET"); env) s.flow_webhook_secret = env;
   return s;
 }
 
@@ -127,6 +131,8 @@ void add_cli_options(CLI::App& app, CliOptions& o) {
   app.add_flag("--compat-reversed-status", o.compat_reversed_status,
                "Also serve GET /{id}/status (amp, celery-legacy)");
   app.add_option("--threads", o.threads, "I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--flow-secret", o.flow_secret,
+                 "HMAC secret signing flow feedback requests (X-Signature); never printed");
 }
 
 int run_cli(const CliOptions& o) {

@@ -166,6 +166,7 @@ Response Api::resume(const std::string& text, Clock::time_point now) {
   switch (runs_.resume(run_id, approve->get<bool>(), feedback, hooks, now)) {
     case ResumeOutcome::not_found: return error(404, "Execution " + run_id + " not found");
     case ResumeOutcome::not_paused: return error(400, "Execution " + run_id + " is not waiting for human input");
+    case ResumeOutcome::not_flow:  // resume() answers crews and flows alike
     case ResumeOutcome::resumed:
     case ResumeOutcome::completed:
     case ResumeOutcome::retrying: break;
@@ -178,6 +179,39 @@ Response Api::resume(const std::string& text, Clock::time_point now) {
                 {"message", retry ? "Task will be re-run with the feedback" : "Execution resumed"}}
                .dump(-1, ' ', false, kReplace);
   r.pump.push_back(run_id);
+  return r;
+}
+
+// The flow callback (the request's callback_url): {"feedback": string, "source": string?}.
+Response Api::flow_feedback(const std::string& id, const std::string& text, Clock::time_point now) {
+  Parsed p = parse_object(text);
+  if (!p.error.empty()) return error(400, p.error);
+  auto feedback = p.body.find("feedback");
+  if (feedback == p.body.end() || !feedback->is_string())
+    return error(400, "\"feedback\" is required and must be a string");
+  if (auto source = p.body.find("source");
+      source != p.body.end() && !source->is_null() && !source->is_string())
+    return error(400, "\"source\" must be a string");
+  switch (runs_.answer_flow(id, feedback->get<std::string>(), now)) {
+    case ResumeOutcome::not_found:
+      return error(404, "Flow execution " + id + " not found");
+    case ResumeOutcome::not_flow:
+      return error(400, "Execution " + id + " is a crew, not a flow: answer it with POST /resume");
+    case ResumeOutcome::not_paused:
+      return error(400, "Flow execution " + id + " is not waiting for feedback");
+    case ResumeOutcome::completed:
+    case ResumeOutcome::resumed:
+    case ResumeOutcome::retrying:
+      break;
+  }
+  auto snap = runs_.snapshot(id, now);
+  bool done = snap && snap->second.state == State::success;
+  json body = {{"status", done ? "completed" : "resumed"},
+               {"message", "Flow resumed with the feedback"},
+               {"execution_id", id}};
+  Response r;
+  r.body = body.dump(-1, ' ', false, kReplace);
+  r.pump.push_back(id);
   return r;
 }
 

@@ -9,7 +9,7 @@ namespace {
 using nlohmann::json;
 using Fail = tl::unexpected<std::string>;
 
-const char* const kEndpoints[] = {"all", "inputs", "kickoff", "status", "resume"};
+const char* const kEndpoints[] = {"all", "inputs", "kickoff", "status", "resume", "feedback"};
 
 bool known_endpoint(const std::string& e) {
   for (const char* k : kEndpoints)
@@ -168,7 +168,9 @@ tl::expected<FaultConfig, std::string> parse_faults(const json& j) {
       if (!e) return Fail(e.error());
       cfg.endpoints[k] = *e;
     } else {
-      return Fail(k + ": unknown fault section (all, inputs, kickoff, status, resume, stuck, cold_start)");
+      return Fail(k +
+                  ": unknown fault section (all, inputs, kickoff, status, resume, feedback, stuck, "
+                  "cold_start)");
     }
   }
   return cfg;

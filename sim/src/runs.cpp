@@ -5,27 +5,10 @@
 #include <ctime>
 #include <iterator>
 
+#include "hooks.hpp"
+
 namespace crewai::sim::detail {
 namespace {
-
-std::string base64(const std::string& in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
-    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
-  }
-  if (i < in.size()) {
-    unsigned v = (unsigned char)in[i] << 16;
-    if (i + 1 < in.size()) v |= (unsigned char)in[i + 1] << 8;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 Clock::time_point at(Clock::time_point base, double crew_seconds, double scale) {
   return base + std::chrono::duration_cast<Clock::duration>(
@@ -44,19 +27,6 @@ std::string iso_millis(std::int64_t ms) {
 }
 
 }  // namespace
-
-void add_auth_header(const json& auth, std::vector<std::pair<std::string, std::string>>& headers) {
-  if (!auth.is_object()) return;
-  auto text = [&auth](const char* key) {
-    auto it = auth.find(key);
-    return it != auth.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  if (text("strategy") == "bearer")
-    headers.emplace_back("Authorization", "Bearer " + text("token"));
-  else if (text("strategy") == "basic")
-    headers.emplace_back("Authorization",
-                         "Basic " + base64(text("username") + ":" + text("password")));
-}
 
 const char* state_name(State s) {
   switch (s) {
@@ -113,6 +83,7 @@ std::pair<std::string, bool> RunStore::create(NewRun n, Clock::time_point now) {
   r.attempts.assign(crew_.tasks.size(), 0);
   r.feedback.assign(crew_.tasks.size(), {});
   r.approved.assign(crew_.tasks.size(), false);
+  r.answers.assign(crew_.tasks.size(), {});
   std::lock_guard lock(mu_);
   r.seq = next_seq_++;
   // Outcome randomness keyed by the request id when there is one, so it does not depend on the
@@ -206,30 +177,64 @@ ResumeOutcome RunStore::resume(const std::string& id, bool approve, const std::s
   add_stream_events(r, v, r.stream_backlog);
   if (hooks.human.is_null()) hooks.human = r.hooks.human;
   r.hooks = std::move(hooks);
-  r.first_phase = false;
-  r.resumed = true;
-  r.phase_start = now;
-  r.notified_pause = false;
   if (approve) {
+    // A flow approved through /resume takes human_feedback as the callback's feedback.
+    if (crew_.flow) record_answer(r, task, feedback);
     r.approved[task] = true;
-    r.phase_task = task + 1;
-    r.notified_tasks = task + 1;
-    r.streamed_started = r.streamed_done = task + 1;
+    start_phase(r, task + 1, now);
     return task + 1 == crew_.tasks.size() ? ResumeOutcome::completed : ResumeOutcome::resumed;
   }
   r.feedback[task] = feedback;
   ++r.attempts[task];
-  r.phase_task = task;
-  r.notified_tasks = task;
-  r.streamed_started = r.streamed_done = task;  // the task runs again: started/completed again
+  start_phase(r, task, now);  // the task runs again: its webhooks and events go out again
   return ResumeOutcome::retrying;
 }
 
+ResumeOutcome RunStore::answer_flow(const std::string& id, const std::string& feedback,
+                                    Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  auto it = runs_.find(id);
+  if (it == runs_.end()) return ResumeOutcome::not_found;
+  if (!crew_.flow) return ResumeOutcome::not_flow;
+  Run& r = it->second;
+  View v = view(r, now);
+  if (v.state != State::paused || !v.current) return ResumeOutcome::not_paused;
+  std::size_t task = *v.current;
+  add_stream_events(r, v, r.stream_backlog);
+  record_answer(r, task, feedback);
+  r.approved[task] = true;
+  start_phase(r, task + 1, now);
+  return task + 1 == crew_.tasks.size() ? ResumeOutcome::completed : ResumeOutcome::resumed;
+}
+
+void RunStore::set_flow_hitl(FlowHitl cfg) {
+  std::lock_guard lock(mu_);
+  flow_hitl_ = std::move(cfg);
+}
+
+void RunStore::start_phase(Run& r, std::size_t task, Clock::time_point now) const {
+  r.first_phase = false;
+  r.resumed = true;
+  r.phase_start = now;
+  r.notified_pause = false;
+  r.phase_task = task;
+  r.notified_tasks = task;
+  r.streamed_started = r.streamed_done = task;
+}
+
+void RunStore::record_answer(Run& r, std::size_t task, const std::string& feedback) const {
+  r.answers[task] = feedback;
+  if (r.inputs.is_object() && r.inputs.contains("human_feedback")) return;  // inputs win
+  r.values = r.inputs;
+  r.values["human_feedback"] = feedback;
+}
+
 std::string RunStore::task_output(const Run& r, std::size_t task) const {
-  std::string out = render_template(crew_.tasks[task].output, r.inputs);
+  std::string out = render_template(crew_.tasks[task].output, values(r));
   if (!r.feedback[task].empty())
     out += "\n\nRevised (attempt " + std::to_string(r.attempts[task] + 1) +
            ") with human feedback: " + r.feedback[task];
+  if (!r.answers[task].empty()) out += "\n\nHuman feedback: " + r.answers[task];
   return out;
 }
 
@@ -245,13 +250,13 @@ json RunStore::usage(const View& v) const {
 
 json RunStore::result_json(const Run& r) const {
   if (!crew_.result_json || crew_.result_is_json_string) return nullptr;
-  return render_json(*crew_.result_json, r.inputs);
+  return render_json(*crew_.result_json, values(r));
 }
 
 json RunStore::result_string(const Run& r) const {
   if (crew_.result_is_json_string && crew_.result_json)
-    return render_json(*crew_.result_json, r.inputs).dump(-1, ' ', false, kReplace);
-  return render_template(crew_.result, r.inputs);
+    return render_json(*crew_.result_json, values(r)).dump(-1, ' ', false, kReplace);
+  return render_template(crew_.result, values(r));
 }
 
 void RunStore::add_task_hooks(const Run& r, std::size_t from, std::size_t to,
@@ -291,13 +296,14 @@ std::optional<Clock::time_point> RunStore::due_webhooks(const std::string& id, C
   r.notified_tasks = std::max(r.notified_tasks, done);
   if (v.state == State::paused && !r.notified_pause && r.hooks.human.is_object()) {
     r.notified_pause = true;
-    const auto& h = r.hooks.human;
-    Outgoing o{h.value("url", std::string()), {}, {}};
-    json body = {{"kickoff_id", r.id}, {"execution_id", r.id},
-                 {"task_id", crew_.tasks[*v.current].name},
-                 {"task_output", task_output(r, *v.current)}, {"meta", r.meta}};
-    o.body = body.dump(-1, ' ', false, kReplace);
-    if (auto auth = h.find("authentication"); auth != h.end()) add_auth_header(*auth, o.headers);
+    const std::string& task = crew_.tasks[*v.current].name;
+    std::string output = task_output(r, *v.current);
+    auto unix_now = std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    Outgoing o =
+        crew_.flow ? flow_request(flow_hitl_, r.hooks.human, r, crew_.name, task, output, unix_now)
+                   : crew_hitl_request(r.hooks.human, r, task, output);
     if (!o.url.empty()) out.push_back(std::move(o));
   }
   if (is_terminal(v.state) && !r.notified_end) {

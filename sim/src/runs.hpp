@@ -56,6 +56,8 @@ struct Run {
   std::vector<int> attempts;
   std::vector<std::string> feedback;
   std::vector<bool> approved;
+  std::vector<std::string> answers;  // flows: the feedback each human_input step was answered with
+  json values;  // template values once a flow step was answered: inputs + human_feedback; else null
   std::size_t notified_tasks = 0;
   bool notified_pause = false, notified_end = false;
   // Event streaming: what has been emitted, so that each event goes out once. Events are made (ids,
@@ -83,7 +85,13 @@ struct NewRun {
   double stuck_rate = 0.0;
 };
 
-enum class ResumeOutcome { resumed, retrying, completed, not_found, not_paused };
+enum class ResumeOutcome { resumed, retrying, completed, not_found, not_paused, not_flow };
+
+// Where flow callbacks point and how flow requests are signed (hooks.hpp).
+struct FlowHitl {
+  std::string base_url;  // the server's own "http://HOST:PORT"
+  std::string secret;    // empty: the request goes out without X-Signature
+};
 
 class RunStore {
  public:
@@ -98,6 +106,11 @@ class RunStore {
   std::optional<std::pair<Run, View>> snapshot(const std::string& id, Clock::time_point now) const;
   ResumeOutcome resume(const std::string& id, bool approve, const std::string& feedback,
                        Webhooks hooks, Clock::time_point now);
+  // The flow callback: the paused step is answered with `feedback` (shown in its output and as
+  // {human_feedback} in later templates) and the flow goes on. Webhooks are kept.
+  ResumeOutcome answer_flow(const std::string& id, const std::string& feedback,
+                            Clock::time_point now);
+  void set_flow_hitl(FlowHitl cfg);
   // Webhooks due for `id` since the last call; returns when to call again (nullopt: nothing more).
   std::optional<Clock::time_point> due_webhooks(const std::string& id, Clock::time_point now,
                                                 std::vector<Outgoing>& out);
@@ -115,11 +128,16 @@ class RunStore {
   // r.hooks.streaming.
   void add_stream_events(Run& r, const View& v, std::vector<Outgoing>& out) const;
   Clock::time_point task_start(const Run& r, std::size_t task) const;  // in the current phase
+  // A resumed run's next phase starts now at `task`.
+  void start_phase(Run& r, std::size_t task, Clock::time_point now) const;
+  void record_answer(Run& r, std::size_t task, const std::string& feedback) const;
+  const json& values(const Run& r) const { return r.values.is_null() ? r.inputs : r.values; }
 
   Crew crew_;
   double scale_;
   std::uint64_t seed_;
   mutable std::mutex mu_;
+  FlowHitl flow_hitl_;
   std::unordered_map<std::string, Run> runs_;
   std::uint64_t next_seq_ = 0;
 };
@@ -128,9 +146,5 @@ std::uint64_t mix64(std::uint64_t x);           // splitmix64 finaliser
 std::uint64_t hash_text(const std::string& s);  // FNV-1a
 double unit_draw(std::uint64_t& state);         // uniform [0, 1) from a splitmix64 stream
 std::string uuid_from(std::uint64_t a, std::uint64_t b);
-// "Authorization" header for a webhook `authentication` object (bearer or basic); nothing
-// otherwise.
-void add_auth_header(const json& authentication,
-                     std::vector<std::pair<std::string, std::string>>& headers);
 
 }  // namespace crewai::sim::detail

@@ -25,6 +25,10 @@ constexpr auto kWebhookTimeout = 10s;
 constexpr std::size_t kHeaderLimit = 64 * 1024;
 constexpr std::size_t kDrainLimit = 64u << 20;
 
+std::string base_url_of(const tcp::endpoint& ep) {
+  return "http://" + ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -225,6 +229,7 @@ tl::expected<std::unique_ptr<Server>, std::string> Server::start(ServerOptions o
     return tl::unexpected<std::string>("cannot listen on " + impl->opts.host + ":" +
                                        std::to_string(impl->opts.port) + ": " + ec.message());
   impl->bound = acceptor.local_endpoint();
+  impl->api.set_base_url(base_url_of(impl->bound));
   net::co_spawn(*impl->ioc, listen(*impl, std::move(acceptor)), [](std::exception_ptr) {});
   int n = std::max(1, impl->opts.threads);
   for (int i = 0; i < n; ++i) impl->threads.emplace_back([ioc = impl->ioc.get()] { ioc->run(); });
@@ -233,7 +238,9 @@ tl::expected<std::unique_ptr<Server>, std::string> Server::start(ServerOptions o
 
 std::string Server::host() const { return impl_->bound.address().to_string(); }
 std::uint16_t Server::port() const { return impl_->bound.port(); }
-std::string Server::base_url() const { return "http://" + host() + ":" + std::to_string(port()); }
+std::string Server::base_url() const {
+  return base_url_of(impl_->bound);
+}
 nlohmann::json Server::stats() const { return impl_->api.stats(detail::Clock::now()); }
 void Server::reset_stats() { impl_->api.reset_stats(); }
 void Server::set_faults(FaultConfig f) { impl_->api.set_faults(std::move(f)); }

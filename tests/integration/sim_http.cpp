@@ -166,8 +166,18 @@ struct WebhookReceiver::Impl {
       if (ec) co_return;
       {
         std::lock_guard lock(mu);
-        hits.push_back({std::string(req.target()), std::string(req[http::field::authorization]),
-                        nlohmann::json::parse(req.body(), nullptr, false)});
+        Hit hit{std::string(req.target()),
+                std::string(req[http::field::authorization]),
+                nlohmann::json::parse(req.body(), nullptr, false),
+                req.body(),
+                {}};
+        for (const auto& f : req) {
+          std::string name(f.name_string());
+          for (auto& ch : name)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          hit.headers[name] = std::string(f.value());
+        }
+        hits.push_back(std::move(hit));
       }
       cv.notify_all();
       http::response<http::string_body> res{http::status::ok, 11};

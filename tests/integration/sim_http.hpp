@@ -64,6 +64,12 @@ class WebhookReceiver {
   struct Hit {
     std::string target, authorization;
     nlohmann::json body;
+    std::string raw;                             // the body's bytes as received
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string header(const std::string& lower_name) const {
+      auto it = headers.find(lower_name);
+      return it == headers.end() ? std::string() : it->second;
+    }
   };
   WebhookReceiver();
   ~WebhookReceiver();

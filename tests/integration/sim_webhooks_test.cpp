@@ -1,5 +1,6 @@
-// Simulator webhooks: task/step/crew/human-input payloads, and event streaming (the kickoff's
-// `webhooks` field: crewAI event-bus events POSTed as {"events": [...]}).
+// Simulator webhooks: task/step/crew/human-input payloads, event streaming (the kickoff's
+// `webhooks` field: crewAI event-bus events POSTed as {"events": [...]}), and a paused flow's
+// signed feedback request with its callback endpoint.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "integration/sim_test_support.hpp"
+#include "protocol/hitl.hpp"
 
 namespace crewai::test {
 namespace {
@@ -298,6 +300,106 @@ TEST(SimStreaming, BadWebhooksValueIs400) {
       c.post("/resume", json{{"execution_id", id}, {"is_approve", true}, {"webhooks", bad[3]}});
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(c.get("/status/" + id).json()["state"], "PAUSED");  // a refused resume changes nothing
+}
+
+// A paused flow: the signed new_request, and its callback (POST /flows/{id}/feedback).
+
+const std::string kFlowSecret = "fl0w-hmac-k3y";
+const json kLead = {{"company", "Acme"}, {"website", "acme.io"}};
+
+json human_hook(const WebhookReceiver& rx, const std::string& path) {
+  return {{"url", rx.url(path)},
+          {"authentication", {{"strategy", "bearer"}, {"token", "hook-secret"}}}};
+}
+
+TEST(SimFlowHitl, PauseSendsASignedNewRequestAndTheCallbackResumes) {
+  WebhookReceiver rx;
+  SimFixture sim("flow_review", [](sim::ServerOptions& o) { o.flow_webhook_secret = kFlowSecret; });
+  auto c = client_for(sim);
+  auto id = kickoff(c, {{"inputs", kLead}, {"humanInputWebhook", human_hook(rx, "/flow")}});
+  auto hits = rx.wait_for("/flow", 1);
+  ASSERT_EQ(hits.size(), 1u);
+  const auto& h = hits[0];
+  EXPECT_EQ(h.authorization, "Bearer hook-secret");
+  EXPECT_EQ(h.body["event"], "new_request");
+  EXPECT_EQ(h.body["request"]["execution_id"], id);
+  EXPECT_EQ(h.body["request"]["flow_id"], id);
+  EXPECT_EQ(h.body["request"]["method"], "score_lead");
+  EXPECT_EQ(h.body["request"]["output"], "Acme scored 82");
+  EXPECT_FALSE(h.body["request"]["message"].get<std::string>().empty());
+  EXPECT_EQ(h.body["callback_url"], sim.base_url() + "/flows/" + id + "/feedback");
+  const std::string ts = h.header("x-timestamp"), sig = h.header("x-signature");
+  EXPECT_FALSE(ts.empty());
+  EXPECT_EQ(sig.rfind("sha256=", 0), 0u) << sig;
+  EXPECT_TRUE(protocol::verify_flow_signature(kFlowSecret, ts, h.raw, sig));
+  EXPECT_FALSE(protocol::verify_flow_signature("another-k3y", ts, h.raw, sig));
+  auto paused = wait_state(c, id, "PAUSED");
+  EXPECT_EQ(paused["flow_id"], id);
+
+  auto r = c.post("/flows/" + id + "/feedback", json{{"feedback", "solid"}, {"source", "test"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["status"], "resumed");
+  auto done = wait_state(c, id, "SUCCESS");
+  auto result = json::parse(done["result"].get<std::string>());
+  EXPECT_EQ(result["review"], "solid");
+  EXPECT_EQ(done["execution_origin"], "hitl-resume");
+  EXPECT_TRUE(done["flow_id"].is_null());
+  r = c.post("/flows/" + id + "/feedback", json{{"feedback", "again"}});
+  EXPECT_EQ(r.status, 400) << r.body;  // not waiting any more
+  auto st = sim.stats();
+  EXPECT_EQ(st["requests"]["POST /flows/{id}/feedback"], (json{{"200", 1}, {"400", 1}}));
+  EXPECT_EQ(st.dump().find(kFlowSecret), std::string::npos);
+}
+
+TEST(SimFlowHitl, CallbackRefusesBadBodiesUnknownIdsCrewsAndMissingTokens) {
+  SimFixture flows("flow_review");
+  auto c = client_for(flows);
+  auto id = kickoff(c, {{"inputs", kLead}});
+  wait_state(c, id, "PAUSED");
+  const std::string path = "/flows/" + id + "/feedback";
+  for (const std::string body : {"", "not json", "[1]", R"({"source": "x"})", R"({"feedback": 5})",
+                                 R"({"feedback": "ok", "source": 7})"}) {
+    auto r = c.post(path, body);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+  }
+  EXPECT_EQ(c.post("/flows/no-such-run/feedback", json{{"feedback", "x"}}).status, 404);
+  EXPECT_EQ(c.get(path).status, 405);
+  EXPECT_EQ(c.post("/flows/" + id + "/feedback/x", json{{"feedback", "x"}}).status, 404);
+  HttpClient anonymous(flows.base_url());
+  EXPECT_EQ(anonymous.post(path, json{{"feedback", "x"}}).status, 401);
+  HttpClient wrong(flows.base_url());
+  wrong.set_token("not-the-token");
+  EXPECT_EQ(wrong.post(path, json{{"feedback", "x"}}).status, 401);
+  EXPECT_EQ(c.get("/status/" + id).json()["state"], "PAUSED");  // nothing refused changed it
+  auto counted = flows.stats()["requests"]["POST /flows/{id}/feedback"];
+  EXPECT_EQ(counted, (json{{"400", 6}, {"401", 2}, {"404", 1}, {"405", 1}})) << counted.dump();
+
+  SimFixture crews("approval");  // a crew's pause is answered with /resume, not a callback
+  auto cc = client_for(crews);
+  auto crew_id = kickoff(cc, {{"inputs", {{"topic", "ai"}}}});
+  wait_state(cc, crew_id, "PAUSED");
+  auto r = cc.post("/flows/" + crew_id + "/feedback", json{{"feedback", "x"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("/resume"), std::string::npos) << r.body;
+}
+
+TEST(SimFlowHitl, WithoutASecretTheRequestIsUnsignedAndResumeAlsoAnswersFlows) {
+  WebhookReceiver rx;
+  SimFixture sim("flow_review");
+  auto c = client_for(sim);
+  auto id = kickoff(c, {{"inputs", kLead}, {"humanInputWebhook", {{"url", rx.url("/f")}}}});
+  auto hits = rx.wait_for("/f", 1);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_FALSE(hits[0].header("x-timestamp").empty());
+  EXPECT_TRUE(hits[0].header("x-signature").empty());
+  EXPECT_TRUE(hits[0].authorization.empty());
+  wait_state(c, id, "PAUSED");
+  auto r =
+      c.post("/resume",
+             json{{"execution_id", id}, {"is_approve", true}, {"human_feedback", "via resume"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto done = wait_state(c, id, "SUCCESS");
+  EXPECT_EQ(json::parse(done["result"].get<std::string>())["review"], "via resume");
 }
 
 }  // namespace

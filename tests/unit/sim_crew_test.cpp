@@ -59,13 +59,15 @@ TEST(SimCrew, ErrorsNameTheField) {
 }
 
 TEST(SimCrew, ShippedExamplesLoad) {
-  for (const char* name : {"research", "flow", "approval"}) {
+  for (const char* name : {"research", "flow", "approval", "flow_review"}) {
     auto c = load_crew(test::crew_path(name));
     ASSERT_TRUE(c) << name << ": " << c.error();
   }
   EXPECT_TRUE(load_crew(test::crew_path("flow"))->flow);
   EXPECT_TRUE(load_crew(test::crew_path("flow"))->result_is_json_string);
   EXPECT_TRUE(load_crew(test::crew_path("approval"))->tasks[0].human_input);
+  EXPECT_TRUE(load_crew(test::crew_path("flow_review"))->flow);
+  EXPECT_TRUE(load_crew(test::crew_path("flow_review"))->tasks[1].human_input);
   EXPECT_FALSE(load_crew("/no/such/crew.json"));
 }
 

@@ -42,8 +42,10 @@ constexpr const char* kCrew = R"({
 
 constexpr const char* kFlow = R"({
   "name": "fuzz_flow", "kind": "flow", "inputs": ["company"],
-  "tasks": [{"name": "score", "agent": "flow", "duration": 3, "output": "{company} scored"}],
-  "result_json": {"company": "{company}", "score": 82}
+  "tasks": [{"name": "score", "agent": "flow", "duration": 3, "output": "{company} scored"},
+            {"name": "review", "agent": "flow", "duration": 1, "output": "reviewed",
+             "human_input": true}],
+  "result_json": {"company": "{company}", "score": 82, "review": "{human_feedback}"}
 })";
 
 struct Deployment {
@@ -72,6 +74,7 @@ sim::ServerOptions options_for(const std::string& name) {
   if (name == "seed") o.dialect = sim::Dialect::seed;
   if (name == "fastapi") o.errors = sim::ErrorStyle::fastapi;
   if (name == "reversed") o.reversed_status_path = true;
+  if (name == "flow") o.flow_webhook_secret = "fuzz-flow-secret";
   return o;
 }
 

@@ -26,14 +26,16 @@ struct CliOptions {
   std::size_t max_body = 1 << 20;
   bool compat_reversed_status = false;
   int threads = 1;
+  std::string flow_secret;  // signs flow human-feedback requests; never printed
 };
 
 // Registers every option on `app` (flags are stored into `opts`, which must outlive parsing).
 void add_cli_options(CLI::App& app, CliOptions& opts);
 
-// Loads crew and faults, starts the server, prints "listening on HOST:PORT" as the first stdout line,
-// blocks until SIGINT or SIGTERM, stops cleanly. Returns the process exit code (2 on bad options).
-// Token: --token/--token-file, else $CREWAI_TOKEN, else a random token printed once on stderr.
+// Loads crew and faults, starts the server, prints "listening on HOST:PORT" as the first stdout
+// line, blocks until SIGINT or SIGTERM, stops cleanly. Returns the process exit code (2 on bad
+// options). Token: --token/--token-file, else $CREWAI_TOKEN, else a random token printed once on
+// stderr. Flow request secret: --flow-secret, else $CREWAI_FLOW_SECRET, else unsigned requests.
 int run_cli(const CliOptions& opts);
 
 }  // namespace crewai::sim

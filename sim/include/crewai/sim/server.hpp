@@ -35,6 +35,9 @@ struct ServerOptions {
   std::size_t max_body_bytes = 1 << 20;   // larger request bodies answer 413
   bool reversed_status_path = false;      // also serve GET /{id}/status in amp/celery-legacy
   int threads = 1;
+  // Signs a flow's human-feedback request (X-Signature, HMAC-SHA256 of "<X-Timestamp>.<body>").
+  // Empty: the request goes out unsigned. Never logged, echoed or counted.
+  std::string flow_webhook_secret;
 };
 
 class Server {
