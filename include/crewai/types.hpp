@@ -123,4 +123,22 @@ struct ResumeResponse {
   std::string message;
 };
 
+// A paused flow's request for human feedback: the `new_request` webhook the platform POSTs
+// (read it with crewai::read_flow_request, <crewai/webhooks.hpp>). Answer with Client::answer_flow.
+struct FlowRequest {
+  std::string execution_id;  // the kickoff id (also the status' flow_id); may be empty
+  std::string callback_url;  // where the answer goes; always set
+  std::string method;        // the flow method waiting for feedback
+  std::string output;        // its output, to show the human (JSON text when not a string)
+  std::string message;       // what the human is asked
+  Json request;              // the `request` object as received
+};
+
+// The answer to a FlowRequest: POST <callback_url> {"feedback", "source"}.
+struct FlowAnswer {
+  std::string callback_url;  // FlowRequest::callback_url: must be on the client's base_url origin
+  std::string feedback;
+  std::string source = "api";
+};
+
 }  // namespace crewai

@@ -161,11 +161,16 @@ std::string_view reason_phrase(int status) {
   }
 }
 
+bool is_post(Call call) {
+  return call == Call::kickoff || call == Call::resume || call == Call::flow_feedback;
+}
+
 ErrorCode code_for_http_status(Call call, int status) {
-  const bool post = call == Call::kickoff || call == Call::resume;
+  const bool post = is_post(call);
   switch (status) {
     case 400:
-      if (call == Call::resume) return ErrorCode::failed_precondition;
+      if (call == Call::resume || call == Call::flow_feedback)
+        return ErrorCode::failed_precondition;
       return call == Call::kickoff ? ErrorCode::invalid_input : ErrorCode::invalid_argument;
     case 401: return ErrorCode::unauthenticated;
     case 403: return ErrorCode::permission_denied;
@@ -208,8 +213,7 @@ Error error_from_http(Call call, int status, std::string_view body, std::string 
   }
   if (e.message.empty()) e.message = std::string(reason_phrase(status));
   if (e.message.empty()) e.message = "HTTP " + std::to_string(status);
-  const bool post = call == Call::kickoff || call == Call::resume;
-  e.retry_safe = !post || status == 429 || status == 503;
+  e.retry_safe = !is_post(call) || status == 429 || status == 503;
   return e;
 }
 

@@ -20,13 +20,16 @@ struct ServerMessage {
 ServerMessage parse_error_body(std::string_view body);
 
 // Which call got the answer: the same status means different things for a GET and a POST.
-enum class Call { inputs, kickoff, status, resume };
+// flow_feedback: the POST to a flow request's callback_url.
+enum class Call { inputs, kickoff, status, resume, flow_feedback };
+// kickoff, resume and flow_feedback: POSTs that act on a run, never blindly repeated.
+bool is_post(Call call);
 
 // The canonical code for an HTTP status (>= 400) answered to `call`.
 ErrorCode code_for_http_status(Call call, int status);
 
 // The full Error for an HTTP error answer: code, http_status, the server's message (else the
-// reason phrase), missing_inputs, kickoff_id, and retry_safe (always for GETs; for kickoff/resume
+// reason phrase), missing_inputs, kickoff_id, and retry_safe (always for GETs; for the POSTs
 // only on 429 and 503, where the app did not act — the caller refines 503 with Retry-After).
 Error error_from_http(Call call, int status, std::string_view body, std::string kickoff_id = {});
 

@@ -35,7 +35,49 @@ std::optional<std::array<unsigned char, kSha256Bytes>> decode_hex(std::string_vi
   return out;
 }
 
+// The member under the first of `keys` that is present: strings as they are, other JSON as text.
+std::string first_text(const Json& object, std::initializer_list<std::string_view> keys) {
+  for (auto key : keys) {
+    const Json& v = member(object, key);
+    if (v.is_string()) return v.get<std::string>();
+    if (!v.is_null()) return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  return {};
+}
+
 }  // namespace
+
+Result<FlowRequest> parse_flow_request(std::string_view body) {
+  auto j = try_parse(body);
+  if (!j || !j->is_object())
+    return make_error(ErrorCode::protocol,
+                      "flow request body is not a JSON object: " + excerpt(body, 200));
+  if (const Json& event = member(*j, "event"); event.is_string() && event != "new_request")
+    return make_error(ErrorCode::protocol, "flow webhook is a \"" +
+                                               excerpt(event.get<std::string>(), 100) +
+                                               "\" event, not a new_request");
+  const Json& nested = member(*j, "request");
+  const Json& req = nested.is_object() ? nested : *j;
+  auto text = [&](std::initializer_list<std::string_view> keys) {
+    auto s = first_string(req, keys);
+    return s ? std::move(*s) : first_string(*j, keys).value_or("");
+  };
+  FlowRequest f;
+  f.execution_id = text({"execution_id", "flow_id", "kickoff_id", "executionId", "flowId",
+                         "kickoffId", "flow_execution_id"});
+  f.callback_url = first_string(*j, {"callback_url", "callbackUrl"})
+                       .value_or(first_string(req, {"callback_url", "callbackUrl"}).value_or(""));
+  f.method = text({"method", "method_name", "methodName", "step", "task_id"});
+  f.output = first_text(req, {"output", "method_output", "result", "content"});
+  if (f.output.empty() && &req != &*j)
+    f.output = first_text(*j, {"output", "method_output", "result", "content"});
+  f.message = text({"message", "prompt", "question"});
+  f.request = req;
+  if (f.callback_url.empty())
+    return make_error(ErrorCode::protocol,
+                      "flow request has no callback_url: " + excerpt(body, 200));
+  return f;
+}
 
 Result<HitlPayload> parse_hitl_payload(std::string_view body) {
   auto j = try_parse(body);

@@ -79,6 +79,10 @@ Json resume_body(const ResumeRequest& r) {
   return j;
 }
 
+Json flow_answer_body(const FlowAnswer& a) {
+  return {{"feedback", a.feedback}, {"source", a.source}};
+}
+
 Result<std::string> parse_kickoff_response(std::string_view body) {
   auto j = parse_object(body, "kickoff answer");
   if (!j) return tl::unexpected(j.error());

@@ -1,5 +1,5 @@
-// protocol/requests.hpp — request bodies for /kickoff and /resume, and the 200 answers of
-// /kickoff, /inputs and /resume. Pure functions.
+// protocol/requests.hpp — request bodies for /kickoff, /resume and a flow callback, and the 200
+// answers of /kickoff, /inputs and /resume. Pure functions.
 #pragma once
 
 #include <string>
@@ -16,6 +16,9 @@ Json kickoff_body(const KickoffRequest& r);
 
 // {"execution_id","task_id","human_feedback","is_approve"} and each webhook URL when non-empty.
 Json resume_body(const ResumeRequest& r);
+
+// {"feedback", "source"}: the answer to a flow's request, POSTed to its callback_url.
+Json flow_answer_body(const FlowAnswer& a);
 
 // {"kickoff_id": "<non-empty string>"}; anything else is a protocol error quoting the body.
 Result<std::string> parse_kickoff_response(std::string_view body);

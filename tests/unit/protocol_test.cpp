@@ -1,11 +1,11 @@
-// Status bodies in every dialect, error bodies, request bodies, HTTP error mapping, HITL payloads.
+// Status bodies in every dialect, error bodies, request bodies, HTTP error mapping. Webhook
+// payloads (HITL, flow requests, signatures) are in protocol_hitl_test.cpp, part of this binary.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "protocol/errors.hpp"
-#include "protocol/hitl.hpp"
 #include "protocol/json_util.hpp"
 #include "protocol/requests.hpp"
 #include "protocol/status.hpp"
@@ -310,6 +310,8 @@ TEST(ErrorFromHttp, MissingInputs422) {
 TEST(ErrorFromHttp, CodesPerCall) {
   EXPECT_EQ(code_for_http_status(Call::kickoff, 400), ErrorCode::invalid_input);
   EXPECT_EQ(code_for_http_status(Call::resume, 400), ErrorCode::failed_precondition);
+  EXPECT_EQ(code_for_http_status(Call::flow_feedback, 400), ErrorCode::failed_precondition);
+  EXPECT_EQ(code_for_http_status(Call::flow_feedback, 500), ErrorCode::ambiguous);
   EXPECT_EQ(code_for_http_status(Call::status, 400), ErrorCode::invalid_argument);
   EXPECT_EQ(code_for_http_status(Call::status, 401), ErrorCode::unauthenticated);
   EXPECT_EQ(code_for_http_status(Call::inputs, 403), ErrorCode::permission_denied);
@@ -334,10 +336,12 @@ TEST(ErrorFromHttp, RetrySafety) {
   for (int s : {429, 503}) {
     EXPECT_TRUE(error_from_http(Call::kickoff, s, "").retry_safe) << s;
     EXPECT_TRUE(error_from_http(Call::resume, s, "").retry_safe) << s;
+    EXPECT_TRUE(error_from_http(Call::flow_feedback, s, "").retry_safe) << s;
   }
   for (int s : {400, 401, 408, 422, 500, 502, 504}) {
     EXPECT_FALSE(error_from_http(Call::kickoff, s, "").retry_safe) << s;
     EXPECT_FALSE(error_from_http(Call::resume, s, "").retry_safe) << s;
+    EXPECT_FALSE(error_from_http(Call::flow_feedback, s, "").retry_safe) << s;
   }
   for (int s : {408, 429, 500, 502, 503, 504}) EXPECT_TRUE(retryable_get_status(s)) << s;
   for (int s : {200, 400, 401, 403, 404, 422, 501}) EXPECT_FALSE(retryable_get_status(s)) << s;
@@ -463,57 +467,6 @@ TEST(MissingInputs, NamesNotInTheObject) {
   EXPECT_THAT(missing_inputs({"topic", "year", "lang"}, Json{{"year", 1}}), ElementsAre("topic", "lang"));
   EXPECT_TRUE(missing_inputs({"topic"}, Json{{"topic", ""}}).empty());
   EXPECT_THAT(missing_inputs({"topic"}, Json()), ElementsAre("topic"));
-}
-
-TEST(Hitl, TolerantPayloadKeys) {
-  auto p = parse_hitl_payload(R"({"kickoff_id":"k","task_id":"t","task_output":"o","meta":{"r":1}})");
-  ASSERT_TRUE(p);
-  EXPECT_EQ(p->execution_id, "k");
-  EXPECT_EQ(p->task_id, "t");
-  EXPECT_EQ(p->task_output, "o");
-  EXPECT_EQ(p->meta["r"], 1);
-  auto nested = parse_hitl_payload(R"({"execution_id":"e","task":{"id":"t2","output":"o2"}})");
-  ASSERT_TRUE(nested);
-  EXPECT_EQ(nested->execution_id, "e");
-  EXPECT_EQ(nested->task_id, "t2");
-  EXPECT_EQ(nested->task_output, "o2");
-  EXPECT_FALSE(parse_hitl_payload(R"({"task_id":"t"})"));
-  EXPECT_FALSE(parse_hitl_payload("nope"));
-}
-
-TEST(Webhook, KickoffIdsFromEveryPayloadKind) {
-  EXPECT_THAT(webhook_kickoff_ids(R"({"kickoff_id": "k1", "result": "done", "meta": {}})"),
-              ElementsAre("k1"));  // crew
-  EXPECT_THAT(webhook_kickoff_ids(R"({"name": "t", "output": "o", "kickoff_id": "k2"})"),
-              ElementsAre("k2"));  // task / step
-  EXPECT_THAT(webhook_kickoff_ids(R"({"execution_id": "k3", "task_id": "draft"})"),
-              ElementsAre("k3"));  // human input
-  EXPECT_THAT(webhook_kickoff_ids(R"({"executionId": "k4"})"), ElementsAre("k4"));
-  EXPECT_THAT(webhook_kickoff_ids(R"({"events": [
-      {"id": "e1", "execution_id": "k5", "type": "task_started"},
-      {"id": "e2", "execution_id": "k5", "type": "task_completed"},
-      {"id": "e3", "type": "llm_call_started", "data": {"kickoff_id": "k6"}},
-      7, {"id": "e4"}]})"),
-              ElementsAre("k5", "k6"));  // streaming: each id once
-  EXPECT_THAT(webhook_kickoff_ids(R"({"event": "new_request", "request": {"execution_id": "f1"}})"),
-              ElementsAre("f1"));  // flow
-  EXPECT_TRUE(webhook_kickoff_ids("<html>").empty());
-  EXPECT_TRUE(webhook_kickoff_ids(R"(["k1"])").empty());
-  EXPECT_TRUE(webhook_kickoff_ids(R"({"kickoff_id": 12, "events": {"x": 1}})").empty());
-}
-
-TEST(Hitl, FlowSignature) {
-  // echo -n '1700000000.{"event":"new_request"}' | openssl dgst -sha256 -hmac secret
-  const std::string body = R"({"event":"new_request"})";
-  const std::string sig = "sha256=7c8f7d9871902d41015fced6813f9a56f29b05060bcbe1332c3c7340287280ab";
-  EXPECT_TRUE(verify_flow_signature("secret", "1700000000", body, sig));
-  EXPECT_TRUE(verify_flow_signature("secret", "1700000000", body, sig.substr(7)));
-  EXPECT_FALSE(verify_flow_signature("secret", "1700000001", body, sig));
-  EXPECT_FALSE(verify_flow_signature("other", "1700000000", body, sig));
-  EXPECT_FALSE(verify_flow_signature("secret", "1700000000", body + " ", sig));
-  EXPECT_FALSE(verify_flow_signature("", "1700000000", body, sig));
-  EXPECT_FALSE(verify_flow_signature("secret", "1700000000", body, "sha256=zz"));
-  EXPECT_FALSE(verify_flow_signature("secret", "1700000000", body, ""));
 }
 
 }  // namespace
