@@ -23,7 +23,7 @@ asan: bootstrap build/asan/build.ninja
 	cmake --build --preset asan -j $(JOBS)
 
 # TSan covers the threaded layers (label engine|batch); build just those tests.
-TSAN_TARGETS = policy_test engine_test client_test webhook_test journal_test batch_test batch_resume_test batch_child
+TSAN_TARGETS = policy_test engine_test client_test webhook_test flow_hitl_test journal_test batch_test batch_resume_test batch_child
 tsan: bootstrap build/tsan/build.ninja
 	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TARGETS)
 

@@ -120,6 +120,16 @@ class Client {
   std::future<Result<ResumeResponse>> resume_async(ResumeRequest req);
   void resume_async(ResumeRequest req, Callback<ResumeResponse> cb);
 
+  // POST <callback_url> {"feedback", "source"}: answers a paused flow (FlowRequest from
+  // read_flow_request, <crewai/webhooks.hpp>); then wait() again. The callback URL must have the
+  // scheme, host and port of options().base_url, because the bearer token goes with it: any other
+  // URL is an invalid_argument error and nothing is sent (a forged webhook cannot collect the
+  // token). Retried like resume: only while the request provably did not reach the app, else
+  // `ambiguous`. A flow that is not waiting for feedback (400) is failed_precondition.
+  Result<ResumeResponse> answer_flow(const FlowAnswer& answer);
+  std::future<Result<ResumeResponse>> answer_flow_async(FlowAnswer answer);
+  void answer_flow_async(FlowAnswer answer, Callback<ResumeResponse> cb);
+
   // Webhooks as a wake-up call. Hand the body of any webhook the deployment POSTs to you (crew,
   // task, step, human-input, or streaming events) to on_webhook(): every wait()/run() following a
   // kickoff id the body names polls now instead of at its next interval, so a run's end is seen as

@@ -212,7 +212,7 @@ void Client::Impl::attempt(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loo
 void Client::Impl::transmit(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop) {
   transport::Request req;
   req.method = loop->ex.method;
-  req.url = options.base_url + loop->ex.path;
+  req.url = loop->ex.url.empty() ? options.base_url + loop->ex.path : loop->ex.url;
   req.headers = {"Authorization: Bearer " + options.token, "Accept: application/json"};
   if (req.method == "POST") {
     req.headers.emplace_back("Content-Type: application/json");
@@ -338,6 +338,20 @@ void Client::Impl::do_resume(ResumeRequest req,
       Exchange{protocol::Call::resume, "POST", "/resume", std::move(*body), req.execution_id},
       [](const transport::Response& r) { return protocol::parse_resume_response(r.body); },
       std::move(cb));
+}
+
+void Client::Impl::do_answer_flow(FlowAnswer answer,
+                                  std::function<void(Result<ResumeResponse>)> cb) {
+  auto body = body_text(protocol::flow_answer_body(answer), "flow answer");
+  if (!body) return cb(tl::unexpected(std::move(body.error())));
+  auto ex = client::flow_callback_exchange(options.base_url, answer.callback_url, std::move(*body));
+  if (!ex) return cb(tl::unexpected(std::move(ex.error())));
+  // A 2xx means the feedback was taken, whatever the body says: never report it as a failure.
+  auto parse = [](const transport::Response& r) -> Result<ResumeResponse> {
+    auto ok = protocol::parse_resume_response(r.body);
+    return ok ? ok : ResumeResponse{"", ok.error().message};
+  };
+  one_call<ResumeResponse>(*this, std::move(*ex), parse, std::move(cb));
 }
 
 }  // namespace crewai

@@ -204,4 +204,25 @@ Result<ResumeResponse> Client::resume(const ResumeRequest& req) {
   });
 }
 
+// ---- answer_flow ----
+void Client::answer_flow_async(FlowAnswer answer, Callback<ResumeResponse> cb) {
+  start_call<ResumeResponse>(
+      *impl_,
+      [impl = impl_.get(), answer = std::move(answer)](auto done) mutable {
+        impl->do_answer_flow(std::move(answer), std::move(done));
+      },
+      std::move(cb));
+}
+std::future<Result<ResumeResponse>> Client::answer_flow_async(FlowAnswer answer) {
+  return start_future<ResumeResponse>(
+      *impl_, [impl = impl_.get(), answer = std::move(answer)](auto done) mutable {
+        impl->do_answer_flow(std::move(answer), std::move(done));
+      });
+}
+Result<ResumeResponse> Client::answer_flow(const FlowAnswer& answer) {
+  return run_sync<ResumeResponse>(*impl_, [impl = impl_.get(), answer](auto done) mutable {
+    impl->do_answer_flow(std::move(answer), std::move(done));
+  });
+}
+
 }  // namespace crewai

@@ -38,9 +38,10 @@ struct Op {
 struct Exchange {
   protocol::Call call = protocol::Call::status;
   std::string method = "GET";
-  std::string path;  // below the base URL, e.g. "/status/abc"
+  std::string path;  // below the base URL, e.g. "/status/abc"; the URL's path when `url` is set
   std::string body;
   std::string kickoff_id;  // for errors
+  std::string url = {};    // absolute, on the base URL's origin; empty: base_url + path
 };
 
 // The final answer of an exchange after its retries: either an HTTP answer or a transport failure.
@@ -71,6 +72,7 @@ struct Client::Impl {
   void do_kickoff(KickoffRequest req, std::function<void(Result<std::string>)> cb);
   void do_status(std::string id, std::function<void(Result<RunResult>)> cb);
   void do_resume(ResumeRequest req, std::function<void(Result<ResumeResponse>)> cb);
+  void do_answer_flow(FlowAnswer answer, std::function<void(Result<ResumeResponse>)> cb);
   void do_wait(std::string id, WaitOptions opts, Json inputs,
                std::function<void(Result<RunResult>)> cb);
   void do_run(KickoffRequest req, WaitOptions opts, std::function<void(Result<RunResult>)> cb);
