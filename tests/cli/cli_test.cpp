@@ -271,5 +271,51 @@ TEST_F(CliTest, KickoffStreamsEventsWithTheirBearerAndNeverPrintsIt) {
   EXPECT_NE(alone.err.find("--events-webhook"), std::string::npos) << alone.err;
 }
 
+TEST_F(CliTest, ResumeAnswersAPausedFlowAtItsCallbackUrl) {
+  RawHttpServer rx([](const RawRequest&) { return RawResponse{200, {}, "{}"}; });
+  SimFixture sim("flow_review");
+  auto paused = crewctl(
+      conn(sim, {"kickoff", "-i", "company=Acme", "-i", "website=acme.example", "--wait", "--json",
+                 "--poll-interval", "0.05", "--human-input-webhook", rx.url("/hitl")}));
+  ASSERT_EQ(paused.exit_code, 3) << paused.err;  // paused for human input
+  const Json run = Json::parse(paused.out, nullptr, false);
+  const std::string id = run.value("kickoff_id", std::string());
+  ASSERT_FALSE(id.empty()) << paused.out;
+  std::string callback;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& req : rx.received()) {
+          auto body = Json::parse(req.body, nullptr, false);
+          if (body.is_object() && body.value("event", "") == "new_request")
+            callback = body.value("callback_url", "");
+        }
+        return !callback.empty();
+      },
+      10s))
+      << "no feedback request arrived";
+
+  // Off the deployment's origin: refused, nothing sent. Crew-only flags: refused.
+  auto elsewhere = crewctl(conn(sim, {"resume", id, "--callback-url",
+                                      rx.url("/flows/" + id + "/feedback"), "--feedback", "x"}));
+  EXPECT_EQ(elsewhere.exit_code, 2) << elsewhere.err;
+  EXPECT_NE(elsewhere.err.find("refusing"), std::string::npos) << elsewhere.err;
+  EXPECT_EQ(
+      crewctl(conn(sim, {"resume", id, "--callback-url", callback, "--feedback", "x", "--approve"}))
+          .exit_code,
+      2);
+  EXPECT_EQ(crewctl(conn(sim, {"resume", id, "--feedback", "x", "--approve"})).exit_code, 2);
+
+  auto done = crewctl(conn(sim, {"resume", id, "--callback-url", callback, "--feedback", "ship it",
+                                 "--wait", "--json", "--poll-interval", "0.05"}));
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  const Json result = Json::parse(done.out, nullptr, false);
+  EXPECT_EQ(result.value("state", ""), "SUCCESS") << done.out;
+  EXPECT_NE(done.out.find("ship it"), std::string::npos)
+      << done.out;  // the review reached the flow
+  auto again =
+      crewctl(conn(sim, {"resume", id, "--callback-url", callback, "--feedback", "twice"}));
+  EXPECT_NE(again.exit_code, 0);  // no longer waiting for feedback
+}
+
 }  // namespace
 }  // namespace crewai::test

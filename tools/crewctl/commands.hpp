@@ -34,6 +34,7 @@ struct KickoffArgs {
 struct ResumeArgs {
   std::string kickoff_id, task, feedback;
   bool approve = false, reject = false;
+  std::string callback_url, source;  // flows: answer at the flow's callback URL instead
   WebhookArgs hooks;
   bool wait = false;
   FollowArgs follow;

@@ -197,7 +197,52 @@ int cmd_wait(const GlobalFlags& g, const std::string& kickoff_id, const FollowAr
   return follow(**conn, kickoff_id, a, g.json);
 }
 
+namespace {
+
+// `resume --callback-url`: POST {"feedback", "source"} to a paused flow's callback URL.
+int answer_flow(const GlobalFlags& g, const ResumeArgs& a) {
+  if (!a.task.empty() || a.approve || a.reject || !a.hooks.task_url.empty() ||
+      !a.hooks.step_url.empty() || !a.hooks.crew_url.empty()) {
+    return fail(make_error(ErrorCode::invalid_argument,
+                           "--callback-url answers a flow: --task, --approve/--reject and webhook "
+                           "URLs are for crews (POST /resume)")
+                    .value(),
+                g.json);
+  }
+  crewai::FlowAnswer answer;
+  answer.callback_url = a.callback_url;
+  answer.feedback = a.feedback;
+  if (!a.source.empty()) answer.source = a.source;
+  auto conn = connect(g);
+  if (!conn) return fail(conn.error(), g.json);
+  auto r = (*conn)->client->answer_flow(answer);
+  if (!r) return fail(r.error(), g.json);
+  if (!a.wait) {
+    if (g.json)
+      print_json({{"kickoff_id", a.kickoff_id}, {"status", r->status}, {"message", r->message}});
+    else
+      std::cout << "resume: " << (r->status.empty() ? "answered" : r->status) << "\n";
+    return kExitOk;
+  }
+  if (!g.json && !g.quiet) std::cerr << "crewctl: flow answered; waiting for the run\n";
+  return follow(**conn, a.kickoff_id, a.follow, g.json);
+}
+
+}  // namespace
+
 int cmd_resume(const GlobalFlags& g, const ResumeArgs& a) {
+  if (!a.callback_url.empty()) return answer_flow(g, a);
+  if (!a.source.empty()) {
+    return fail(
+        make_error(ErrorCode::invalid_argument, "--source needs --callback-url (flows)").value(),
+        g.json);
+  }
+  if (a.task.empty()) {
+    return fail(make_error(ErrorCode::invalid_argument,
+                           "--task is required to resume a crew (a flow takes --callback-url)")
+                    .value(),
+                g.json);
+  }
   if (a.approve == a.reject) {
     return fail(make_error(ErrorCode::invalid_argument, "give exactly one of --approve and --reject")
                     .value(),

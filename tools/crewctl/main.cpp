@@ -148,15 +148,22 @@ void add_status_wait(CLI::App& app, Commands& c) {
 }
 
 void add_resume(CLI::App& app, Commands& c) {
-  auto* r = c.res = app.add_subcommand("resume", "Answer a run paused for human input (POST /resume)");
+  auto* r = c.res = app.add_subcommand(
+      "resume", "Answer a run paused for human input (POST /resume, or a flow's callback URL)");
   r->footer(R"(Examples:
   crewctl resume 3f1c... --task draft_task --feedback "Looks good" --approve
   crewctl resume 3f1c... --task draft_task --feedback "More detail" --reject --wait --json
-Webhook URLs are not carried over by the service: pass them again to keep receiving events.)");
+  crewctl resume 3f1c... --callback-url "$CALLBACK_URL" --feedback "Approved" --wait   # a flow
+Webhook URLs are not carried over by the service: pass them again to keep receiving events.
+A flow's callback URL comes from its feedback request (webhook); it must be on the deployment's
+origin (scheme, host, port), because the token goes with it.)");
   add_common(r, c.g, false);
   r->add_option("ID", c.resume.kickoff_id, "Kickoff id of the paused run")->required();
-  r->add_option("--task", c.resume.task, "The paused task's id")->required();
+  r->add_option("--task", c.resume.task, "The paused task's id (crews)");
   r->add_option("--feedback", c.resume.feedback, "Human feedback text")->required();
+  r->add_option("--callback-url", c.resume.callback_url,
+                "Flows: answer at this callback URL (from the flow's feedback request)");
+  r->add_option("--source", c.resume.source, "Flows: the answer's source (default: api)");
   auto* approve = r->add_flag("--approve", c.resume.approve, "Approve the task output");
   auto* reject = r->add_flag("--reject", c.resume.reject, "Reject it (the task runs again)");
   approve->excludes(reject);
