@@ -192,7 +192,8 @@ Response Api::flow_feedback(const std::string& id, const std::string& text, Cloc
   if (auto source = p.body.find("source");
       source != p.body.end() && !source->is_null() && !source->is_string())
     return error(400, "\"source\" must be a string");
-  switch (runs_.answer_flow(id, feedback->get<std::string>(), now)) {
+  const ResumeOutcome outcome = runs_.answer_flow(id, feedback->get<std::string>(), now);
+  switch (outcome) {
     case ResumeOutcome::not_found:
       return error(404, "Flow execution " + id + " not found");
     case ResumeOutcome::not_flow:
@@ -204,9 +205,7 @@ Response Api::flow_feedback(const std::string& id, const std::string& text, Cloc
     case ResumeOutcome::retrying:
       break;
   }
-  auto snap = runs_.snapshot(id, now);
-  bool done = snap && snap->second.state == State::success;
-  json body = {{"status", done ? "completed" : "resumed"},
+  json body = {{"status", outcome == ResumeOutcome::completed ? "completed" : "resumed"},
                {"message", "Flow resumed with the feedback"},
                {"execution_id", id}};
   Response r;

@@ -6,6 +6,7 @@
 
 #include "client/impl.hpp"
 #include "client/internal.hpp"
+#include "protocol/json_util.hpp"
 #include "protocol/requests.hpp"
 #include "protocol/status.hpp"
 
@@ -290,16 +291,13 @@ namespace {
 // A request body as text. nlohmann refuses to serialise a string that is not UTF-8 (bytes a caller
 // put into inputs); that is the caller's mistake, reported before anything is sent.
 Result<std::string> body_text(const Json& body, const char* call) {
-  try {
-    return body.dump();
-  } catch (const Json::exception& e) {
-    std::string_view what = e.what();
-    if (auto p = what.find("] "); p != std::string_view::npos) what.remove_prefix(p + 2);
-    const std::string why =
-        e.id == 316 ? " contains a string that is not valid UTF-8 (" : " cannot be sent (";
+  auto text = protocol::dump_json(body);
+  if (!text) {
     return make_error(ErrorCode::invalid_argument,
-                      std::string(call) + " body" + why + std::string(what) + ")");
+                      std::string(call) + " body contains a string that is not valid UTF-8 (" +
+                          text.error() + ")");
   }
+  return std::move(*text);
 }
 
 }  // namespace

@@ -39,6 +39,14 @@ tl::expected<Json, std::string> parse_json(std::string_view text) {
   }
 }
 
+tl::expected<std::string, std::string> dump_json(const Json& j) {
+  try {
+    return j.dump();
+  } catch (const Json::exception& e) {  // type_error 316: a string that is not UTF-8
+    return tl::unexpected(exception_detail(e.what()));
+  }
+}
+
 std::optional<Json> try_parse(std::string_view text) {
   auto j = parse_json(text);
   if (!j) return std::nullopt;

@@ -19,6 +19,9 @@ inline constexpr int kMaxJsonDepth = 128;
 // prefix: a syntax error with its position, a number too large for a double, or nesting deeper
 // than kMaxJsonDepth.
 tl::expected<Json, std::string> parse_json(std::string_view text);
+// `j` as compact text, or the reason it cannot be: serialising fails only on a string that is not
+// UTF-8 (bytes a caller put into a value).
+tl::expected<std::string, std::string> dump_json(const Json& j);
 // parse_json() without the reason; nullopt when `text` is not (acceptable) JSON.
 std::optional<Json> try_parse(std::string_view text);
 

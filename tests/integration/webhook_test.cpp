@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <string>
@@ -19,7 +20,8 @@ namespace {
 using namespace std::chrono_literals;
 
 // Polls once at the start, then only after an hour: within a test, only a webhook can end a wait.
-Client slow_polling_client(const SimFixture& sim) {
+Client slow_polling_client(const SimFixture& sim,
+                           std::function<void(const RequestEvent&)> trace = {}) {
   ClientOptions o;
   o.base_url = sim.base_url();
   o.token = kSimToken;
@@ -27,6 +29,7 @@ Client slow_polling_client(const SimFixture& sim) {
   o.poll.cap = 1h;
   o.poll.deadline = 2h;
   o.poll.not_found_grace = 0ms;
+  o.trace = std::move(trace);
   return Client::create(std::move(o)).value();
 }
 
@@ -115,19 +118,12 @@ TEST(WebhookTest, AWebhookNamingNoWaitOrNoRunIsHarmless) {
 
 TEST(WebhookTest, AForgedWebhookCostsAPollNeverAWrongResult) {
   SimFixture sim("research", [](sim::ServerOptions& o) { o.faults.stuck = 1.0; });
-  ClientOptions o;
-  o.base_url = sim.base_url();
-  o.token = kSimToken;
-  o.poll.initial = 120s;
-  o.poll.cap = 120s;
-  o.poll.not_found_grace = 0ms;
   std::vector<RequestEvent> trace;
   std::mutex trace_mu;
-  o.trace = [&](const RequestEvent& ev) {
+  auto c = slow_polling_client(sim, [&](const RequestEvent& ev) {
     std::lock_guard lock(trace_mu);
     trace.push_back(ev);
-  };
-  auto c = Client::create(std::move(o)).value();
+  });
   auto id = c.kickoff(research("stuck", ""));
   ASSERT_TRUE(id);
   WaitOptions w;
