@@ -73,6 +73,7 @@ struct Client::Impl {
   void do_status(std::string id, std::function<void(Result<RunResult>)> cb);
   void do_resume(ResumeRequest req, std::function<void(Result<ResumeResponse>)> cb);
   void do_answer_flow(FlowAnswer answer, std::function<void(Result<ResumeResponse>)> cb);
+  void do_cancel(std::string id, std::function<void(Result<CancelResult>)> cb);
   void do_wait(std::string id, WaitOptions opts, Json inputs,
                std::function<void(Result<RunResult>)> cb);
   void do_run(KickoffRequest req, WaitOptions opts, std::function<void(Result<RunResult>)> cb);
