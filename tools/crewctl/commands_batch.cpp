@@ -8,6 +8,7 @@
 #include "batch/input_reader.hpp"
 #include "batch/journal.hpp"
 #include "batch/output_writer.hpp"
+#include "batch_files.hpp"
 #include "commands.hpp"
 #include "connection.hpp"
 #include "crewai/batch.hpp"
@@ -89,7 +90,7 @@ Result<crewai::BatchOptions> batch_options(const BatchArgs& a, const Settings& s
   }
   if (a.retry_failed < 0)
     return make_error(ErrorCode::invalid_argument, "--retry-failed must be 0 or more");
-  if (a.rerun_ambiguous && !a.resume) {
+  if (a.rerun_ambiguous && !a.resume && !a.resume_or_start) {
     return make_error(
         ErrorCode::invalid_argument,
         "--rerun-ambiguous only applies with --resume (a new batch has no ambiguous items)");
@@ -131,7 +132,14 @@ Result<void> open_journal(const BatchArgs& a, Prepared& p) {
     e.code = ErrorCode::invalid_argument;
     return tl::unexpected(std::move(e));
   }
-  if (std::filesystem::exists(p.journal) && !a.resume) {
+  const bool exists = std::filesystem::exists(p.journal);
+  if (!exists && a.resume && !a.resume_or_start) {
+    return make_error(ErrorCode::invalid_argument,
+                      "--resume: there is no journal at " + p.journal + " to resume (check -o/--journal: "
+                      "they must name the files of the first run). To start the batch when it has no "
+                      "journal yet, use --resume-or-start");
+  }
+  if (exists && !a.resume && !a.resume_or_start) {
     return make_error(ErrorCode::invalid_argument,
                       "journal " + p.journal + " exists from an earlier run of this batch. Add --resume "
                       "to continue it (finished items are not run again), or delete it (or pass "
@@ -160,12 +168,12 @@ Result<Prepared> prepare(const GlobalFlags& g, const BatchArgs& a) {
   Prepared p;
   p.journal = journal_path(g, a, *items);
   p.items = std::move(*items);
-  if (a.resume && a.no_journal) {
-    return make_error(ErrorCode::invalid_argument, "--resume needs a journal; drop --no-journal");
+  if ((a.resume || a.resume_or_start) && a.no_journal) {
+    return make_error(ErrorCode::invalid_argument,
+                      std::string(a.resume ? "--resume" : "--resume-or-start") +
+                          " needs a journal; drop --no-journal");
   }
-  if (a.resume && !p.journal.empty() && !std::filesystem::exists(p.journal) && !g.quiet) {
-    std::cerr << "crewctl: no journal at " << p.journal << " yet: starting the batch from the beginning\n";
-  }
+  if (auto ok = check_batch_paths(a, p.journal); !ok) return tl::unexpected(ok.error());
   if (!p.journal.empty()) {
     if (auto ok = open_journal(a, p); !ok) return tl::unexpected(ok.error());
   }
