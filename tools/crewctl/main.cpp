@@ -89,7 +89,9 @@ void add_batch_options(CLI::App* cmd, BatchArgs& b, GlobalFlags& g) {
   cmd->add_option("--poll-interval", g.poll_interval_seconds, "Seconds between status polls");
   cmd->add_option("--retry-failed", b.retry_failed, "Kick off runs that ended FAILED again, N times");
   cmd->add_option("--journal", b.journal, "Journal (default: <output>.journal, or ./crewctl-<hash>.journal)");
-  cmd->add_flag("--resume", b.resume, "Continue the batch recorded in the journal");
+  cmd->add_flag("--resume", b.resume, "Continue the batch recorded in the journal (none there: exit 2)");
+  cmd->add_flag("--resume-or-start", b.resume_or_start,
+                "Continue the batch if its journal exists, else start it (for scripts that rerun)");
   cmd->add_flag("--rerun-ambiguous", b.rerun_ambiguous,
                 "With --resume: kick off again items whose kickoff outcome is unknown");
   cmd->add_flag("--no-journal", b.no_journal, "Keep no journal (an interrupted batch cannot resume)");
