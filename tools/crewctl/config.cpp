@@ -197,7 +197,10 @@ crewai::ClientOptions client_options(const Settings& s) {
   o.base_url = s.base_url;
   o.token = s.token;
   auto ms = [](double seconds) { return crewai::Millis(static_cast<long long>(seconds * 1000)); };
-  if (s.timeout_seconds && *s.timeout_seconds > 0) o.request_timeout = ms(*s.timeout_seconds);
+  // A timeout the user gave bounds every request, the first (cold start) included.
+  if (s.timeout_seconds && *s.timeout_seconds > 0) {
+    o.request_timeout = o.first_call_timeout = ms(*s.timeout_seconds);
+  }
   if (s.poll_interval_seconds && *s.poll_interval_seconds > 0) {
     o.poll.initial = ms(*s.poll_interval_seconds);
     o.poll.cap = o.poll.initial;
