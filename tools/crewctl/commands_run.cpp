@@ -9,6 +9,7 @@
 #include "output.hpp"
 #include "protocol/json_util.hpp"
 #include "signals.hpp"
+#include "validate.hpp"
 
 namespace crewctl {
 namespace {
@@ -135,11 +136,8 @@ Result<crewai::KickoffRequest> build_kickoff(const KickoffArgs& a) {
 
 Result<std::optional<crewai::Millis>> deadline_of(const FollowArgs& a) {
   if (a.deadline.empty()) return std::optional<crewai::Millis>{};
-  auto d = parse_duration(a.deadline);
-  if (!d) {
-    return make_error(ErrorCode::invalid_argument,
-                      "--deadline: expected a duration like 90, 90s, 5m or 2h, got \"" + a.deadline + "\"");
-  }
+  auto d = parse_deadline(a.deadline, "--deadline");
+  if (!d) return tl::unexpected(d.error());
   return std::optional<crewai::Millis>(*d);
 }
 
