@@ -8,6 +8,10 @@
 //   - callback (`kickoff_async(req, cb)`): `cb` runs on the engine thread and must not block.
 // Destroying a Client cancels outstanding work: every pending callback and future completes with
 // ErrorCode::cancelled before the destructor returns. A Client is movable, not copyable.
+// Cancelling one call: the single calls take a std::stop_token (wait and run take it in
+// WaitOptions). request_stop() ends the call at once, aborting its request: it completes with
+// `cancelled`, or with `ambiguous` when it is a POST that was already on the wire (kickoff, resume,
+// answer_flow: the app may have acted on it). The client stays usable.
 #pragma once
 
 #include <chrono>
@@ -43,7 +47,9 @@ struct ClientOptions {
   std::string token;     // bearer token; never logged
   Millis connect_timeout{10'000};
   Millis request_timeout{30'000};
-  Millis first_call_timeout{120'000};  // the first request can hit a cold start
+  // The first request's timeout, for a cold start; later requests use request_timeout. To bound
+  // every request by one timeout, set both (crewctl --timeout and CREWAI_TIMEOUT do).
+  Millis first_call_timeout{120'000};
   RetryPolicy retry{};
   PollPolicy poll{};
   std::string status_path = "/status/{id}";  // "/{id}/status" for old deployments
@@ -88,18 +94,18 @@ class Client {
   ~Client();
 
   // GET /inputs: the names the crew requires.
-  Result<std::vector<std::string>> inputs();
+  Result<std::vector<std::string>> inputs(std::stop_token stop = {});
   std::future<Result<std::vector<std::string>>> inputs_async();
   void inputs_async(Callback<std::vector<std::string>> cb);
 
   // POST /kickoff: the kickoff id. Retried only while the request provably did not reach the
   // app; otherwise an `ambiguous` error (a paid run may exist).
-  Result<std::string> kickoff(const KickoffRequest& req);
+  Result<std::string> kickoff(const KickoffRequest& req, std::stop_token stop = {});
   std::future<Result<std::string>> kickoff_async(KickoffRequest req);
-  void kickoff_async(KickoffRequest req, Callback<std::string> cb);
+  void kickoff_async(KickoffRequest req, Callback<std::string> cb, std::stop_token stop = {});
 
   // GET /status/{id}: one read of the state.
-  Result<RunResult> status(const std::string& kickoff_id);
+  Result<RunResult> status(const std::string& kickoff_id, std::stop_token stop = {});
   std::future<Result<RunResult>> status_async(std::string kickoff_id);
   void status_async(std::string kickoff_id, Callback<RunResult> cb);
 
@@ -116,7 +122,7 @@ class Client {
   void run_async(KickoffRequest req, WaitOptions opts, Callback<RunResult> cb);
 
   // POST /resume: answers a paused crew task.
-  Result<ResumeResponse> resume(const ResumeRequest& req);
+  Result<ResumeResponse> resume(const ResumeRequest& req, std::stop_token stop = {});
   std::future<Result<ResumeResponse>> resume_async(ResumeRequest req);
   void resume_async(ResumeRequest req, Callback<ResumeResponse> cb);
 
@@ -126,7 +132,7 @@ class Client {
   // URL is an invalid_argument error and nothing is sent (a forged webhook cannot collect the
   // token). Retried like resume: only while the request provably did not reach the app, else
   // `ambiguous`. A flow that is not waiting for feedback (400) is failed_precondition.
-  Result<ResumeResponse> answer_flow(const FlowAnswer& answer);
+  Result<ResumeResponse> answer_flow(const FlowAnswer& answer, std::stop_token stop = {});
   std::future<Result<ResumeResponse>> answer_flow_async(FlowAnswer answer);
   void answer_flow_async(FlowAnswer answer, Callback<ResumeResponse> cb);
 

@@ -74,9 +74,14 @@ void Batch::Impl::kickoff(std::size_t i) {
   req.meta = items[i].meta.is_object() ? items[i].meta : Json::object();
   req.meta["requestId"] = slots[i].request_id;
   auto sent = Steady::now();
-  client.kickoff_async(std::move(req), [this, i, sent](Result<std::string> r) {
-    post([this, i, sent, r = std::move(r)]() mutable { on_kickoff(i, std::move(r), sent); });
-  });
+  // A forced stop aborts the kickoff too, so that the batch leaves at once: one on the wire ends
+  // `ambiguous` (journaled as such), one not yet sent ends `cancelled` and stays runnable.
+  client.kickoff_async(
+      std::move(req),
+      [this, i, sent](Result<std::string> r) {
+        post([this, i, sent, r = std::move(r)]() mutable { on_kickoff(i, std::move(r), sent); });
+      },
+      follow.get_token());
 }
 
 void Batch::Impl::on_kickoff(std::size_t i, Result<std::string> r, Steady::time_point sent) {
@@ -97,6 +102,11 @@ void Batch::Impl::on_kickoff(std::size_t i, Result<std::string> r, Steady::time_
   }
   ItemRecord rec = base_record(i);
   rec.error = e.to_string();
+  if (e.code == ErrorCode::cancelled) {
+    rec.outcome = Outcome::skipped;
+    rec.error = "not kicked off: the batch stopped (" + stop_reason + ")";
+    return finish(i, std::move(rec), false);
+  }
   switch (e.code) {
     case ErrorCode::ambiguous: rec.outcome = Outcome::ambiguous; break;
     case ErrorCode::invalid_input: rec.outcome = Outcome::invalid; break;

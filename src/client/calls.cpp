@@ -155,7 +155,38 @@ void Client::Impl::end_op(Op& op) {
   op.fail = nullptr;
   if (op.timer) engine.cancel_timer(op.timer);
   op.timer = 0;
+  op.on_stop.reset();
   ops.erase(op.id);
+}
+
+void Client::Impl::watch_stop(const std::shared_ptr<Op>& op, std::stop_token stop) {
+  if (!stop.stop_possible()) return;
+  std::weak_ptr<Op> weak = op;
+  // Runs on the thread that requests the stop (a signal watcher): only posts to the engine.
+  std::function<void()> on_stop = [this, weak] {
+    engine.post([this, weak] {
+      if (auto alive = weak.lock()) abort_op(*alive);
+    });
+  };
+  op->on_stop = std::make_shared<std::stop_callback<std::function<void()>>>(std::move(stop),
+                                                                           std::move(on_stop));
+}
+
+void Client::Impl::abort_op(Op& op) {
+  if (op.done) return;
+  Error e = cancelled_error();
+  if (op.request && op.post_out) {
+    // The request may have reached the app: the caller must not take this as "nothing happened".
+    e.code = ErrorCode::ambiguous;
+    e.retry_safe = false;
+    e.message = "interrupted while the request was being sent or answered; the request may have "
+                "started a run";
+  }
+  auto request = op.request;
+  auto fail = std::move(op.fail);
+  end_op(op);
+  if (request) engine.cancel(request);
+  if (fail) fail(std::move(e));
 }
 
 std::string client::path_segment(const std::string& id) {
@@ -229,8 +260,10 @@ void Client::Impl::transmit(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> lo
   req.connect_timeout = options.connect_timeout;
   req.timeout = warmed.load() ? options.request_timeout : options.first_call_timeout;
   ++n_requests;
+  op->post_out = req.method == "POST";
   op->request = engine.submit(std::move(req), [this, op, loop](transport::Response r) {
     op->request = 0;
+    op->post_out = false;
     on_answer(op, loop, std::move(r));
   });
 }
@@ -270,8 +303,15 @@ void Client::Impl::on_answer(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> l
 // One request (with its retries) whose 2xx answer `parse` turns into the result; any other
 // answer becomes the error transport_error() describes.
 template <class T, class Parse>
-void one_call(Client::Impl& impl, Exchange ex, Parse parse, std::function<void(Result<T>)> cb) {
-  auto op = impl.start_op([cb](Error e) { cb(tl::unexpected(std::move(e))); });
+void one_call(Client::Impl& impl, Exchange ex, Parse parse, std::function<void(Result<T>)> cb,
+              std::stop_token stop) {
+  if (stop.stop_requested()) return cb(tl::unexpected(cancelled_error(ex.kickoff_id)));
+  auto op = impl.start_op([cb, ex](Error e) {
+    if (e.kickoff_id.empty()) e.kickoff_id = ex.kickoff_id;
+    if (e.code == ErrorCode::ambiguous) e.message = ex.method + " " + ex.path + ": " + e.message;
+    cb(tl::unexpected(std::move(e)));
+  });
+  impl.watch_stop(op, std::move(stop));
   impl.send(op, ex, [&impl, op, ex, parse = std::move(parse), cb](Answer a) {
     impl.end_op(*op);
     const auto& r = a.response;
@@ -284,11 +324,12 @@ void one_call(Client::Impl& impl, Exchange ex, Parse parse, std::function<void(R
   });
 }
 
-void Client::Impl::do_inputs(std::function<void(Result<std::vector<std::string>>)> cb) {
+void Client::Impl::do_inputs(std::function<void(Result<std::vector<std::string>>)> cb,
+                             std::stop_token stop) {
   one_call<std::vector<std::string>>(
       *this, Exchange{protocol::Call::inputs, "GET", "/inputs", "", ""},
       [](const transport::Response& r) { return protocol::parse_inputs_response(r.body); },
-      std::move(cb));
+      std::move(cb), std::move(stop));
 }
 
 namespace {
@@ -307,7 +348,8 @@ Result<std::string> body_text(const Json& body, const char* call) {
 
 }  // namespace
 
-void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std::string>)> cb) {
+void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std::string>)> cb,
+                              std::stop_token stop) {
   auto body = body_text(protocol::kickoff_body(req), "kickoff");
   if (!body) return cb(tl::unexpected(std::move(body.error())));
   auto parse = [](const transport::Response& r) -> Result<std::string> {
@@ -322,29 +364,31 @@ void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std:
   };
   one_call<std::string>(*this,
                         Exchange{protocol::Call::kickoff, "POST", "/kickoff", std::move(*body), ""},
-                        parse, std::move(cb));
+                        parse, std::move(cb), std::move(stop));
 }
 
-void Client::Impl::do_status(std::string id, std::function<void(Result<RunResult>)> cb) {
+void Client::Impl::do_status(std::string id, std::function<void(Result<RunResult>)> cb,
+                             std::stop_token stop) {
   one_call<RunResult>(
       *this, Exchange{protocol::Call::status, "GET", status_path(id), "", id},
       [id](const transport::Response& r) { return protocol::parse_status(r.body, id); },
-      std::move(cb));
+      std::move(cb), std::move(stop));
 }
 
-void Client::Impl::do_resume(ResumeRequest req,
-                             std::function<void(Result<ResumeResponse>)> cb) {
+void Client::Impl::do_resume(ResumeRequest req, std::function<void(Result<ResumeResponse>)> cb,
+                             std::stop_token stop) {
   auto body = body_text(protocol::resume_body(req), "resume");
   if (!body) return cb(tl::unexpected(std::move(body.error())));
   one_call<ResumeResponse>(
       *this,
       Exchange{protocol::Call::resume, "POST", "/resume", std::move(*body), req.execution_id},
       [](const transport::Response& r) { return protocol::parse_resume_response(r.body); },
-      std::move(cb));
+      std::move(cb), std::move(stop));
 }
 
 void Client::Impl::do_answer_flow(FlowAnswer answer,
-                                  std::function<void(Result<ResumeResponse>)> cb) {
+                                  std::function<void(Result<ResumeResponse>)> cb,
+                                  std::stop_token stop) {
   auto body = body_text(protocol::flow_answer_body(answer), "flow answer");
   if (!body) return cb(tl::unexpected(std::move(body.error())));
   auto ex = client::flow_callback_exchange(options.base_url, answer.callback_url, std::move(*body));
@@ -354,7 +398,7 @@ void Client::Impl::do_answer_flow(FlowAnswer answer,
     auto ok = protocol::parse_resume_response(r.body);
     return ok ? ok : ResumeResponse{"", ok.error().message};
   };
-  one_call<ResumeResponse>(*this, std::move(*ex), parse, std::move(cb));
+  one_call<ResumeResponse>(*this, std::move(*ex), parse, std::move(cb), std::move(stop));
 }
 
 }  // namespace crewai

@@ -94,17 +94,18 @@ std::future<Result<Names>> Client::inputs_async() {
   return start_future<Names>(*impl_,
                              [impl = impl_.get()](auto done) { impl->do_inputs(std::move(done)); });
 }
-Result<Names> Client::inputs() {
-  return run_sync<Names>(*impl_,
-                         [impl = impl_.get()](auto done) { impl->do_inputs(std::move(done)); });
+Result<Names> Client::inputs(std::stop_token stop) {
+  return run_sync<Names>(*impl_, [impl = impl_.get(), stop](auto done) {
+    impl->do_inputs(std::move(done), stop);
+  });
 }
 
 // ---- kickoff ----
-void Client::kickoff_async(KickoffRequest req, Callback<std::string> cb) {
+void Client::kickoff_async(KickoffRequest req, Callback<std::string> cb, std::stop_token stop) {
   start_call<std::string>(
       *impl_,
-      [impl = impl_.get(), req = std::move(req)](auto done) mutable {
-        impl->do_kickoff(std::move(req), std::move(done));
+      [impl = impl_.get(), req = std::move(req), stop](auto done) mutable {
+        impl->do_kickoff(std::move(req), std::move(done), stop);
       },
       std::move(cb));
 }
@@ -114,9 +115,9 @@ std::future<Result<std::string>> Client::kickoff_async(KickoffRequest req) {
     impl->do_kickoff(std::move(req), std::move(done));
   });
 }
-Result<std::string> Client::kickoff(const KickoffRequest& req) {
-  return run_sync<std::string>(*impl_, [impl = impl_.get(), req](auto done) mutable {
-    impl->do_kickoff(std::move(req), std::move(done));
+Result<std::string> Client::kickoff(const KickoffRequest& req, std::stop_token stop) {
+  return run_sync<std::string>(*impl_, [impl = impl_.get(), req, stop](auto done) mutable {
+    impl->do_kickoff(std::move(req), std::move(done), stop);
   });
 }
 
@@ -135,9 +136,9 @@ std::future<Result<RunResult>> Client::status_async(std::string id) {
     impl->do_status(std::move(id), std::move(done));
   });
 }
-Result<RunResult> Client::status(const std::string& id) {
-  return run_sync<RunResult>(*impl_, [impl = impl_.get(), id](auto done) mutable {
-    impl->do_status(std::move(id), std::move(done));
+Result<RunResult> Client::status(const std::string& id, std::stop_token stop) {
+  return run_sync<RunResult>(*impl_, [impl = impl_.get(), id, stop](auto done) mutable {
+    impl->do_status(std::move(id), std::move(done), stop);
   });
 }
 
@@ -198,9 +199,9 @@ std::future<Result<ResumeResponse>> Client::resume_async(ResumeRequest req) {
     impl->do_resume(std::move(req), std::move(done));
   });
 }
-Result<ResumeResponse> Client::resume(const ResumeRequest& req) {
-  return run_sync<ResumeResponse>(*impl_, [impl = impl_.get(), req](auto done) mutable {
-    impl->do_resume(std::move(req), std::move(done));
+Result<ResumeResponse> Client::resume(const ResumeRequest& req, std::stop_token stop) {
+  return run_sync<ResumeResponse>(*impl_, [impl = impl_.get(), req, stop](auto done) mutable {
+    impl->do_resume(std::move(req), std::move(done), stop);
   });
 }
 
@@ -219,9 +220,9 @@ std::future<Result<ResumeResponse>> Client::answer_flow_async(FlowAnswer answer)
         impl->do_answer_flow(std::move(answer), std::move(done));
       });
 }
-Result<ResumeResponse> Client::answer_flow(const FlowAnswer& answer) {
-  return run_sync<ResumeResponse>(*impl_, [impl = impl_.get(), answer](auto done) mutable {
-    impl->do_answer_flow(std::move(answer), std::move(done));
+Result<ResumeResponse> Client::answer_flow(const FlowAnswer& answer, std::stop_token stop) {
+  return run_sync<ResumeResponse>(*impl_, [impl = impl_.get(), answer, stop](auto done) mutable {
+    impl->do_answer_flow(std::move(answer), std::move(done), stop);
   });
 }
 

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <unordered_map>
 
@@ -31,7 +32,9 @@ struct Op {
   bool done = false;
   transport::RequestId request = 0;
   transport::TimerId timer = 0;
+  bool post_out = false;  // a POST is on the wire: aborting it leaves its outcome unknown
   std::function<void(Error)> fail;
+  std::shared_ptr<void> on_stop;  // the caller's stop_callback, dropped when the op ends
 };
 
 // A request as the retry loop sees it.
@@ -60,6 +63,10 @@ struct Client::Impl {
   // Engine-thread only ------------------------------------------------------------------
   std::shared_ptr<Op> start_op(std::function<void(Error)> fail);
   void end_op(Op& op);
+  // The caller's stop_token aborts `op` (see abort_op); nothing when the token cannot stop.
+  void watch_stop(const std::shared_ptr<Op>& op, std::stop_token stop);
+  // Completes `op` now with `cancelled`, or `ambiguous` when a POST of it is on the wire.
+  void abort_op(Op& op);
   // Sends `ex`, retrying per the retry table; `done` gets the final answer unless `op` ended first.
   void send(std::shared_ptr<Op> op, Exchange ex, std::function<void(Answer)> done);
   void attempt(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop);
@@ -68,11 +75,16 @@ struct Client::Impl {
   void on_answer(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop, transport::Response r);
   void after(std::shared_ptr<Op> op, Millis delay, std::function<void()> fn);
 
-  void do_inputs(std::function<void(Result<std::vector<std::string>>)> cb);
-  void do_kickoff(KickoffRequest req, std::function<void(Result<std::string>)> cb);
-  void do_status(std::string id, std::function<void(Result<RunResult>)> cb);
-  void do_resume(ResumeRequest req, std::function<void(Result<ResumeResponse>)> cb);
-  void do_answer_flow(FlowAnswer answer, std::function<void(Result<ResumeResponse>)> cb);
+  void do_inputs(std::function<void(Result<std::vector<std::string>>)> cb,
+                 std::stop_token stop = {});
+  void do_kickoff(KickoffRequest req, std::function<void(Result<std::string>)> cb,
+                  std::stop_token stop = {});
+  void do_status(std::string id, std::function<void(Result<RunResult>)> cb,
+                 std::stop_token stop = {});
+  void do_resume(ResumeRequest req, std::function<void(Result<ResumeResponse>)> cb,
+                 std::stop_token stop = {});
+  void do_answer_flow(FlowAnswer answer, std::function<void(Result<ResumeResponse>)> cb,
+                      std::stop_token stop = {});
   void do_cancel(std::string id, std::function<void(Result<CancelResult>)> cb);
   void do_wait(std::string id, WaitOptions opts, Json inputs,
                std::function<void(Result<RunResult>)> cb);

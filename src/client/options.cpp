@@ -1,5 +1,6 @@
 // ClientOptions::from_env and the validation done by Client::create.
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
@@ -20,7 +21,7 @@ Result<double> env_number(const char* name, double fallback) {
   char* end = nullptr;
   errno = 0;
   double d = std::strtod(v, &end);
-  if (errno != 0 || end == v || *end != '\0' || d < 0) {
+  if (errno != 0 || end == v || *end != '\0' || d < 0 || !std::isfinite(d)) {
     return make_error(ErrorCode::invalid_argument,
                       std::string(name) + " must be a non-negative number, got \"" + v + "\"");
   }
@@ -47,7 +48,10 @@ Result<ClientOptions> ClientOptions::from_env() {
   o.token = token;
   auto timeout = env_number("CREWAI_TIMEOUT", -1);
   if (!timeout) return tl::unexpected(timeout.error());
-  if (*timeout > 0) o.request_timeout = Millis(static_cast<long long>(*timeout * 1000));
+  // A timeout the user set bounds every request, the first (cold start) included.
+  if (*timeout > 0) {
+    o.request_timeout = o.first_call_timeout = Millis(static_cast<long long>(*timeout * 1000));
+  }
   auto poll = env_number("CREWAI_POLL_INTERVAL", -1);
   if (!poll) return tl::unexpected(poll.error());
   if (*poll > 0) o.poll.initial = Millis(static_cast<long long>(*poll * 1000));

@@ -201,6 +201,7 @@ void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
                           std::function<void(Result<RunResult>)> cb) {
   auto shared_req = std::make_shared<KickoffRequest>(std::move(req));
   auto kick = [this, shared_req, opts, cb]() mutable {
+    auto stop = opts.stop;
     do_kickoff(*shared_req, [this, shared_req, opts, cb](Result<std::string> id) mutable {
       if (!id) return cb(tl::unexpected(id.error()));
       auto started = std::chrono::system_clock::now();
@@ -213,7 +214,7 @@ void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
         }
         cb(std::move(r));
       });
-    });
+    }, stop);
   };
   do_inputs([shared_req, kick, cb](Result<std::vector<std::string>> names) mutable {
     if (!names) return cb(tl::unexpected(names.error()));
@@ -228,7 +229,7 @@ void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
       return cb(tl::unexpected(std::move(e)));
     }
     kick();
-  });
+  }, opts.stop);
 }
 
 }  // namespace crewai

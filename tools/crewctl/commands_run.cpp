@@ -9,6 +9,7 @@
 #include "output.hpp"
 #include "protocol/json_util.hpp"
 #include "signals.hpp"
+#include "validate.hpp"
 
 namespace crewctl {
 namespace {
@@ -21,6 +22,29 @@ using crewai::Result;
 int fail(const crewai::Error& e, bool json) {
   print_error(e, json);
   return exit_code_for(e);
+}
+
+// Ctrl-C (or SIGTERM) for a single-run command: the call in flight is aborted at once (exit 130).
+struct Interrupt {
+  std::stop_source source;
+  InterruptWatcher watcher{[this](int) { source.request_stop(); }};
+  std::stop_token token() const { return source.get_token(); }
+  bool happened() const { return source.stop_requested(); }
+};
+
+// A call that ended in error: when the user interrupted it, exit 130 and say what is known.
+int fail_call(const crewai::Error& e, bool json, const Interrupt& in) {
+  if (!in.happened()) return fail(e, json);
+  if (e.code == ErrorCode::ambiguous) {
+    std::cerr << "crewctl: interrupted while the request was out, so its outcome is unknown "
+                 "(ambiguous): "
+              << e.message
+              << ". Check the deployment before sending it again; crewctl did not retry it.\n";
+  } else {
+    std::cerr << "crewctl: interrupted\n";
+  }
+  if (json) print_json({{"error", error_to_json(e)}, {"interrupted", true}});
+  return kExitInterrupted;
 }
 
 Result<Json> parse_json_arg(const std::string& text, const char* flag) {
@@ -112,24 +136,20 @@ Result<crewai::KickoffRequest> build_kickoff(const KickoffArgs& a) {
 
 Result<std::optional<crewai::Millis>> deadline_of(const FollowArgs& a) {
   if (a.deadline.empty()) return std::optional<crewai::Millis>{};
-  auto d = parse_duration(a.deadline);
-  if (!d) {
-    return make_error(ErrorCode::invalid_argument,
-                      "--deadline: expected a duration like 90, 90s, 5m or 2h, got \"" + a.deadline + "\"");
-  }
+  auto d = parse_deadline(a.deadline, "--deadline");
+  if (!d) return tl::unexpected(d.error());
   return std::optional<crewai::Millis>(*d);
 }
 
 // Follows a run to a stop; Ctrl-C ends the wait (the run itself goes on) with exit 130.
 int follow(Connection& c, const std::string& id, const FollowArgs& a, bool json,
+           const Interrupt& in,
            std::optional<std::chrono::system_clock::time_point> kicked_off = {}) {
   auto deadline = deadline_of(a);
   if (!deadline) return fail(deadline.error(), json);
-  std::stop_source stop;
-  InterruptWatcher watcher([&stop](int) { stop.request_stop(); });
   crewai::WaitOptions w;
   w.deadline = *deadline;
-  w.stop = stop.get_token();
+  w.stop = in.token();
   auto r = c.client->wait(id, std::move(w));
   if (!r) {
     crewai::Error e = r.error();
@@ -153,10 +173,11 @@ int follow(Connection& c, const std::string& id, const FollowArgs& a, bool json,
 }  // namespace
 
 int cmd_inputs(const GlobalFlags& g) {
+  Interrupt in;
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
-  auto names = (*conn)->client->inputs();
-  if (!names) return fail(names.error(), g.json);
+  auto names = (*conn)->client->inputs(in.token());
+  if (!names) return fail_call(names.error(), g.json, in);
   if (g.json) {
     print_json({{"inputs", *names}});
   } else {
@@ -168,33 +189,36 @@ int cmd_inputs(const GlobalFlags& g) {
 int cmd_kickoff(const GlobalFlags& g, const KickoffArgs& a) {
   auto req = build_kickoff(a);
   if (!req) return fail(req.error(), g.json);
+  Interrupt in;
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
   auto kicked_off = std::chrono::system_clock::now();
-  auto id = (*conn)->client->kickoff(*req);
-  if (!id) return fail(id.error(), g.json);
+  auto id = (*conn)->client->kickoff(*req, in.token());
+  if (!id) return fail_call(id.error(), g.json, in);
   if (!a.wait) {
     if (g.json) print_json({{"kickoff_id", *id}});
     else std::cout << *id << "\n";
     return kExitOk;
   }
   if (!g.json && !g.quiet) std::cerr << "crewctl: kicked off " << *id << "; waiting for it\n";
-  return follow(**conn, *id, a.follow, g.json, kicked_off);
+  return follow(**conn, *id, a.follow, g.json, in, kicked_off);
 }
 
 int cmd_status(const GlobalFlags& g, const std::string& kickoff_id) {
+  Interrupt in;
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
-  auto r = (*conn)->client->status(kickoff_id);
-  if (!r) return fail(r.error(), g.json);
+  auto r = (*conn)->client->status(kickoff_id, in.token());
+  if (!r) return fail_call(r.error(), g.json, in);
   print_run(*r, g.json);
   return r->state == crewai::RunState::not_found ? kExitCallError : kExitOk;
 }
 
 int cmd_wait(const GlobalFlags& g, const std::string& kickoff_id, const FollowArgs& a) {
+  Interrupt in;
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
-  return follow(**conn, kickoff_id, a, g.json);
+  return follow(**conn, kickoff_id, a, g.json, in);
 }
 
 namespace {
@@ -213,10 +237,11 @@ int answer_flow(const GlobalFlags& g, const ResumeArgs& a) {
   answer.callback_url = a.callback_url;
   answer.feedback = a.feedback;
   if (!a.source.empty()) answer.source = a.source;
+  Interrupt in;
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
-  auto r = (*conn)->client->answer_flow(answer);
-  if (!r) return fail(r.error(), g.json);
+  auto r = (*conn)->client->answer_flow(answer, in.token());
+  if (!r) return fail_call(r.error(), g.json, in);
   if (!a.wait) {
     if (g.json)
       print_json({{"kickoff_id", a.kickoff_id}, {"status", r->status}, {"message", r->message}});
@@ -225,7 +250,7 @@ int answer_flow(const GlobalFlags& g, const ResumeArgs& a) {
     return kExitOk;
   }
   if (!g.json && !g.quiet) std::cerr << "crewctl: flow answered; waiting for the run\n";
-  return follow(**conn, a.kickoff_id, a.follow, g.json);
+  return follow(**conn, a.kickoff_id, a.follow, g.json, in);
 }
 
 }  // namespace
@@ -256,17 +281,18 @@ int cmd_resume(const GlobalFlags& g, const ResumeArgs& a) {
   req.task_webhook_url = a.hooks.task_url;
   req.step_webhook_url = a.hooks.step_url;
   req.crew_webhook_url = a.hooks.crew_url;
+  Interrupt in;
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
-  auto r = (*conn)->client->resume(req);
-  if (!r) return fail(r.error(), g.json);
+  auto r = (*conn)->client->resume(req, in.token());
+  if (!r) return fail_call(r.error(), g.json, in);
   if (!a.wait) {
     if (g.json) print_json({{"kickoff_id", a.kickoff_id}, {"status", r->status}, {"message", r->message}});
     else std::cout << "resume: " << r->status << (r->message.empty() ? "" : ": " + r->message) << "\n";
     return kExitOk;
   }
   if (!g.json && !g.quiet) std::cerr << "crewctl: resume " << r->status << "; waiting for the run\n";
-  return follow(**conn, a.kickoff_id, a.follow, g.json);
+  return follow(**conn, a.kickoff_id, a.follow, g.json, in);
 }
 
 }  // namespace crewctl

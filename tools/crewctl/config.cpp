@@ -1,6 +1,7 @@
 // Configuration precedence (flags > environment > profile > defaults) and the small parsers.
 #include "config.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -9,6 +10,8 @@
 #include <iostream>
 
 #include <toml++/toml.h>
+
+#include "validate.hpp"
 
 namespace crewctl {
 namespace {
@@ -22,17 +25,21 @@ const char* env(const char* name) {
   return (v && *v) ? v : nullptr;
 }
 
-Result<std::optional<double>> env_number(const char* name) {
+Result<std::optional<double>> env_number(Num n, const char* name) {
   const char* v = env(name);
   if (!v) return std::optional<double>{};
-  char* end = nullptr;
-  errno = 0;
-  double d = std::strtod(v, &end);
-  if (errno != 0 || end == v || *end != '\0' || d < 0 || !std::isfinite(d)) {
-    return make_error(ErrorCode::invalid_argument,
-                      std::string(name) + " must be a non-negative number, got \"" + v + "\"");
-  }
-  return std::optional<double>(d);
+  auto d = parse_number(n, v, name);
+  if (!d) return tl::unexpected(d.error());
+  return std::optional<double>(*d);
+}
+
+// A flag's value, already a number (CLI11 read it), through the same rule as its variable.
+template <class T>
+Result<std::optional<T>> flag_number(Num n, const std::optional<T>& v, const char* flag) {
+  if (!v) return v;
+  auto d = check_number(n, static_cast<double>(*v), flag);
+  if (!d) return tl::unexpected(d.error());
+  return v;
 }
 
 std::string default_config_path() {
@@ -47,13 +54,18 @@ struct Profile {
   std::optional<int> max_concurrent, max_retries;
 };
 
-Result<std::optional<double>> toml_number(const toml::table& t, const char* key,
+Result<std::optional<double>> toml_number(Num n, const toml::table& t, const char* key,
                                           const std::string& where) {
   auto node = t.get(key);
   if (!node) return std::optional<double>{};
-  if (auto d = node->value<double>(); d && *d >= 0) return std::optional<double>(*d);
-  return make_error(ErrorCode::invalid_argument,
-                    where + ": " + key + " must be a non-negative number");
+  auto d = node->value<double>();
+  if (!d) {
+    return make_error(ErrorCode::invalid_argument,
+                      where + " " + key + " must be a number, " + describe(n));
+  }
+  auto ok = check_number(n, *d, where + " " + key);
+  if (!ok) return tl::unexpected(ok.error());
+  return std::optional<double>(*d);
 }
 
 Result<Profile> read_profile(const GlobalFlags& f, std::string& note) {
@@ -87,11 +99,11 @@ Result<Profile> read_profile(const GlobalFlags& f, std::string& note) {
   p.base_url = t->get("base_url") ? t->get("base_url")->value_or(std::string()) : std::string();
   p.token = t->get("token") ? t->get("token")->value_or(std::string()) : std::string();
   p.token_file = t->get("token_file") ? t->get("token_file")->value_or(std::string()) : std::string();
-  auto timeout = toml_number(*t, "timeout", where);
-  auto poll = toml_number(*t, "poll_interval", where);
-  auto rate = toml_number(*t, "rate", where);
-  auto conc = toml_number(*t, "max_concurrent", where);
-  auto retries = toml_number(*t, "max_retries", where);
+  auto timeout = toml_number(Num::timeout, *t, "timeout", where);
+  auto poll = toml_number(Num::poll_interval, *t, "poll_interval", where);
+  auto rate = toml_number(Num::rate, *t, "rate", where);
+  auto conc = toml_number(Num::concurrency, *t, "max_concurrent", where);
+  auto retries = toml_number(Num::max_retries, *t, "max_retries", where);
   for (auto* r : {&timeout, &poll, &rate, &conc, &retries}) {
     if (!*r) return tl::unexpected(r->error());
   }
@@ -161,13 +173,19 @@ Result<Settings> resolve_settings(const GlobalFlags& f, bool need_connection) {
   if (!token) return tl::unexpected(token.error());
   s.token = std::move(*token);
 
-  auto timeout = env_number("CREWAI_TIMEOUT");
-  auto poll = env_number("CREWAI_POLL_INTERVAL");
-  auto retries = env_number("CREWAI_MAX_RETRIES");
-  auto conc = env_number("CREWAI_MAX_CONCURRENT");
+  auto timeout = env_number(Num::timeout, "CREWAI_TIMEOUT");
+  auto poll = env_number(Num::poll_interval, "CREWAI_POLL_INTERVAL");
+  auto retries = env_number(Num::max_retries, "CREWAI_MAX_RETRIES");
+  auto conc = env_number(Num::concurrency, "CREWAI_MAX_CONCURRENT");
   for (auto* r : {&timeout, &poll, &retries, &conc}) {
     if (!*r) return tl::unexpected(r->error());
   }
+  auto flag_timeout = flag_number(Num::timeout, f.timeout_seconds, "--timeout");
+  auto flag_poll = flag_number(Num::poll_interval, f.poll_interval_seconds, "--poll-interval");
+  if (!flag_timeout) return tl::unexpected(flag_timeout.error());
+  if (!flag_poll) return tl::unexpected(flag_poll.error());
+  auto flag_retries = flag_number(Num::max_retries, f.max_retries, "--max-retries");
+  if (!flag_retries) return tl::unexpected(flag_retries.error());
   s.timeout_seconds = first_of(f.timeout_seconds, *timeout, p.timeout);
   s.poll_interval_seconds = first_of(f.poll_interval_seconds, *poll, p.poll_interval);
   std::optional<int> env_retries, env_conc;
@@ -196,9 +214,12 @@ crewai::ClientOptions client_options(const Settings& s) {
   crewai::ClientOptions o;
   o.base_url = s.base_url;
   o.token = s.token;
-  auto ms = [](double seconds) { return crewai::Millis(static_cast<long long>(seconds * 1000)); };
-  if (s.timeout_seconds && *s.timeout_seconds > 0) o.request_timeout = ms(*s.timeout_seconds);
-  if (s.poll_interval_seconds && *s.poll_interval_seconds > 0) {
+  auto ms = [](double seconds) {
+    return crewai::Millis(std::max(1LL, static_cast<long long>(seconds * 1000)));
+  };
+  // A timeout the user gave bounds every request, the first (cold start) included.
+  if (s.timeout_seconds) o.request_timeout = o.first_call_timeout = ms(*s.timeout_seconds);
+  if (s.poll_interval_seconds) {
     o.poll.initial = ms(*s.poll_interval_seconds);
     o.poll.cap = o.poll.initial;
     o.poll.growth = 1.0;
@@ -208,19 +229,9 @@ crewai::ClientOptions client_options(const Settings& s) {
 }
 
 std::optional<crewai::Millis> parse_duration(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  double v = std::strtod(text.c_str(), &end);
-  if (errno != 0 || end == text.c_str() || v < 0 || !std::isfinite(v)) return std::nullopt;
-  std::string unit(end);
-  double factor = 0;
-  if (unit.empty() || unit == "s") factor = 1000;
-  else if (unit == "ms") factor = 1;
-  else if (unit == "m") factor = 60'000;
-  else if (unit == "h") factor = 3'600'000;
-  else return std::nullopt;
-  return crewai::Millis(static_cast<long long>(std::llround(v * factor)));
+  auto d = parse_deadline(text, "duration");
+  if (!d) return std::nullopt;
+  return *d;
 }
 
 }  // namespace crewctl

@@ -52,7 +52,8 @@ crewai::Result<Settings> resolve_settings(const GlobalFlags& flags, bool need_co
 // ClientOptions from settings (poll interval, timeout, retries applied).
 crewai::ClientOptions client_options(const Settings& s);
 
-// "90" (seconds), "90s", "1.5s", "500ms", "5m", "2h". nullopt when unreadable or negative.
+// "90" (seconds), "90s", "1.5s", "500ms", "5m", "2h", "1d". nullopt when unreadable or outside
+// parse_deadline's bounds (validate.hpp: above 0, at most 30 days).
 std::optional<crewai::Millis> parse_duration(const std::string& text);
 
 // The token from the first line of a file (trailing whitespace trimmed).

@@ -7,6 +7,7 @@
 #include "crewai/sim/cli.hpp"
 #include "embedded_sim.hpp"
 #include "output.hpp"
+#include "validate.hpp"
 
 namespace crewctl {
 namespace {
@@ -42,8 +43,8 @@ void add_common(CLI::App* cmd, GlobalFlags& g, bool sim) {
   cmd->add_option("--profile", g.profile, "Profile in the config file (default: \"default\")")->group(grp);
   cmd->add_option("--config", g.config_path, "Config file (default: ~/.config/crewctl/config.toml)")
       ->group(grp);
-  cmd->add_option("--timeout", g.timeout_seconds, "Per-request timeout, seconds")->group(grp);
-  cmd->add_option("--max-retries", g.max_retries, "Retries per request")->group(grp);
+  cmd->add_option("--timeout", g.timeout_seconds, "Per-request timeout, seconds, first request included (0-3600)")->group(grp);
+  cmd->add_option("--max-retries", g.max_retries, "Retries per request (0-100)")->group(grp);
   cmd->add_flag("--json", g.json, "Machine-readable JSON on stdout")->group(grp);
   cmd->add_flag("-v,--verbose", g.verbose, "Trace every request on stderr (never the token)")->group(grp);
   cmd->add_flag("-q,--quiet", g.quiet, "No progress or summary on stderr")->group(grp);
@@ -65,8 +66,9 @@ void add_common(CLI::App* cmd, GlobalFlags& g, bool sim) {
 
 void add_follow(CLI::App* cmd, GlobalFlags& g, FollowArgs& f) {
   cmd->add_option("--poll-interval", g.poll_interval_seconds,
-                  "Seconds between status polls (default: 1s growing to 15s)");
-  cmd->add_option("--deadline", f.deadline, "Stop following after this long: 90, 90s, 5m, 2h (exit 4)");
+                  "Seconds between status polls, 0.01-3600 (default: 1s growing to 15s)");
+  cmd->add_option("--deadline", f.deadline,
+                  "Stop following after this long: 90, 90s, 5m, 2h, up to 30d (exit 4)");
 }
 
 void add_webhooks(CLI::App* cmd, WebhookArgs& w) {
@@ -191,6 +193,41 @@ void add_batch(CLI::App& app, Commands& c) {
   add_batch_options(c.bat, c.batch, c.g);
 }
 
+// The numbers CLI11 read for one command, checked by the rules the environment and profiles use
+// (validate.hpp). --timeout, --poll-interval and --max-retries are checked with the settings.
+crewai::Result<void> check_flags(const Commands& c) {
+  std::vector<crewai::Result<double>> checks;
+  auto deadline = [&checks](const std::string& text) {
+    if (text.empty()) return;
+    auto d = parse_deadline(text, "--deadline");
+    checks.push_back(d ? crewai::Result<double>(0.0) : tl::unexpected(d.error()));
+  };
+  if (c.g.sim_time_scale) {
+    checks.push_back(check_number(Num::sim_time_scale, *c.g.sim_time_scale, "--sim-time-scale"));
+  }
+  const BatchArgs& b = c.batch;
+  if (*c.bat) {
+    if (b.concurrency) checks.push_back(check_number(Num::concurrency, *b.concurrency, "--concurrency"));
+    if (b.rate) checks.push_back(check_number(Num::rate, *b.rate, "--rate"));
+    if (b.max_errors) {
+      checks.push_back(
+          check_number(Num::max_errors, static_cast<double>(*b.max_errors), "--max-errors"));
+    }
+    if (b.max_error_rate) {
+      checks.push_back(check_number(Num::max_error_rate, *b.max_error_rate, "--max-error-rate"));
+    }
+    checks.push_back(check_number(Num::retry_failed, b.retry_failed, "--retry-failed"));
+    deadline(b.deadline);
+  }
+  if (*c.kickoff) deadline(c.kick.follow.deadline);
+  if (*c.wait) deadline(c.follow.deadline);
+  if (*c.res) deadline(c.resume.follow.deadline);
+  for (auto& r : checks) {
+    if (!r) return tl::unexpected(r.error());
+  }
+  return {};
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -216,6 +253,10 @@ int run(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   const GlobalFlags& g = c.g;
+  if (auto ok = check_flags(c); !ok) {
+    print_error(ok.error(), g.json);
+    return kExitUsage;
+  }
   if (*c.inputs) return cmd_inputs(g);
   if (*c.kickoff) return cmd_kickoff(g, c.kick);
   if (*c.status) return cmd_status(g, c.id);
