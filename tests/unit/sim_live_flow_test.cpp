@@ -87,6 +87,16 @@ TEST(SimStop, WithoutTheRouteStopIsTheRoute404) {
   }
 }
 
+TEST(SimStop, HasItsOwnFaultSection) {
+  ApiHarness api("research", [](sim::ServerOptions& o) {
+    o.faults = sim::parse_faults(json{{"stop", {{"errors", {{"503", 1.0}}}}}}).value();
+  });
+  auto id = api.kickoff({{"inputs", kResearchInputs}});
+  EXPECT_EQ(api.call("POST", "/stop/" + id).status, 503);
+  EXPECT_EQ(api.state(id), "PENDING");  // a refused stop stops nothing
+  EXPECT_EQ(api.stats()["faults"]["http_503"], 1);
+}
+
 // flow_state.json: state topic (string, "the sea"), count (integer, 1), id (string), history
 // (array); PENDING 1 s, STARTED 1 s, plan_poem 5 s, write_poem 10 s.
 json flow_result(ApiHarness& api, const std::string& id) {

@@ -154,6 +154,15 @@ TEST(SimLive, HumanInputWebhookObjectCarriesItsAuthentication) {
                                   {"authentication", {{"strategy", "bearer"}, {"token", "s3"}}}}}});
   EXPECT_EQ(p.callback.url, "http://hooks.example/obj");
   EXPECT_EQ(header(p.callback, "Authorization"), "Bearer s3");
+  // Both, as the client sends them: one callback, to the URL string, as live delivered it.
+  ApiHarness both("approval");
+  auto q =
+      pause_approval(both, {{"humanInputWebhookUrl", "http://hooks.example/url"},
+                            {"humanInputWebhook",
+                             {{"url", "http://hooks.example/obj"},
+                              {"authentication", {{"strategy", "bearer"}, {"token", "s3"}}}}}});
+  EXPECT_EQ(q.callback.url, "http://hooks.example/url");
+  EXPECT_EQ(header(q.callback, "Authorization"), "");
 }
 
 TEST(SimLive, ResumeRefusesTheDocumentedSnakeCaseBody) {
