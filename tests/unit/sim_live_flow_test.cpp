@@ -81,9 +81,17 @@ TEST(SimStop, WithoutTheRouteStopIsTheRoute404) {
   EXPECT_EQ(body_of(r), json({{"detail", "Not Found"}}));
   EXPECT_EQ(api.state(id), "PENDING");
   EXPECT_TRUE(api.stats()["stops"].empty());
+  ApiHarness amp("research", [](sim::ServerOptions& o) {
+    use_amp(o);
+    o.stop_route = false;
+  });
+  EXPECT_EQ(body_of(amp.call("POST", "/stop/x")), json({{"detail", "Not Found"}}));
+  EXPECT_NE(body_of(amp.call("POST", "/nope")), json({{"detail", "Not Found"}}));  // amp's own 404
   for (auto dialect : {sim::Dialect::celery_legacy, sim::Dialect::seed}) {
     ApiHarness other("research", [dialect](sim::ServerOptions& o) { o.dialect = dialect; });
-    EXPECT_EQ(other.call("POST", "/stop/x").status, 404) << sim::dialect_name(dialect);
+    auto r = other.call("POST", "/stop/x");
+    EXPECT_EQ(r.status, 404) << sim::dialect_name(dialect);
+    EXPECT_EQ(body_of(r), json({{"detail", "Not Found"}})) << sim::dialect_name(dialect);
   }
 }
 
