@@ -100,7 +100,11 @@ struct BatchOptions {
   Millis snapshot_interval{500};
   bool check_inputs = true;            // GET /inputs once; items missing names are `invalid`
   bool dry_run = false;                // validate only; no kickoff
-  std::string batch_id;                // requestId prefix; default: derived from the inputs' hash
+  // meta.requestId = "<batch_id>-<index>" ("-a<n>" from the n-th attempt on). Default: a new random
+  // id per batch, kept in the journal so that every resume of the batch sends the same ids; the same
+  // item in another batch gets another id. Set it for reproducible ids (the simulator's outcomes
+  // are drawn from the request id).
+  std::string batch_id;
   // Journal (crash-proof resume). Empty: in memory only.
   std::string journal_path;
   bool rerun_ambiguous = false;        // on reopen, re-kick items whose kickoff outcome is unknown

@@ -343,13 +343,13 @@ Result<std::unique_ptr<Batch>> batch::BatchFactory::create(Client& client, std::
     auto stored = journal->identity();
     if (!stored) return tl::unexpected(stored.error());
     if (batch_id.empty() && *stored) batch_id = (*stored)->batch_id;
-    if (batch_id.empty()) batch_id = hash.substr(0, 12);
+    if (batch_id.empty()) batch_id = batch::new_batch_id();
     batch::BatchIdentity id{client.options().base_url, hash, items.size(), batch_id};
     if (auto ok = journal->bind(id); !ok) return tl::unexpected(ok.error());
   } else {
     journal.reset();
   }
-  if (batch_id.empty()) batch_id = hash.substr(0, 12);
+  if (batch_id.empty()) batch_id = batch::new_batch_id();
   auto impl = std::make_unique<Batch::Impl>(client, std::move(items), std::move(options), observer);
   impl->journal = std::move(journal);
   impl->batch_id = batch_id;

@@ -1,10 +1,12 @@
 // Reliability: what `crewctl batch` does to files (issue 10). The input is never an output (point 4);
 // `--resume` with nothing to resume is an error (point 5); a refused or failed resume destroys no
 // earlier results (point 2); a journal that cannot be written stops the batch with exit 5 and a
-// resume takes the results it could not journal from the results file (point 3).
+// resume takes the results it could not journal from the results file (point 3); request ids name one
+// batch (point 10).
 #include <unistd.h>
 
 #include <csignal>
+#include <set>
 
 #include "cli/cli_fixture.hpp"
 #include "reliability/accounting.hpp"
@@ -86,6 +88,56 @@ TEST_F(BatchFilesTest, ResumeWithoutAJournalIsAnErrorUnlessResumeOrStart) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(Json::parse(read_file(path("s2")))["restored"], 4);
   EXPECT_EQ(sim.stats()["kickoffs"]["total"], 4);  // resumed: nothing paid twice
+}
+
+// --- point 10: request ids identify one attempt of one batch -------------------------------------
+
+TEST_F(BatchFilesTest, RequestIdsAreStableAcrossResumesAndDifferInAnotherBatch) {
+  SimFixture sim("research");
+  auto in = write("in.jsonl", topics(5));
+  ASSERT_EQ(crewctl(batch(sim, in, path("a.jsonl"))).exit_code, 0);
+  ASSERT_EQ(crewctl(batch(sim, in, path("b.jsonl"))).exit_code, 0);  // the same items, another batch
+  auto a = json_lines(read_file(path("a.jsonl")));
+  auto b = json_lines(read_file(path("b.jsonl")));
+  ASSERT_EQ(a.size(), 5u);
+  ASSERT_EQ(b.size(), 5u);
+  std::set<std::string> seen;
+  for (const auto& r : a) seen.insert(r["request_id"].get<std::string>());
+  for (const auto& r : b) EXPECT_FALSE(seen.count(r["request_id"].get<std::string>())) << r.dump();
+  // So the simulator's count still proves duplicates: no request id was counted twice.
+  for (const auto& [id, n] : sim.stats()["kickoffs"]["by_request_id"].items()) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(sim.stats()["kickoffs"]["total"], 10);
+
+  // A resume keeps the batch id: items kicked off by the resume carry the first session's prefix.
+  ClientOptions co;
+  co.base_url = sim.base_url();
+  co.token = kSimToken;
+  co.poll.initial = std::chrono::milliseconds(20);
+  co.poll.cap = std::chrono::milliseconds(100);
+  auto client = Client::create(co).value();
+  std::vector<BatchItem> items(6);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    items[i].inputs = {{"topic", "t" + std::to_string(i)}, {"current_year", "2026"}};
+  }
+  struct StopAfterTwo : BatchObserver {
+    int n = 0;
+    bool on_record(const ItemRecord&) override { return ++n < 2; }
+  } stop;
+  BatchOptions o;
+  o.journal_path = path("lib.journal");
+  o.max_concurrent = 1;
+  auto first = Batch::create(client, items, o, &stop).value()->run().value();
+  const std::string id0 = first.records[0].request_id;
+  const std::string prefix = id0.substr(0, id0.rfind('-') + 1);
+  ASSERT_EQ(prefix.size(), 17u) << id0;
+  auto resumed = Batch::create(client, items, o).value()->run().value();
+  std::size_t kicked_by_resume = 0;
+  for (const auto& r : resumed.records) {
+    EXPECT_EQ(r.outcome, Outcome::succeeded) << r.index;
+    EXPECT_EQ(r.request_id, prefix + std::to_string(r.index)) << r.index;
+    kicked_by_resume += first.records[r.index].outcome == Outcome::skipped;
+  }
+  EXPECT_GT(kicked_by_resume, 0u);
 }
 
 }  // namespace
