@@ -100,10 +100,21 @@ struct BatchOptions {
   Millis snapshot_interval{500};
   bool check_inputs = true;            // GET /inputs once; items missing names are `invalid`
   bool dry_run = false;                // validate only; no kickoff
-  std::string batch_id;                // requestId prefix; default: derived from the inputs' hash
+  // meta.requestId = "<batch_id>-<index>" ("-a<n>" from the n-th attempt on). Default: a new random
+  // id per batch, kept in the journal so that every resume of the batch sends the same ids; the same
+  // item in another batch gets another id. Set it for reproducible ids (the simulator's outcomes
+  // are drawn from the request id).
+  std::string batch_id;
   // Journal (crash-proof resume). Empty: in memory only.
   std::string journal_path;
   bool rerun_ambiguous = false;        // on reopen, re-kick items whose kickoff outcome is unknown
+  // Records of this batch found outside its journal, e.g. in the results file of the run being
+  // resumed. On reopen, an item whose journal holds no `succeeded` record takes a `succeeded` one
+  // from here when it belongs to the item's journalled attempt (same request id, or one of its
+  // kickoff ids), and the journal is mended with it: a result that was written out but never
+  // journalled (the journal's disk was full) is neither downgraded nor paid for again, not even
+  // with rerun_ambiguous. Later entries for an index win.
+  std::vector<ItemRecord> earlier_records;
 };
 
 struct BatchReport {
@@ -111,6 +122,9 @@ struct BatchReport {
   BatchSnapshot final_snapshot;
   bool stopped = false;                // a stop rule or request_stop() ended it early
   std::string stop_reason;
+  // The journal could not be written (a full disk, say): no kickoff was sent after that, and the
+  // records it lacks are only in `records` (write them out: a resume takes them from earlier_records).
+  std::optional<Error> journal_error;
 };
 
 class Batch {

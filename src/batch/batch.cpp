@@ -96,6 +96,10 @@ Result<void> Batch::Impl::preflight() {
 Result<void> Batch::Impl::restore() {
   auto known = journal->load();
   if (!known) return tl::unexpected(known.error());
+  std::vector<const ItemRecord*> earlier(items.size(), nullptr);
+  for (const auto& r : opt.earlier_records) {
+    if (r.index < items.size() && r.outcome == Outcome::succeeded) earlier[r.index] = &r;
+  }
   for (auto& j : *known) {
     if (j.index >= items.size()) continue;
     std::size_t i = j.index;
@@ -104,6 +108,7 @@ Result<void> Batch::Impl::restore() {
     s.attempts = j.attempts;
     s.kickoff_ids = j.kickoff_ids;
     s.request_id = j.request_id;
+    if (restore_earlier(j, earlier)) continue;
     bool rerun = opt.rerun_ambiguous &&
                  ((j.final_record && j.final_record->outcome == Outcome::ambiguous) ||
                   (!j.final_record && j.intent_without_id));
@@ -126,6 +131,27 @@ Result<void> Batch::Impl::restore() {
     }
   }
   return {};
+}
+
+// A succeeded record found outside the journal, for an item whose journal lacks one: taken (and
+// journalled) when it names the item's journalled attempt, so that a full journal disk neither
+// downgrades it to `ambiguous` nor gets it paid for again.
+bool Batch::Impl::restore_earlier(const batch::JournalItem& j,
+                                  const std::vector<const ItemRecord*>& earlier) {
+  if (j.final_record && j.final_record->outcome == Outcome::succeeded) return false;
+  const ItemRecord* r = earlier[j.index];
+  if (r == nullptr) return false;
+  bool same_attempt = !r->request_id.empty() && r->request_id == j.request_id;
+  bool known_run = !r->kickoff_id.empty() &&
+                   std::find(j.kickoff_ids.begin(), j.kickoff_ids.end(), r->kickoff_id) != j.kickoff_ids.end();
+  if (!same_attempt && !known_run) return false;
+  ++restored;
+  finish(j.index, *r);
+  return true;
+}
+
+void Batch::Impl::journal_failed(const Error& e) {
+  if (!journal_error) journal_error = e;
 }
 
 Result<BatchReport> Batch::Impl::run() {
@@ -193,8 +219,9 @@ Result<BatchReport> Batch::Impl::run() {
   }
 
   if (journal) {
-    if (auto ok = journal->flush(); !ok && stop_reason.empty()) {
-      stop_reason = "journal: " + ok.error().message;
+    if (auto ok = journal->flush(); !ok) {
+      journal_failed(ok.error());
+      if (stop_reason.empty()) stop_reason = "journal: " + ok.error().message;
     }
   }
   BatchReport report;
@@ -204,6 +231,7 @@ Result<BatchReport> Batch::Impl::run() {
   report.records = std::move(records);
   report.stopped = stopping;
   report.stop_reason = stop_reason;
+  report.journal_error = journal_error;
   return report;
 }
 
@@ -343,13 +371,13 @@ Result<std::unique_ptr<Batch>> batch::BatchFactory::create(Client& client, std::
     auto stored = journal->identity();
     if (!stored) return tl::unexpected(stored.error());
     if (batch_id.empty() && *stored) batch_id = (*stored)->batch_id;
-    if (batch_id.empty()) batch_id = hash.substr(0, 12);
+    if (batch_id.empty()) batch_id = batch::new_batch_id();
     batch::BatchIdentity id{client.options().base_url, hash, items.size(), batch_id};
     if (auto ok = journal->bind(id); !ok) return tl::unexpected(ok.error());
   } else {
     journal.reset();
   }
-  if (batch_id.empty()) batch_id = hash.substr(0, 12);
+  if (batch_id.empty()) batch_id = batch::new_batch_id();
   auto impl = std::make_unique<Batch::Impl>(client, std::move(items), std::move(options), observer);
   impl->journal = std::move(journal);
   impl->batch_id = batch_id;

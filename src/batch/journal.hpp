@@ -33,7 +33,7 @@ struct BatchIdentity {
   std::string deployment_url;
   std::string inputs_hash;  // hash_items(items)
   std::size_t item_count = 0;
-  std::string batch_id;     // requestId prefix; empty on reopen: accept the stored one
+  std::string batch_id;     // requestId prefix (new_batch_id()); empty on reopen: accept the stored one
 };
 
 // What reopening tells the scheduler about one item index.
@@ -96,6 +96,12 @@ Result<std::unique_ptr<Journal>> open_sqlite_journal(JournalLock lock,
 // id, inputs and meta (nlohmann dump: sorted keys, no whitespace) and invalid_reason, each
 // length-prefixed.
 std::string hash_items(const std::vector<BatchItem>& items);
+
+// A new batch's id: 16 random hex digits. It prefixes every meta.requestId of the batch
+// (`<batch id>-<index>`, `-a<n>` from the second attempt), is stored in the journal and reused by every
+// resume, so a request id names one attempt of one item of one batch: the same item in another batch
+// (another file, or the same file after its journal was deleted) gets another id.
+std::string new_batch_id();
 
 // The URL as stored in a journal: userinfo removed, the query dropped when any parameter name looks
 // like a credential (token, key, secret, password, signature, auth), the fragment dropped, scheme

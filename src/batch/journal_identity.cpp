@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdint>
 #include <memory>
+#include <random>
 #include <string_view>
 
 #include <openssl/evp.h>
@@ -90,6 +91,18 @@ std::string journal_safe_url(const std::string& url) {
     out += query;
   }
   return out;
+}
+
+std::string new_batch_id() {
+  std::random_device rd;
+  std::uint64_t bits = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  for (auto& c : id) {
+    c = kHex[bits & 0xf];
+    bits >>= 4;
+  }
+  return id;
 }
 
 std::string hash_items(const std::vector<BatchItem>& items) {

@@ -64,6 +64,7 @@ void Batch::Impl::on_intent(std::size_t i, Result<void> r) {
   ItemRecord rec = base_record(i);
   rec.outcome = Outcome::skipped;
   rec.error = "not kicked off: the journal could not record it (" + r.error().message + ")";
+  journal_failed(r.error());
   stop_new_work("journal write failed: " + r.error().message);
   finish(i, std::move(rec), false);
 }

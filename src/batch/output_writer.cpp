@@ -1,8 +1,12 @@
 #include "batch/output_writer.hpp"
 
+#include <unistd.h>
+
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string_view>
 
 namespace crewai::batch {
@@ -78,29 +82,71 @@ std::string results_line(const ItemRecord& r) {
   return out.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
 
+Result<ItemRecord> record_from_results_line(const Json& line) {
+  if (!line.is_object()) return make_error(ErrorCode::protocol, "a results line is not a JSON object");
+  Json j = line;
+  if (!j.contains("outcome") && j.contains("state")) j["outcome"] = j["state"];
+  if (const auto pause = j.find("pause"); pause != j.end() && pause->is_object()) {
+    if (pause->contains("task_id")) j["pause_task_id"] = (*pause)["task_id"];
+    if (pause->contains("task_output")) j["pause_task_output"] = (*pause)["task_output"];
+  }
+  return crewai::record_from_json(j);
+}
+
+std::string partial_path(const std::string& path) { return path + ".partial"; }
+
 Result<std::unique_ptr<OutputWriter>> OutputWriter::open(const std::string& path, bool ordered,
-                                                         std::size_t total, bool append) {
+                                                         std::size_t total, Mode mode) {
   if (path == "-") {
     return std::unique_ptr<OutputWriter>(new OutputWriter(stdout, false, "stdout", ordered, total));
   }
-  std::FILE* f = std::fopen(path.c_str(), append ? "ab" : "wb");
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (mode == Mode::replace && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    mode = Mode::in_place;  // a pipe or a device: nothing to replace, nothing to rename over
+  }
+  const std::string target = mode == Mode::replace ? partial_path(path) : path;
+  std::FILE* f = std::fopen(target.c_str(), mode == Mode::append ? "ab" : "wb");
   if (f == nullptr) {
     return make_error(ErrorCode::invalid_argument,
-                      "cannot open results file " + path + ": " + std::strerror(errno));
+                      "cannot open results file " + target + ": " + std::strerror(errno));
   }
-  return std::unique_ptr<OutputWriter>(new OutputWriter(f, true, path, ordered, total));
+  auto w = std::unique_ptr<OutputWriter>(new OutputWriter(f, true, target, ordered, total));
+  if (mode == Mode::replace) w->final_path_ = path;
+  return w;
 }
 
 OutputWriter::OutputWriter(std::FILE* file, bool owned, std::string path, bool ordered, std::size_t total)
     : file_(file), owned_(owned), path_(std::move(path)), ordered_(ordered), total_(total),
       seen_(total, false) {}
 
-OutputWriter::~OutputWriter() {
-  if (owned_) std::fclose(file_);
+OutputWriter::~OutputWriter() { close(); }
+
+void OutputWriter::close() {
+  if (owned_ && file_ != nullptr) std::fclose(file_);
+  file_ = nullptr;
+}
+
+void OutputWriter::discard() {
+  close();
+  if (!final_path_.empty()) std::remove(path_.c_str());
+}
+
+// fsync before the rename: otherwise a power loss could leave the new name on an empty file.
+Result<void> OutputWriter::commit() {
+  if (::fsync(::fileno(file_)) != 0 && errno != EINVAL) return tl::unexpected(write_error(path_));
+  close();
+  if (std::rename(path_.c_str(), final_path_.c_str()) != 0) {
+    Error e = write_error(final_path_);
+    e.message = "cannot rename " + path_ + " to " + final_path_ + ": " + std::strerror(errno);
+    return tl::unexpected(std::move(e));
+  }
+  return {};
 }
 
 Result<void> OutputWriter::emit(const std::string& line) {
   if (failure_) return tl::unexpected(*failure_);
+  if (file_ == nullptr) return make_error(ErrorCode::internal, "results file " + path_ + " is closed");
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF ||
       std::fflush(file_) != 0) {
     failure_ = write_error(path_);
@@ -154,6 +200,7 @@ void OutputWriter::mark_present(std::size_t index) {
 }
 
 Result<void> OutputWriter::finish() {
+  if (file_ == nullptr) return {};  // committed or discarded already
   std::size_t missing = 0;
   std::size_t first_missing = total_;
   for (std::size_t i = 0; i < total_; ++i) {
@@ -173,6 +220,7 @@ Result<void> OutputWriter::finish() {
                                                " items have no record (first: index " +
                                                std::to_string(first_missing) + ")");
   }
+  if (!final_path_.empty() && file_ != nullptr) return commit();
   return {};
 }
 

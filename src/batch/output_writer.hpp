@@ -25,15 +25,28 @@
 
 namespace crewai::batch {
 
-// One results-file line (without the newline) for a record.
+// One results-file line (without the newline) for a record, and back (fields it does not know are
+// ignored; an error when the line is not a record).
 std::string results_line(const ItemRecord& r);
+Result<ItemRecord> record_from_results_line(const Json& line);
+
+// Where Mode::replace writes until finish(): `<path>.partial`.
+std::string partial_path(const std::string& path);
 
 class OutputWriter {
  public:
-  // "-" writes to stdout. `append` keeps what an earlier run wrote (resume); otherwise the file is
-  // truncated. `total` is the number of items (ordered mode needs it to know when it is done).
+  enum class Mode {
+    in_place,  // truncate the file and write into it
+    append,    // keep what an earlier run wrote
+    // Write `<path>.partial`; finish() renames it over `path` once every record is written, so a
+    // refusal, a failure or a crash at any point leaves an earlier results file as it was. A path
+    // that exists and is not a regular file (a pipe, /dev/stdout) is written in place.
+    replace,
+  };
+  // "-" writes to stdout. `total` is the number of items (ordered mode needs it to know when it is
+  // done).
   static Result<std::unique_ptr<OutputWriter>> open(const std::string& path, bool ordered,
-                                                    std::size_t total, bool append = false);
+                                                    std::size_t total, Mode mode = Mode::in_place);
   ~OutputWriter();
   OutputWriter(const OutputWriter&) = delete;
   OutputWriter& operator=(const OutputWriter&) = delete;
@@ -44,12 +57,19 @@ class OutputWriter {
   void mark_present(std::size_t index);
   // Writes whatever is still held back (in index order) and flushes. Ordered mode: an error when
   // some index between 0 and total never got a record (the held-back records are written anyway).
+  // Mode::replace: then syncs the file and renames it into place — only when every write succeeded
+  // and nothing is missing; otherwise the `.partial` file stays, with what could be written.
   Result<void> finish();
+  // Mode::replace: drops the `.partial` file (the run ended before it produced results); the earlier
+  // results file is untouched. Other modes: closes the file.
+  void discard();
 
   std::size_t held_back() const noexcept { return pending_.size(); }
 
  private:
   OutputWriter(std::FILE* file, bool owned, std::string path, bool ordered, std::size_t total);
+  Result<void> commit();
+  void close();
   Result<void> emit(const std::string& line);
   void advance();
   Result<void> drain();
@@ -57,6 +77,7 @@ class OutputWriter {
   std::FILE* file_;
   bool owned_;
   std::string path_;
+  std::string final_path_;  // Mode::replace: where finish() renames path_ to; empty otherwise
   bool ordered_;
   std::size_t total_;
   std::vector<bool> seen_;  // written, held back, or marked present

@@ -48,6 +48,8 @@ struct Batch::Impl {
   // Loop thread only.
   Result<void> preflight();
   Result<void> restore();
+  bool restore_earlier(const batch::JournalItem& j, const std::vector<const ItemRecord*>& earlier);
+  void journal_failed(const Error& e);
   void launch_ready(Steady::time_point now, Steady::time_point& wake);
   void launch(std::size_t i);
   void kickoff(std::size_t i);
@@ -87,6 +89,7 @@ struct Batch::Impl {
   policy::AdaptiveConcurrency adaptive;
   policy::CircuitBreaker breaker;
 
+  std::optional<Error> journal_error;  // the first journal write that failed
   bool stopping = false;
   bool forced = false;
   std::string stop_reason;

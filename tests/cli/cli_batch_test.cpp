@@ -138,7 +138,8 @@ TEST_F(BatchTest, InterruptThenResumeRunsEveryItemOnce) {
   auto args = conn(sim, fast({"batch", in, "-o", out, "--concurrency", "2"}));
   auto child = spawn(args);
   std::string err_path = last_err_;
-  ASSERT_TRUE(wait_until([&] { return count_lines(read_file(out)) >= 2; }, 30s));
+  // Results go to out.jsonl.partial until the batch ends (then it is renamed to out.jsonl).
+  ASSERT_TRUE(wait_until([&] { return count_lines(read_file(out + ".partial")) >= 2; }, 30s));
   child->signal(SIGINT);
   ASSERT_EQ(child->wait(30s), 130);
   std::string err = read_file(err_path);

@@ -48,10 +48,11 @@ TEST_F(CrashTest, SigkillAtTenRandomMomentsThenResumeKicksOffNothingTwice) {
 
   auto t0 = std::chrono::steady_clock::now();
   for (std::size_t moment : moments) {
-    // Killed once the results file holds `moment` lines (restored records are written first, so a
-    // small moment kills a resumed batch while it is starting up).
+    // Killed once the results being written (out.jsonl.partial until the batch ends) hold `moment`
+    // lines (restored records are written first, so a small moment kills a resumed batch while it
+    // is starting up).
     auto child = spawn(batch_args(sim, in, {"--resume-or-start"}));  // the first has no journal yet
-    ASSERT_TRUE(wait_until([&] { return count_lines(read_file(path("out.jsonl"))) >= moment; }, 120s));
+    ASSERT_TRUE(wait_until([&] { return count_lines(read_file(path("out.jsonl.partial"))) >= moment; }, 120s));
     child->signal(SIGKILL);
     int code = child->wait(30s);
     EXPECT_TRUE(code == 128 + SIGKILL || code == 0) << code << read_file(last_err_);

@@ -121,7 +121,7 @@ TEST_F(OutputWriterTest, OrderedResumeSkipsItemsAlreadyPresent) {
     ASSERT_TRUE((*w)->write(record(2)));  // held back: 1 never finishes in this run
   }
   EXPECT_EQ(indexes(), std::vector<std::size_t>{0});
-  auto w = OutputWriter::open(path_, true, 4, /*append=*/true);
+  auto w = OutputWriter::open(path_, true, 4, OutputWriter::Mode::append);
   ASSERT_TRUE(w);
   (*w)->mark_present(0);
   ASSERT_TRUE((*w)->write(record(3)));
@@ -149,6 +149,70 @@ TEST_F(OutputWriterTest, RejectsDuplicatesAndOutOfRange) {
   ASSERT_TRUE((*w)->write(record(1)));
   EXPECT_FALSE((*w)->write(record(1)));
   EXPECT_FALSE((*w)->write(record(2)));
+}
+
+TEST_F(OutputWriterTest, ResultsLineReadsBackAsTheRecord) {
+  ItemRecord r = record(3);
+  r.outcome = Outcome::paused;
+  r.request_id = "b-3";
+  r.pause_task_id = "t1";
+  r.pause_task_output = "draft";
+  auto back = record_from_results_line(Json::parse(results_line(r)));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->index, 3u);
+  EXPECT_EQ(back->outcome, Outcome::paused);
+  EXPECT_EQ(back->request_id, "b-3");
+  EXPECT_EQ(back->kickoff_ids, r.kickoff_ids);
+  EXPECT_EQ(back->result, r.result);
+  EXPECT_EQ(back->pause_task_id, r.pause_task_id);
+  EXPECT_EQ(back->pause_task_output, r.pause_task_output);
+  EXPECT_FALSE(record_from_results_line(Json::parse(R"({"index": 1, "state": "bogus"})")));
+  EXPECT_FALSE(record_from_results_line(Json::array()));
+}
+
+// Mode::replace: an earlier results file stays as it was until every record is written.
+TEST_F(OutputWriterTest, ReplaceKeepsTheEarlierFileUntilFinish) {
+  {
+    std::ofstream earlier(path_);
+    earlier << results_line(record(7)) << "\n";
+  }
+  auto w = OutputWriter::open(path_, true, 2, OutputWriter::Mode::replace);
+  ASSERT_TRUE(w);
+  ASSERT_TRUE((*w)->write(record(1)));
+  ASSERT_TRUE((*w)->write(record(0)));
+  EXPECT_EQ(indexes(), std::vector<std::size_t>{7});  // the new lines are in the .partial file
+  EXPECT_TRUE(fs::exists(partial_path(path_)));
+  ASSERT_TRUE((*w)->finish());
+  EXPECT_EQ(indexes(), (std::vector<std::size_t>{0, 1}));
+  EXPECT_FALSE(fs::exists(partial_path(path_)));
+}
+
+TEST_F(OutputWriterTest, ReplaceDiscardedOrIncompleteLeavesTheEarlierFile) {
+  {
+    std::ofstream earlier(path_);
+    earlier << results_line(record(7)) << "\n";
+  }
+  auto w = OutputWriter::open(path_, false, 2, OutputWriter::Mode::replace);
+  ASSERT_TRUE(w);
+  ASSERT_TRUE((*w)->write(record(0)));
+  (*w)->discard();
+  EXPECT_EQ(indexes(), std::vector<std::size_t>{7});
+  EXPECT_FALSE(fs::exists(partial_path(path_)));
+
+  auto o = OutputWriter::open(path_, true, 2, OutputWriter::Mode::replace);
+  ASSERT_TRUE(o);
+  ASSERT_TRUE((*o)->write(record(1)));
+  EXPECT_FALSE((*o)->finish());  // index 0 never came: not renamed over the earlier results
+  EXPECT_EQ(indexes(), std::vector<std::size_t>{7});
+  EXPECT_TRUE(fs::exists(partial_path(path_)));
+}
+
+TEST_F(OutputWriterTest, ReplaceWritesAPipeOrDeviceInPlace) {
+  auto w = OutputWriter::open("/dev/null", false, 1, OutputWriter::Mode::replace);
+  ASSERT_TRUE(w) << w.error().message;
+  ASSERT_TRUE((*w)->write(record(0)));
+  ASSERT_TRUE((*w)->finish());
+  EXPECT_FALSE(fs::exists("/dev/null.partial"));
 }
 
 TEST_F(OutputWriterTest, UnopenablePathIsAnError) {

@@ -1,7 +1,10 @@
 #include "batch_files.hpp"
 
 #include <filesystem>
+#include <fstream>
 #include <utility>
+
+#include "batch/output_writer.hpp"
 
 namespace crewctl {
 namespace {
@@ -24,6 +27,7 @@ bool same_file(const std::string& a, const std::string& b) {
 crewai::Result<void> check_batch_paths(const BatchArgs& a, const std::string& journal) {
   const std::pair<const char*, std::string> outputs[] = {
       {"the results file (-o)", a.output == "-" ? std::string() : a.output},
+      {"the results file's temporary file", a.output == "-" ? std::string() : crewai::batch::partial_path(a.output)},
       {"the journal", journal},
       {"the summary file (--summary-json)", a.summary_json},
   };
@@ -41,6 +45,18 @@ crewai::Result<void> check_batch_paths(const BatchArgs& a, const std::string& jo
                                   ": give them different paths");
   }
   return {};
+}
+
+std::vector<crewai::ItemRecord> earlier_records(const std::string& output) {
+  std::vector<crewai::ItemRecord> out;
+  for (const auto& file : {output, crewai::batch::partial_path(output)}) {
+    std::ifstream in(file, std::ios::binary);
+    for (std::string line; std::getline(in, line);) {
+      auto r = crewai::batch::record_from_results_line(crewai::Json::parse(line, nullptr, false));
+      if (r) out.push_back(std::move(*r));
+    }
+  }
+  return out;
 }
 
 }  // namespace crewctl

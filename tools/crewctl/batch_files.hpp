@@ -17,4 +17,9 @@ namespace crewctl {
 // journal. `journal` is empty without one.
 crewai::Result<void> check_batch_paths(const BatchArgs& a, const std::string& journal);
 
+// The records an earlier run of the batch wrote to `output` and to its temporary file (newer, so
+// read last), for a resume to take the results its journal lacks. Lines that are not records are
+// skipped; missing files give nothing.
+std::vector<crewai::ItemRecord> earlier_records(const std::string& output);
+
 }  // namespace crewctl

@@ -30,12 +30,13 @@ int fail(const crewai::Error& e, bool json) {
 // Runs on the batch's observer thread: records to the results file, snapshots to the progress line.
 class Printer : public crewai::BatchObserver {
  public:
-  Printer(crewai::batch::OutputWriter& writer, Progress& progress, bool to_stdout)
-      : writer_(writer), progress_(progress), to_stdout_(to_stdout) {}
+  Printer(Progress& progress, bool to_stdout) : progress_(progress), to_stdout_(to_stdout) {}
+  // Before run(): the results file is opened only once the batch was accepted.
+  void attach(crewai::batch::OutputWriter& writer) { writer_ = &writer; }
 
   bool on_record(const crewai::ItemRecord& r) override {
     if (to_stdout_) progress_.clear_line();
-    if (auto ok = writer_.write(r); !ok) {
+    if (auto ok = writer_->write(r); !ok) {
       if (!write_error_) write_error_ = ok.error();
       return false;
     }
@@ -49,7 +50,7 @@ class Printer : public crewai::BatchObserver {
   const std::optional<crewai::Error>& write_error() const { return write_error_; }
 
  private:
-  crewai::batch::OutputWriter& writer_;
+  crewai::batch::OutputWriter* writer_ = nullptr;
   Progress& progress_;
   bool to_stdout_;
   std::atomic<std::size_t> in_flight_{0};
@@ -121,6 +122,7 @@ struct Prepared {
   std::vector<crewai::BatchItem> items;
   std::string journal;
   std::unique_ptr<crewai::batch::Journal> opened;  // locked and open; null without a journal
+  bool resuming = false;                           // the journal was there
 };
 
 // One process at a time: the lock comes first, so that a journal another process works on is refused
@@ -148,6 +150,7 @@ Result<void> open_journal(const BatchArgs& a, Prepared& p) {
   auto j = crewai::batch::open_sqlite_journal(std::move(*lock));
   if (!j) return tl::unexpected(j.error());
   p.opened = std::move(*j);
+  p.resuming = exists;
   return {};
 }
 
@@ -190,6 +193,15 @@ int report_batch(const GlobalFlags& g, const BatchArgs& a, const crewai::BatchRe
     print_error(*write_error, false);
     if (code != kExitInterrupted) code = kExitCallError;
   }
+  if (report.journal_error) {
+    print_error(*report.journal_error, false);
+    std::cerr << "crewctl: the journal could not be written: the batch stopped kicking off. Records it "
+                 "lacks are in the results" << (a.output == "-" ? "" : " file " + a.output)
+              << (a.output == "-" ? " above (a resume cannot read them back from stdout)"
+                                  : ", where --resume takes them from")
+              << "\n";
+    if (code != kExitInterrupted) code = kExitCallError;
+  }
   crewai::Json sj = summary_to_json(summary, code);
   sj["output"] = a.output;
   sj["journal"] = journal.empty() ? crewai::Json() : crewai::Json(journal);
@@ -217,12 +229,11 @@ int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
   auto opts = batch_options(a, (*conn)->settings);
   if (!opts) return fail(opts.error(), g.json);
   opts->journal_path = prepared->journal;
+  if (prepared->resuming && a.output != "-") opts->earlier_records = earlier_records(a.output);
   std::size_t total = prepared->items.size();
 
-  auto writer = crewai::batch::OutputWriter::open(a.output, a.ordered, total);
-  if (!writer) return fail(writer.error(), g.json);
   Progress progress(g.quiet);
-  Printer printer(**writer, progress, a.output == "-");
+  Printer printer(progress, a.output == "-");
   auto batch = crewai::batch::BatchFactory::create(*(*conn)->client, std::move(prepared->items), *opts,
                                                    std::move(prepared->opened), &printer);
   if (!batch) {
@@ -230,6 +241,12 @@ int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
     if (e.code == ErrorCode::failed_precondition) e.code = ErrorCode::invalid_argument;
     return fail(e, g.json);
   }
+  // Everything that can refuse the run has been checked by now but the token, which run() checks
+  // first: until finish(), results go to a .partial file, so an earlier results file stays intact.
+  auto writer = crewai::batch::OutputWriter::open(a.output, a.ordered, total,
+                                                  crewai::batch::OutputWriter::Mode::replace);
+  if (!writer) return fail(writer.error(), g.json);
+  printer.attach(**writer);
 
   InterruptWatcher watcher([&](int n) {
     if (n == 1) {
@@ -244,7 +261,10 @@ int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
   auto report = (*batch)->run();
   int interrupts = watcher.count();
   progress.finish();
-  if (!report) return fail(report.error(), g.json);
+  if (!report) {
+    (*writer)->discard();
+    return fail(report.error(), g.json);
+  }
   auto finished = (*writer)->finish();
   std::optional<crewai::Error> write_error = printer.write_error();
   if (!write_error && !finished) write_error = finished.error();
