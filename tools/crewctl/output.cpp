@@ -239,7 +239,8 @@ Progress::Progress(bool quiet, double plain_every)
 
 void Progress::update(const crewai::BatchSnapshot& s) {
   if (quiet_) return;
-  std::size_t ok = s.succeeded, bad = s.failed + s.error + s.ambiguous + s.timeout + s.invalid;
+  // timeout and ambiguous are not failures: their runs may still succeed (resume follows them).
+  std::size_t ok = s.succeeded, bad = s.failed + s.error + s.invalid;
   std::string eta = s.eta_seconds ? format_seconds(*s.eta_seconds) : "--";
   std::string rate = fmt::format("{:.1f}/s", s.rate_per_second);
   if (tty_) {
@@ -248,8 +249,11 @@ void Progress::update(const crewai::BatchSnapshot& s) {
     std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
                       std::string(static_cast<std::size_t>(kWidth - filled), '-');
     std::string line = fmt::format(
-        "\r[{}] {}/{}  {}  {}  {} | {} in flight | {} | ETA {}{}\x1b[K", bar, s.done, s.total,
-        paint(fmt::format("ok {}", ok), "32", color_), paint(fmt::format("failed {}", bad), "31", color_),
+        "\r[{}] {}/{}  {}  {}  {}  {}  {} | {} in flight | {} | ETA {}{}\x1b[K", bar, s.done,
+        s.total, paint(fmt::format("ok {}", ok), "32", color_),
+        paint(fmt::format("failed {}", bad), "31", color_),
+        paint(fmt::format("timeout {}", s.timeout), "35", color_),
+        paint(fmt::format("ambiguous {}", s.ambiguous), "35", color_),
         paint(fmt::format("paused {}", s.paused), "33", color_), s.in_flight, rate, eta,
         s.stopping ? " (stopping)" : "");
     std::fputs(line.c_str(), stderr);
@@ -262,8 +266,10 @@ void Progress::update(const crewai::BatchSnapshot& s) {
   printed_complete_ = complete;
   last_plain_ = s.elapsed_seconds;
   std::string line = fmt::format(
-      "progress: {}/{} done (ok {}, failed {}, paused {}), {} in flight, {}, ETA {}{}\n", s.done,
-      s.total, ok, bad, s.paused, s.in_flight, rate, eta, s.stopping ? " (stopping)" : "");
+      "progress: {}/{} done (ok {}, failed {}, timeout {}, ambiguous {}, paused {}), {} in flight, "
+      "{}, ETA {}{}\n",
+      s.done, s.total, ok, bad, s.timeout, s.ambiguous, s.paused, s.in_flight, rate, eta,
+      s.stopping ? " (stopping)" : "");
   std::fputs(line.c_str(), stderr);
 }
 
