@@ -116,7 +116,7 @@ Result<void> Batch::Impl::restore() {
       r.outcome = Outcome::ambiguous;
       r.error = "a kickoff (request " + j.request_id +
                 ") was sent before the previous process stopped and its answer is unknown; "
-                "it was not sent again (rerun ambiguous items to retry)";
+                "it was not sent again (resume with --rerun-ambiguous to retry)";
       finish(i, std::move(r));
     } else if (!j.kickoff_ids.empty()) {
       s.phase = Phase::running;
@@ -218,7 +218,8 @@ void Batch::Impl::stop_new_work(const std::string& reason) {
     if (slots[i].phase != Phase::queued) continue;
     ItemRecord r = base_record(i);
     r.outcome = Outcome::skipped;
-    r.error = "not kicked off: the batch stopped (" + stop_reason + "); rerun to run it";
+    r.error = "not kicked off: the batch stopped (" + stop_reason +
+              "); resume the batch (crewctl batch ... --resume) to run it";
     finish(i, std::move(r), false);
   }
 }

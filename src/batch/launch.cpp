@@ -170,7 +170,8 @@ void Batch::Impl::on_wait(std::size_t i, Result<RunResult> r) {
     if (e.code == ErrorCode::cancelled) {
       rec.outcome = Outcome::timeout;
       rec.error = "stopped while the run was going (" + stop_reason +
-                  "); its kickoff id is kept: rerun the batch to follow it";
+                  "); its kickoff id is kept: resume the batch (crewctl batch ... --resume) to "
+                  "follow it";
       final_in_journal = false;
     } else if (e.code == ErrorCode::deadline_exceeded) {
       rec.outcome = Outcome::timeout;
