@@ -37,6 +37,7 @@ void Batch::Impl::post(std::function<void()> fn) {
 void Batch::Impl::request_stop(bool force) {
   ++stop_requests;
   if (force) force_requested = true;
+  any_stop.request_stop();
   cv.notify_one();
 }
 
@@ -62,10 +63,12 @@ ItemRecord Batch::Impl::base_record(std::size_t i) const {
 Result<void> Batch::Impl::preflight() {
   std::vector<std::string> required;
   if (opt.check_inputs) {
-    auto names = client.inputs();
+    auto names = client.inputs(any_stop.get_token());  // spends nothing: any stop ends it
     if (!names) {
       Error e = names.error();
-      e.message = "cannot read the deployment's inputs: " + e.message;
+      e.message = e.code == ErrorCode::cancelled
+                      ? "interrupted while reading the deployment's inputs; nothing was kicked off"
+                      : "cannot read the deployment's inputs: " + e.message;
       return tl::unexpected(std::move(e));
     }
     required = std::move(*names);
@@ -172,11 +175,18 @@ Result<BatchReport> Batch::Impl::run() {
     if (observer_refused.load() && !stopping) stop_new_work("the observer asked to stop");
     if (drain_until && now >= *drain_until) forced = true;
     if (forced && !follow.stop_requested()) follow.request_stop();
+    if (forced && !forced_at) forced_at = now;
+    if (forced_at && !kick_stop.stop_requested() && now >= *forced_at + kForcedKickoffGrace) {
+      kick_stop.request_stop();
+    }
 
     feed_adaptive(now);
     auto wake = now + opt.snapshot_interval;
     if (!stopping) launch_ready(now, wake);
     if (drain_until) wake = std::min(wake, *drain_until);
+    if (forced_at && !kick_stop.stop_requested()) {
+      wake = std::min(wake, *forced_at + kForcedKickoffGrace);
+    }
     if (now >= next_snapshot) {
       observer.snapshot(snapshot(now));
       next_snapshot = now + opt.snapshot_interval;
