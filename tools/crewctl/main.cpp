@@ -43,7 +43,7 @@ void add_common(CLI::App* cmd, GlobalFlags& g, bool sim) {
   cmd->add_option("--profile", g.profile, "Profile in the config file (default: \"default\")")->group(grp);
   cmd->add_option("--config", g.config_path, "Config file (default: ~/.config/crewctl/config.toml)")
       ->group(grp);
-  cmd->add_option("--timeout", g.timeout_seconds, "Per-request timeout, seconds, first request included (0-3600)")->group(grp);
+  cmd->add_option("--timeout", g.timeout_seconds, "Per-request timeout, seconds, first request included (at most 3600)")->group(grp);
   cmd->add_option("--max-retries", g.max_retries, "Retries per request (0-100)")->group(grp);
   cmd->add_flag("--json", g.json, "Machine-readable JSON on stdout")->group(grp);
   cmd->add_flag("-v,--verbose", g.verbose, "Trace every request on stderr (never the token)")->group(grp);
