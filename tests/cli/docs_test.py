@@ -18,8 +18,11 @@ Placeholders: a kickoff id written 3f1c2a... (or 3f1c...) is the id of a run tha
 $HITL_TOKEN, $EVENTS_TOKEN and $CALLBACK_URL are set to harmless values. An example that pipes into a
 program this machine lacks (jq, say) is skipped, saying so.
 
-Run by ctest (label `docs`): docs_test.py --crewctl BIN --source DIR. Prints one line per example and
-closes with "N passed, N failed, N skipped"; exits 1 when any failed.
+With --examples DIR (the built examples/), the example programs' usage lines run too: quickstart
+with the research crew's inputs, typed_output against examples/crews/qa.json.
+
+Run by ctest (label `docs`): docs_test.py --crewctl BIN --source DIR [--examples DIR]. Prints one
+line per example and closes with "N passed, N failed, N skipped"; exits 1 when any failed.
 """
 import argparse
 import os
@@ -104,8 +107,8 @@ def missing_programs(command):
     return missing
 
 
-def start_simulator(crewctl, source):
-    crew = os.path.join(source, "examples", "crews", "research.json")
+def start_simulator(crewctl, source, crew_name="research"):
+    crew = os.path.join(source, "examples", "crews", crew_name + ".json")
     proc = subprocess.Popen([crewctl, "serve", "--crew", crew, "--port", "0", "--token", TOKEN,
                              "--time-scale", "0.001"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -177,11 +180,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--crewctl", required=True)
     ap.add_argument("--source", required=True)
+    ap.add_argument("--examples", help="directory of the built example programs")
     args = ap.parse_args()
     crewctl = os.path.abspath(args.crewctl)
     passed = failed = skipped = 0
     root = tempfile.mkdtemp(prefix="crewctl-docs-test-")
-    sim = None
+    sim = qa_sim = None
     try:
         bin_dir = os.path.join(root, "bin")
         os.makedirs(bin_dir)
@@ -220,9 +224,30 @@ def main():
                         print("FAIL  %s\n      exit %s, expected %s\n      stderr: %s" %
                               (where, "timeout" if code is None else code, expected,
                                err.strip().replace("\n", "\n              ")[-2000:]))
+        if args.examples:
+            qa_sim, qa_url = start_simulator(crewctl, args.source, "qa")
+            programs = [
+                ("quickstart topic=robots current_year=2026", url),
+                ("typed_output 'why is the sky blue'", qa_url),
+            ]
+            for command, program_url in programs:
+                where = "examples/%s.cpp usage: %s" % (command.split()[0], command)
+                if not os.path.exists(os.path.join(args.examples, command.split()[0])):
+                    skipped += 1
+                    print("skip  %s  (not built)" % where)
+                    continue
+                code, out, err = run(os.path.join(os.path.abspath(args.examples), command), root,
+                                     dict(env, HOME=root, CREWAI_BASE_URL=program_url))
+                if code == 0:
+                    passed += 1
+                    print("ok    %s" % where)
+                else:
+                    failed += 1
+                    print("FAIL  %s\n      exit %s\n      stderr: %s" % (where, code, err.strip()))
     finally:
-        if sim is not None:
-            stop(sim)
+        for proc in (sim, qa_sim):
+            if proc is not None:
+                stop(proc)
         shutil.rmtree(root, ignore_errors=True)
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed or passed == 0 else 0
