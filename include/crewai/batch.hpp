@@ -25,6 +25,10 @@
 
 namespace crewai {
 
+namespace batch {
+struct BatchFactory;  // src/batch/batch_factory.hpp: a Batch over a journal the caller opened
+}
+
 struct BatchItem {
   std::size_t index = 0;  // position in the input (0-based); records are keyed by it
   std::string id;         // optional user id (echoed in the record)
@@ -111,8 +115,10 @@ struct BatchReport {
 
 class Batch {
  public:
-  // The client must outlive the batch. Fails when the journal cannot be opened or is bound to
-  // another deployment or other inputs (the error names which).
+  // The client must outlive the batch. Fails when the journal cannot be opened, is in use by another
+  // process or Batch (failed_precondition, naming the holder: one writer per journal), or is bound to
+  // another deployment or other inputs (the error names which). The journal stays locked until the
+  // Batch is destroyed; a process that dies (even by SIGKILL) releases it.
   static Result<std::unique_ptr<Batch>> create(Client& client, std::vector<BatchItem> items,
                                                BatchOptions options,
                                                BatchObserver* observer = nullptr);
@@ -126,6 +132,7 @@ class Batch {
   void request_stop(bool force = false);
 
  private:
+  friend struct batch::BatchFactory;
   struct Impl;
   explicit Batch(std::unique_ptr<Impl>);
   std::unique_ptr<Impl> impl_;

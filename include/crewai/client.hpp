@@ -136,6 +136,16 @@ class Client {
   std::future<Result<ResumeResponse>> answer_flow_async(FlowAnswer answer);
   void answer_flow_async(FlowAnswer answer, Callback<ResumeResponse> cb);
 
+  // POST /stop/{id}: cancels a run; it then reads REVOKED (wait() returns it as such). Retried
+  // like a GET: stopping twice is harmless. A run that had already ended is not an error: the
+  // result says `stopped == false` and the state it ended in. A deployment without the route
+  // (FastAPI's 404 {"detail": "Not Found"}, or 405) is ErrorCode::unimplemented ("this deployment
+  // cannot cancel runs"); any other 404 is asked about with GET /status: a run the deployment
+  // knows means the route is missing (unimplemented), an unknown one is ErrorCode::not_found.
+  Result<CancelResult> cancel(const std::string& kickoff_id);
+  std::future<Result<CancelResult>> cancel_async(std::string kickoff_id);
+  void cancel_async(std::string kickoff_id, Callback<CancelResult> cb);
+
   // Webhooks as a wake-up call. Hand the body of any webhook the deployment POSTs to you (crew,
   // task, step, human-input, or streaming events) to on_webhook(): every wait()/run() following a
   // kickoff id the body names polls now instead of at its next interval, so a run's end is seen as

@@ -30,6 +30,7 @@ enum class ErrorCode {
   protocol,             // the server answered something we cannot read (unknown state, bad JSON)
   cancelled,            // the caller or the client's destruction cancelled the call
   schema_violation,     // a result did not match the JSON Schema it was checked against
+  unimplemented,        // the deployment does not offer this call (no POST /stop route: cannot cancel)
   internal,             // a bug in this library
 };
 

@@ -123,6 +123,16 @@ struct ResumeResponse {
   std::string message;
 };
 
+// The answer to Client::cancel (POST /stop/{id}). Stopping a run that has already ended is not an
+// error of the call: `stopped` is false and `state` says how it ended.
+struct CancelResult {
+  std::string kickoff_id;
+  bool stopped = false;            // the deployment took the stop; the run then reads REVOKED
+  std::optional<RunState> state;   // not stopped: the state the run had already reached, when known
+  std::string raw_state;           // as the server spelled it ("SUCCESS", ...)
+  std::string message;             // the server's status / message / detail
+};
+
 // A paused flow's request for human feedback: the `new_request` webhook the platform POSTs
 // (read it with crewai::read_flow_request, <crewai/webhooks.hpp>). Answer with Client::answer_flow.
 struct FlowRequest {

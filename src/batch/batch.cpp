@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "batch/batch_factory.hpp"
 #include "batch/scheduler.hpp"
 #include "batch/unix_time.hpp"
 #include "protocol/requests.hpp"
@@ -332,23 +333,35 @@ void Batch::Impl::finish(std::size_t i, ItemRecord rec, bool final_in_journal) {
 
 Result<std::unique_ptr<Batch>> Batch::create(Client& client, std::vector<BatchItem> items,
                                              BatchOptions options, BatchObserver* observer) {
-  for (std::size_t i = 0; i < items.size(); ++i) items[i].index = i;
-  std::string hash = batch::hash_items(items);
   std::unique_ptr<batch::Journal> journal;
-  std::string batch_id = options.batch_id;
   if (!options.journal_path.empty() && !options.dry_run) {
     auto j = batch::open_sqlite_journal(options.journal_path);
     if (!j) return tl::unexpected(j.error());
-    auto stored = (*j)->identity();
+    journal = std::move(*j);
+  }
+  return batch::BatchFactory::create(client, std::move(items), std::move(options), std::move(journal),
+                                     observer);
+}
+
+Result<std::unique_ptr<Batch>> batch::BatchFactory::create(Client& client, std::vector<BatchItem> items,
+                                                           BatchOptions options,
+                                                           std::unique_ptr<Journal> journal,
+                                                           BatchObserver* observer) {
+  for (std::size_t i = 0; i < items.size(); ++i) items[i].index = i;
+  std::string hash = batch::hash_items(items);
+  std::string batch_id = options.batch_id;
+  if (journal && !options.dry_run) {
+    auto stored = journal->identity();
     if (!stored) return tl::unexpected(stored.error());
     if (batch_id.empty() && *stored) batch_id = (*stored)->batch_id;
     if (batch_id.empty()) batch_id = hash.substr(0, 12);
     batch::BatchIdentity id{client.options().base_url, hash, items.size(), batch_id};
-    if (auto ok = (*j)->bind(id); !ok) return tl::unexpected(ok.error());
-    journal = std::move(*j);
+    if (auto ok = journal->bind(id); !ok) return tl::unexpected(ok.error());
+  } else {
+    journal.reset();
   }
   if (batch_id.empty()) batch_id = hash.substr(0, 12);
-  auto impl = std::make_unique<Impl>(client, std::move(items), std::move(options), observer);
+  auto impl = std::make_unique<Batch::Impl>(client, std::move(items), std::move(options), observer);
   impl->journal = std::move(journal);
   impl->batch_id = batch_id;
   return std::unique_ptr<Batch>(new Batch(std::move(impl)));

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "batch/journal_lock.hpp"
 #include "crewai/batch.hpp"
 #include "crewai/error.hpp"
 
@@ -75,11 +76,20 @@ struct SqliteJournalOptions {
   // not necessarily a power loss or kernel crash. true: synchronous=FULL, one fsync per group commit.
   bool survive_power_loss = false;
   std::chrono::milliseconds busy_timeout{5'000};
+  // true: open beside the process that works on the journal, to read it (identity(), load()) without
+  // its lock; bind() and every write fail.
+  bool reader = false;
 };
 
-// Opens (creating when missing) a SQLite journal. Fails with a clear message when the directory is
-// missing, the file is not a database, or it cannot be read; unwritable journals fail at bind().
+// Opens (creating when missing) a SQLite journal, holding its JournalLock (journal_lock.hpp) until
+// the Journal is destroyed: a journal another process (or object) works on is refused
+// (failed_precondition, naming the holder) before the file is opened. Fails with a clear message when
+// the directory is missing, the file is not a database, or it cannot be read; unwritable journals
+// fail at bind().
 Result<std::unique_ptr<Journal>> open_sqlite_journal(const std::string& path,
+                                                     const SqliteJournalOptions& options = {});
+// The same, with the lock already taken (the CLI takes it before it looks at the journal at all).
+Result<std::unique_ptr<Journal>> open_sqlite_journal(JournalLock lock,
                                                      const SqliteJournalOptions& options = {});
 
 // SHA-256 (lowercase hex) over the canonical form of every item: count, then per item its index,

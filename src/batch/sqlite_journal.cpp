@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "batch/journal.hpp"
+#include "batch/journal_lock.hpp"
 #include "batch/sqlite_util.hpp"
 #include "batch/unix_time.hpp"
 
@@ -71,7 +72,8 @@ Error identity_error(std::string message) {
 
 class SqliteJournal final : public Journal {
  public:
-  SqliteJournal(std::string path, sqlite::Db db) : path_(std::move(path)), db_(std::move(db)) {
+  SqliteJournal(std::string path, sqlite::Db db, std::optional<JournalLock> lock)
+      : path_(std::move(path)), lock_(std::move(lock)), db_(std::move(db)) {
     writer_ = std::thread([this] { writer_loop(); });
   }
 
@@ -132,6 +134,7 @@ class SqliteJournal final : public Journal {
   Error fail(int rc, std::string_view what) { return sqlite::make(db_.get(), rc, path_, what); }
 
   const std::string path_;
+  std::optional<JournalLock> lock_;  // empty: a reader; released after the connection closes
 
   std::mutex db_mu_;  // guards the connection and statements (writer vs bind/load)
   sqlite::Db db_;
@@ -291,6 +294,7 @@ Result<void> SqliteJournal::check_identity(const BatchIdentity& id) {
 
 Result<void> SqliteJournal::bind(const BatchIdentity& id) {
   std::lock_guard db_lock(db_mu_);
+  if (!lock_) return make_error(ErrorCode::internal, "journal " + path_ + ": opened as a reader");
   if (int rc = sqlite::exec(db_.get(), "BEGIN IMMEDIATE"); rc != SQLITE_OK) {
     return tl::unexpected(fail(rc, "cannot write"));
   }
@@ -422,24 +426,43 @@ Result<void> configure(sqlite3* db, const std::string& path, const SqliteJournal
   return {};
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Journal>> open_sqlite_journal(const std::string& path,
-                                                     const SqliteJournalOptions& options) {
-  if (path.empty()) return make_error(ErrorCode::invalid_argument, "journal path is empty");
+// "cannot open journal P: directory D does not exist", or nothing.
+std::optional<std::string> missing_directory(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path parent = fs::absolute(fs::path(path), ec).parent_path();
   if (!ec && !fs::is_directory(parent, ec)) {
-    return make_error(ErrorCode::invalid_argument,
-                      "cannot open journal " + path + ": directory " + parent.string() + " does not exist");
+    return "cannot open journal " + path + ": directory " + parent.string() + " does not exist";
   }
+  return std::nullopt;
+}
+
+Result<std::unique_ptr<Journal>> open_sqlite(const std::string& path, const SqliteJournalOptions& options,
+                                             std::optional<JournalLock> lock) {
+  if (auto parent = missing_directory(path)) return make_error(ErrorCode::invalid_argument, *parent);
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   sqlite::Db db(raw);
   if (rc != SQLITE_OK) return tl::unexpected(sqlite::make(db.get(), rc, path, "cannot open"));
   if (auto r = configure(db.get(), path, options); !r) return tl::unexpected(r.error());
-  return std::unique_ptr<Journal>(new SqliteJournal(path, std::move(db)));
+  return std::unique_ptr<Journal>(new SqliteJournal(path, std::move(db), std::move(lock)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Journal>> open_sqlite_journal(const std::string& path,
+                                                     const SqliteJournalOptions& options) {
+  if (path.empty()) return make_error(ErrorCode::invalid_argument, "journal path is empty");
+  if (options.reader) return open_sqlite(path, options, std::nullopt);
+  if (auto parent = missing_directory(path)) return make_error(ErrorCode::invalid_argument, *parent);
+  auto lock = JournalLock::acquire(path);
+  if (!lock) return tl::unexpected(lock.error());
+  return open_sqlite(path, options, std::move(*lock));
+}
+
+Result<std::unique_ptr<Journal>> open_sqlite_journal(JournalLock lock, const SqliteJournalOptions& options) {
+  std::string path = lock.journal_path();
+  return open_sqlite(path, options, std::move(lock));
 }
 
 }  // namespace crewai::batch

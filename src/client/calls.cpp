@@ -29,7 +29,8 @@ transport::EngineOptions engine_options(const ClientOptions& o) {
   return e;
 }
 
-bool is_get(const Exchange& ex) { return ex.method == "GET"; }
+// GETs and POST /stop: repeating them cannot start a run.
+bool is_get(const Exchange& ex) { return !protocol::is_post(ex.call); }
 
 // Whether this answer may be retried as the same request. GETs: any transport failure and the
 // transient statuses. POSTs: only when the request provably did not reach the app.
@@ -188,8 +189,7 @@ void Client::Impl::abort_op(Op& op) {
   if (fail) fail(std::move(e));
 }
 
-std::string Client::Impl::status_path(const std::string& id) const {
-  std::string p = options.status_path;
+std::string client::path_segment(const std::string& id) {
   std::string enc;
   for (unsigned char c : id) {
     if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
@@ -201,7 +201,12 @@ std::string Client::Impl::status_path(const std::string& id) const {
       enc += hex[c & 15];
     }
   }
-  return p.replace(p.find("{id}"), 4, enc);
+  return enc;
+}
+
+std::string Client::Impl::status_path(const std::string& id) const {
+  std::string p = options.status_path;
+  return p.replace(p.find("{id}"), 4, client::path_segment(id));
 }
 
 void Client::Impl::after(std::shared_ptr<Op> op, Millis delay, std::function<void()> fn) {

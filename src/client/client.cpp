@@ -226,4 +226,25 @@ Result<ResumeResponse> Client::answer_flow(const FlowAnswer& answer, std::stop_t
   });
 }
 
+// ---- cancel ----
+void Client::cancel_async(std::string id, Callback<CancelResult> cb) {
+  start_call<CancelResult>(
+      *impl_,
+      [impl = impl_.get(), id = std::move(id)](auto done) mutable {
+        impl->do_cancel(std::move(id), std::move(done));
+      },
+      std::move(cb));
+}
+std::future<Result<CancelResult>> Client::cancel_async(std::string id) {
+  return start_future<CancelResult>(*impl_, [impl = impl_.get(), id = std::move(id)](
+                                                auto done) mutable {
+    impl->do_cancel(std::move(id), std::move(done));
+  });
+}
+Result<CancelResult> Client::cancel(const std::string& id) {
+  return run_sync<CancelResult>(*impl_, [impl = impl_.get(), id](auto done) mutable {
+    impl->do_cancel(std::move(id), std::move(done));
+  });
+}
+
 }  // namespace crewai

@@ -85,6 +85,7 @@ struct Client::Impl {
                  std::stop_token stop = {});
   void do_answer_flow(FlowAnswer answer, std::function<void(Result<ResumeResponse>)> cb,
                       std::stop_token stop = {});
+  void do_cancel(std::string id, std::function<void(Result<CancelResult>)> cb);
   void do_wait(std::string id, WaitOptions opts, Json inputs,
                std::function<void(Result<RunResult>)> cb);
   void do_run(KickoffRequest req, WaitOptions opts, std::function<void(Result<RunResult>)> cb);

@@ -22,6 +22,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::protocol: return "protocol";
     case ErrorCode::cancelled: return "cancelled";
     case ErrorCode::schema_violation: return "schema_violation";
+    case ErrorCode::unimplemented: return "unimplemented";
     case ErrorCode::internal: return "internal";
   }
   return "unknown";
@@ -165,16 +166,24 @@ bool is_post(Call call) {
   return call == Call::kickoff || call == Call::resume || call == Call::flow_feedback;
 }
 
+bool is_missing_route(int status, std::string_view body) {
+  if (status == 405) return true;
+  if (status != 404) return false;
+  auto j = try_parse(trim(body));
+  return j && j->is_object() && get_string(*j, "detail").value_or("") == "Not Found";
+}
+
 ErrorCode code_for_http_status(Call call, int status) {
   const bool post = is_post(call);
   switch (status) {
     case 400:
-      if (call == Call::resume || call == Call::flow_feedback)
+      if (call == Call::resume || call == Call::flow_feedback || call == Call::stop)
         return ErrorCode::failed_precondition;
       return call == Call::kickoff ? ErrorCode::invalid_input : ErrorCode::invalid_argument;
     case 401: return ErrorCode::unauthenticated;
     case 403: return ErrorCode::permission_denied;
     case 404: return ErrorCode::not_found;
+    case 405: return call == Call::stop ? ErrorCode::unimplemented : ErrorCode::invalid_argument;
     case 408: return ErrorCode::unavailable;
     case 409: return ErrorCode::failed_precondition;
     case 422: return call == Call::kickoff ? ErrorCode::invalid_input : ErrorCode::invalid_argument;

@@ -20,10 +20,16 @@ struct ServerMessage {
 ServerMessage parse_error_body(std::string_view body);
 
 // Which call got the answer: the same status means different things for a GET and a POST.
-// flow_feedback: the POST to a flow request's callback_url.
-enum class Call { inputs, kickoff, status, resume, flow_feedback };
+// flow_feedback: the POST to a flow request's callback_url. stop: POST /stop/{id}, which is
+// idempotent (stopping twice is harmless), so it is treated like a GET.
+enum class Call { inputs, kickoff, status, resume, flow_feedback, stop };
 // kickoff, resume and flow_feedback: POSTs that act on a run, never blindly repeated.
 bool is_post(Call call);
+
+// FastAPI's answer for a path it has no route for: 404 {"detail": "Not Found"} exactly (405 for a
+// route without that method). A missing run answers its own detail text, so this tells "the
+// deployment has no such call" from "no such run".
+bool is_missing_route(int status, std::string_view body);
 
 // The canonical code for an HTTP status (>= 400) answered to `call`.
 ErrorCode code_for_http_status(Call call, int status);

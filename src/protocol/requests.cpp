@@ -1,8 +1,10 @@
 #include "protocol/requests.hpp"
 
+#include <cctype>
 #include <utility>
 
 #include "protocol/json_util.hpp"
+#include "protocol/status.hpp"
 
 namespace crewai::protocol {
 namespace {
@@ -117,6 +119,32 @@ Result<ResumeResponse> parse_resume_response(std::string_view body) {
   out.status = get_string(*j, "status").value_or("");
   out.message = get_string(*j, "message").value_or("");
   return out;
+}
+
+CancelResult parse_stop_response(std::string_view body, const std::string& kickoff_id) {
+  CancelResult out;
+  out.kickoff_id = kickoff_id;
+  out.stopped = true;
+  if (auto j = try_parse(body); j && j->is_object()) {
+    out.message = first_string(*j, {"message", "status", "detail"}).value_or("");
+  }
+  if (out.message.empty()) out.message = "stopped";
+  return out;
+}
+
+std::optional<std::pair<RunState, std::string>> state_named_in(std::string_view text) {
+  static constexpr std::string_view kMarker = "state:";
+  std::string lower(text);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto at = lower.rfind(kMarker);
+  if (at == std::string::npos) return std::nullopt;
+  std::string_view rest = trim(text.substr(at + kMarker.size()));
+  while (!rest.empty() && (rest.back() == '.' || rest.back() == '"' || rest.back() == '\''))
+    rest.remove_suffix(1);
+  if (!rest.empty() && (rest.front() == '"' || rest.front() == '\'')) rest.remove_prefix(1);
+  auto state = parse_state(rest);
+  if (!state) return std::nullopt;
+  return std::make_pair(*state, std::string(rest));
 }
 
 std::vector<std::string> missing_inputs(const std::vector<std::string>& required, const Json& inputs) {

@@ -2,7 +2,9 @@
 // answers of /kickoff, /inputs and /resume. Pure functions.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +28,12 @@ Result<std::string> parse_kickoff_response(std::string_view body);
 Result<std::vector<std::string>> parse_inputs_response(std::string_view body);
 // {"status", "message"} (each optional).
 Result<ResumeResponse> parse_resume_response(std::string_view body);
+
+// POST /stop/{id} 2xx: {"status": "stopped", "kickoffId"} (any of it may be missing).
+CancelResult parse_stop_response(std::string_view body, const std::string& kickoff_id);
+// The run state a refusal names, e.g. "Cannot stop execution. Current state: SUCCESS" -> success
+// (raw "SUCCESS"). nullopt when the text names none.
+std::optional<std::pair<RunState, std::string>> state_named_in(std::string_view text);
 
 // Names in `required` that `inputs` (an object) lacks, in `required`'s order.
 std::vector<std::string> missing_inputs(const std::vector<std::string>& required, const Json& inputs);

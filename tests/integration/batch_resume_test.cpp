@@ -42,6 +42,7 @@ TEST(BatchResumeTest, RequestStopFinishesInFlightRunsThenForceLeavesThemResumabl
   EXPECT_EQ(kickoffs(sim), t[Outcome::succeeded]);  // every kicked-off run was followed to its end
 
   // Second session: force stop while runs are in flight.
+  b.reset();  // a Batch holds its journal until it is destroyed
   auto b2 = Batch::create(c, items, o, &counter).value();
   counter.records = 0;
   std::thread forcer([&] {
@@ -59,6 +60,7 @@ TEST(BatchResumeTest, RequestStopFinishesInFlightRunsThenForceLeavesThemResumabl
   EXPECT_EQ(forced.final_snapshot.restored, static_cast<std::size_t>(t[Outcome::succeeded]));
 
   // Third session: everything completes, and no run is kicked off twice.
+  b2.reset();
   auto b3 = Batch::create(c, items, o).value();
   auto done = b3->run().value();
   EXPECT_EQ(tally(done)[Outcome::succeeded], 100);

@@ -50,7 +50,7 @@ TEST_F(CrashTest, SigkillAtTenRandomMomentsThenResumeKicksOffNothingTwice) {
   for (std::size_t moment : moments) {
     // Killed once the results file holds `moment` lines (restored records are written first, so a
     // small moment kills a resumed batch while it is starting up).
-    auto child = spawn(batch_args(sim, in, {"--resume"}));
+    auto child = spawn(batch_args(sim, in, {"--resume-or-start"}));  // the first has no journal yet
     ASSERT_TRUE(wait_until([&] { return count_lines(read_file(path("out.jsonl"))) >= moment; }, 120s));
     child->signal(SIGKILL);
     int code = child->wait(30s);

@@ -166,7 +166,9 @@ TEST_F(JournalTest, IntentIsDurableBeforeDoneRuns) {
       seen.set_value("error: " + r.error().message);
       return;
     }
-    auto other = open_sqlite_journal(path_);  // another connection, while the batch goes on
+    SqliteJournalOptions reader;
+    reader.reader = true;  // another connection, beside the holder, while the batch goes on
+    auto other = open_sqlite_journal(path_, reader);
     if (!other) {
       seen.set_value("open: " + other.error().message);
       return;
@@ -262,6 +264,50 @@ TEST_F(JournalTest, ProcessKilledMidBatchLeavesIntentsWithoutIds) {
       EXPECT_EQ(it.kickoff_ids, std::vector<std::string>{"k" + std::to_string(i)});
     }
   }
+}
+
+TEST_F(JournalTest, OneHolderAtATimeWhateverThePathsSpelling) {
+  auto j = open_sqlite_journal(path_);
+  ASSERT_TRUE(j) << j.error().message;
+  fs::create_directory(dir_ / "sub");
+  fs::create_symlink(path_, dir_ / "link.journal");
+  for (const std::string& other :
+       {path_, (dir_ / "sub" / ".." / "batch.journal").string(), (dir_ / "link.journal").string()}) {
+    auto refused = open_sqlite_journal(other);
+    ASSERT_FALSE(refused) << other;
+    EXPECT_EQ(refused.error().code, ErrorCode::failed_precondition);
+    EXPECT_THAT(refused.error().message, HasSubstr("in use by pid " + std::to_string(::getpid())));
+    EXPECT_THAT(refused.error().message, HasSubstr("(this process)"));
+  }
+  j->reset();
+  EXPECT_FALSE(fs::exists(path_ + ".lock"));  // released and removed
+  auto again = open_sqlite_journal((dir_ / "link.journal").string());
+  EXPECT_TRUE(again) << again.error().message;
+}
+
+TEST_F(JournalTest, HolderKilledBySigkillReleasesTheJournalAtOnce) {
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    auto j = open_sqlite_journal(path_);
+    char c = j && (*j)->bind(id_) ? 'y' : 'n';
+    if (::write(ready[1], &c, 1) != 1) ::_exit(1);
+    for (;;) ::pause();
+  }
+  char c = 0;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  ASSERT_EQ(c, 'y');
+  auto refused = open_sqlite_journal(path_);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().message, HasSubstr("in use by pid " + std::to_string(pid) + " on host "));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(ready[0]);
+  ::close(ready[1]);
+  auto j = open_bound(id_);
+  EXPECT_NE(j, nullptr);
 }
 
 TEST_F(JournalTest, MissingDirectoryIsAClearError) {

@@ -54,6 +54,7 @@ struct BatchArgs {
   int retry_failed = 0;
   std::string journal;
   bool no_journal = false, resume = false, rerun_ambiguous = false, dry_run = false;
+  bool resume_or_start = false;  // resume when the journal exists, else start (--resume alone refuses)
 };
 
 int cmd_inputs(const GlobalFlags& g);

@@ -4,9 +4,11 @@
 #include <fstream>
 #include <iostream>
 
+#include "batch/batch_factory.hpp"
 #include "batch/input_reader.hpp"
 #include "batch/journal.hpp"
 #include "batch/output_writer.hpp"
+#include "batch_files.hpp"
 #include "commands.hpp"
 #include "connection.hpp"
 #include "crewai/batch.hpp"
@@ -88,7 +90,7 @@ Result<crewai::BatchOptions> batch_options(const BatchArgs& a, const Settings& s
   }
   if (a.retry_failed < 0)
     return make_error(ErrorCode::invalid_argument, "--retry-failed must be 0 or more");
-  if (a.rerun_ambiguous && !a.resume) {
+  if (a.rerun_ambiguous && !a.resume && !a.resume_or_start) {
     return make_error(
         ErrorCode::invalid_argument,
         "--rerun-ambiguous only applies with --resume (a new batch has no ambiguous items)");
@@ -118,7 +120,36 @@ void write_summary_file(const std::string& path, const crewai::Json& j) {
 struct Prepared {
   std::vector<crewai::BatchItem> items;
   std::string journal;
+  std::unique_ptr<crewai::batch::Journal> opened;  // locked and open; null without a journal
 };
+
+// One process at a time: the lock comes first, so that a journal another process works on is refused
+// (naming it) before this one looks at the journal, sends anything or touches any output.
+Result<void> open_journal(const BatchArgs& a, Prepared& p) {
+  auto lock = crewai::batch::JournalLock::acquire(p.journal);
+  if (!lock) {
+    crewai::Error e = lock.error();
+    e.code = ErrorCode::invalid_argument;
+    return tl::unexpected(std::move(e));
+  }
+  const bool exists = std::filesystem::exists(p.journal);
+  if (!exists && a.resume && !a.resume_or_start) {
+    return make_error(ErrorCode::invalid_argument,
+                      "--resume: there is no journal at " + p.journal + " to resume (check -o/--journal: "
+                      "they must name the files of the first run). To start the batch when it has no "
+                      "journal yet, use --resume-or-start");
+  }
+  if (exists && !a.resume && !a.resume_or_start) {
+    return make_error(ErrorCode::invalid_argument,
+                      "journal " + p.journal + " exists from an earlier run of this batch. Add --resume "
+                      "to continue it (finished items are not run again), or delete it (or pass "
+                      "--journal elsewhere) to start over");
+  }
+  auto j = crewai::batch::open_sqlite_journal(std::move(*lock));
+  if (!j) return tl::unexpected(j.error());
+  p.opened = std::move(*j);
+  return {};
+}
 
 Result<Prepared> prepare(const GlobalFlags& g, const BatchArgs& a) {
   if (a.input == "-" && g.token_stdin) {
@@ -137,17 +168,14 @@ Result<Prepared> prepare(const GlobalFlags& g, const BatchArgs& a) {
   Prepared p;
   p.journal = journal_path(g, a, *items);
   p.items = std::move(*items);
-  if (a.resume && a.no_journal) {
-    return make_error(ErrorCode::invalid_argument, "--resume needs a journal; drop --no-journal");
-  }
-  if (!p.journal.empty() && std::filesystem::exists(p.journal) && !a.resume) {
+  if ((a.resume || a.resume_or_start) && a.no_journal) {
     return make_error(ErrorCode::invalid_argument,
-                      "journal " + p.journal + " exists from an earlier run of this batch. Add --resume "
-                      "to continue it (finished items are not run again), or delete it (or pass "
-                      "--journal elsewhere) to start over");
+                      std::string(a.resume ? "--resume" : "--resume-or-start") +
+                          " needs a journal; drop --no-journal");
   }
-  if (a.resume && !p.journal.empty() && !std::filesystem::exists(p.journal) && !g.quiet) {
-    std::cerr << "crewctl: no journal at " << p.journal << " yet: starting the batch from the beginning\n";
+  if (auto ok = check_batch_paths(a, p.journal); !ok) return tl::unexpected(ok.error());
+  if (!p.journal.empty()) {
+    if (auto ok = open_journal(a, p); !ok) return tl::unexpected(ok.error());
   }
   return p;
 }
@@ -195,7 +223,8 @@ int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
   if (!writer) return fail(writer.error(), g.json);
   Progress progress(g.quiet);
   Printer printer(**writer, progress, a.output == "-");
-  auto batch = crewai::Batch::create(*(*conn)->client, std::move(prepared->items), *opts, &printer);
+  auto batch = crewai::batch::BatchFactory::create(*(*conn)->client, std::move(prepared->items), *opts,
+                                                   std::move(prepared->opened), &printer);
   if (!batch) {
     crewai::Error e = batch.error();
     if (e.code == ErrorCode::failed_precondition) e.code = ErrorCode::invalid_argument;

@@ -56,6 +56,11 @@ void add_common(CLI::App* cmd, GlobalFlags& g, bool sim) {
                     "Real seconds per crew second for --sim (default 0.01)")
         ->group(grp)
         ->check(CLI::PositiveNumber);
+    cmd->add_option("--sim-dialect", g.sim_dialect,
+                    std::string("Protocol dialect of --sim: amp | live | celery-legacy | seed (default ") +
+                        crewai::sim::dialect_name(crewai::sim::kDefaultDialect) + ")")
+        ->group(grp)
+        ->check(CLI::IsMember({"amp", "live", "celery-legacy", "seed"}));
   }
 }
 
@@ -86,7 +91,9 @@ void add_batch_options(CLI::App* cmd, BatchArgs& b, GlobalFlags& g) {
   cmd->add_option("--poll-interval", g.poll_interval_seconds, "Seconds between status polls");
   cmd->add_option("--retry-failed", b.retry_failed, "Kick off runs that ended FAILED again, N times");
   cmd->add_option("--journal", b.journal, "Journal (default: <output>.journal, or ./crewctl-<hash>.journal)");
-  cmd->add_flag("--resume", b.resume, "Continue the batch recorded in the journal");
+  cmd->add_flag("--resume", b.resume, "Continue the batch recorded in the journal (none there: exit 2)");
+  cmd->add_flag("--resume-or-start", b.resume_or_start,
+                "Continue the batch if its journal exists, else start it (for scripts that rerun)");
   cmd->add_flag("--rerun-ambiguous", b.rerun_ambiguous,
                 "With --resume: kick off again items whose kickoff outcome is unknown");
   cmd->add_flag("--no-journal", b.no_journal, "Keep no journal (an interrupted batch cannot resume)");
