@@ -100,7 +100,10 @@ def missing_programs(command):
     missing = []
     command = re.sub(r"\s#.*$", "", command)  # a trailing comment is not a command
     for segment in re.split(r"[|;]|&&", command):
-        words = shlex.split(segment, comments=True) if segment.strip() else []
+        try:
+            words = shlex.split(segment, comments=True) if segment.strip() else []
+        except ValueError:  # a quote that spans segments: bash will judge the whole line
+            words = []
         if words and words[0] not in ("crewctl", "cat") and "=" not in words[0]:
             if shutil.which(words[0]) is None:
                 missing.append(words[0])
