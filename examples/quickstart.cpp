@@ -1,5 +1,6 @@
 // quickstart: run a deployed crew once and print its result as JSON.
-//   CREWAI_BASE_URL=https://my-crew.crewai.com CREWAI_TOKEN=... quickstart topic=robots year=2026
+//   CREWAI_BASE_URL=https://my-crew.crewai.com CREWAI_TOKEN=... quickstart topic=robots current_year=2026
+// (the inputs of examples/crews/research.json; `crewctl inputs` lists your crew's)
 // Exit codes: 0 success, 1 run failed, 2 bad input or usage, 3 paused, 4 deadline passed, 5 call error.
 #include <iostream>
 
@@ -12,7 +13,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto eq = arg.find('=');
-    if (eq == std::string::npos) return std::cerr << "usage: quickstart key=value...\n", 2;
+    if (eq == std::string::npos) {
+      return std::cerr << "usage: quickstart key=value... (e.g. topic=robots current_year=2026)\n", 2;
+    }
     req.inputs[arg.substr(0, eq)] = arg.substr(eq + 1);
   }
   auto client = crewai::Client::create(*options);

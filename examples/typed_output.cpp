@@ -1,5 +1,8 @@
 // typed_output: a crew's result as a C++ struct, checked against a JSON Schema first.
 //   CREWAI_BASE_URL=... CREWAI_TOKEN=... typed_output "why is the sky blue"
+// The crew takes one input, `question`, and answers {"answer", "confidence", "sources"}; to try it
+// locally: crewctl serve --crew examples/crews/qa.json --token dev --port 8000, then
+//   CREWAI_BASE_URL=http://127.0.0.1:8000 CREWAI_TOKEN=dev typed_output "why is the sky blue"
 // Works with results in result_json, in a JSON string (flows), or in a ```json block of text.
 #include <iostream>
 

@@ -38,6 +38,7 @@ void Batch::Impl::post(std::function<void()> fn) {
 void Batch::Impl::request_stop(bool force) {
   ++stop_requests;
   if (force) force_requested = true;
+  any_stop.request_stop();
   cv.notify_one();
 }
 
@@ -63,10 +64,12 @@ ItemRecord Batch::Impl::base_record(std::size_t i) const {
 Result<void> Batch::Impl::preflight() {
   std::vector<std::string> required;
   if (opt.check_inputs) {
-    auto names = client.inputs();
+    auto names = client.inputs(any_stop.get_token());  // spends nothing: any stop ends it
     if (!names) {
       Error e = names.error();
-      e.message = "cannot read the deployment's inputs: " + e.message;
+      e.message = e.code == ErrorCode::cancelled
+                      ? "interrupted while reading the deployment's inputs; nothing was kicked off"
+                      : "cannot read the deployment's inputs: " + e.message;
       return tl::unexpected(std::move(e));
     }
     required = std::move(*names);
@@ -122,7 +125,7 @@ Result<void> Batch::Impl::restore() {
       r.outcome = Outcome::ambiguous;
       r.error = "a kickoff (request " + j.request_id +
                 ") was sent before the previous process stopped and its answer is unknown; "
-                "it was not sent again (rerun ambiguous items to retry)";
+                "it was not sent again (resume with --rerun-ambiguous to retry)";
       finish(i, std::move(r));
     } else if (!j.kickoff_ids.empty()) {
       s.phase = Phase::running;
@@ -199,11 +202,18 @@ Result<BatchReport> Batch::Impl::run() {
     if (observer_refused.load() && !stopping) stop_new_work("the observer asked to stop");
     if (drain_until && now >= *drain_until) forced = true;
     if (forced && !follow.stop_requested()) follow.request_stop();
+    if (forced && !forced_at) forced_at = now;
+    if (forced_at && !kick_stop.stop_requested() && now >= *forced_at + kForcedKickoffGrace) {
+      kick_stop.request_stop();
+    }
 
     feed_adaptive(now);
     auto wake = now + opt.snapshot_interval;
     if (!stopping) launch_ready(now, wake);
     if (drain_until) wake = std::min(wake, *drain_until);
+    if (forced_at && !kick_stop.stop_requested()) {
+      wake = std::min(wake, *forced_at + kForcedKickoffGrace);
+    }
     if (now >= next_snapshot) {
       observer.snapshot(snapshot(now));
       next_snapshot = now + opt.snapshot_interval;
@@ -247,7 +257,8 @@ void Batch::Impl::stop_new_work(const std::string& reason) {
     if (slots[i].phase != Phase::queued) continue;
     ItemRecord r = base_record(i);
     r.outcome = Outcome::skipped;
-    r.error = "not kicked off: the batch stopped (" + stop_reason + "); rerun to run it";
+    r.error = "not kicked off: the batch stopped (" + stop_reason +
+              "); resume the batch (crewctl batch ... --resume) to run it";
     finish(i, std::move(r), false);
   }
 }

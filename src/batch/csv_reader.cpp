@@ -165,6 +165,11 @@ Result<std::vector<BatchItem>> read_csv(CharSource& src, const ReaderOptions& op
     item.invalid_reason = record_problem(rec, opts.max_line_bytes);
     if (item.invalid_reason.empty()) item.invalid_reason = fill_item(*header, rec, item);
     if (item.invalid_reason.empty()) item.invalid_reason = ids.check(item.id, rec.line);
+    // An invalid row keeps its id when it has one, so that its record can be matched to the row.
+    auto id_at = static_cast<std::size_t>(header->id_column);
+    if (item.id.empty() && header->id_column >= 0 && id_at < rec.fields.size()) {
+      item.id = rec.fields[id_at];
+    }
     items.push_back(std::move(item));
   }
   return items;

@@ -88,6 +88,17 @@ bool is_wrapper(const Json& j) {
 // Fills `item` from a parsed line; returns the invalid reason (empty when fine).
 std::string fill_item(Json&& j, std::size_t line, BatchItem& item) {
   if (!j.is_object()) return line_prefix(line) + "expected a JSON object, got " + type_name(j);
+  if (auto inputs = j.find("inputs"); inputs != j.end() && inputs->is_object() && !is_wrapper(j)) {
+    // An "inputs" object says the line means to be a wrapper: a stray key is a mistake to name,
+    // not a reason to send the whole line as inputs (and fail later with "missing inputs").
+    for (const auto& [key, value] : j.items()) {
+      if (key != "id" && key != "inputs" && key != "meta") {
+        if (auto id = j.find("id"); id != j.end() && id->is_string()) item.id = id->get<std::string>();
+        return line_prefix(line) + "a wrapper line takes only \"id\", \"inputs\" and \"meta\", got \"" +
+               key + "\"";
+      }
+    }
+  }
   if (!is_wrapper(j)) {
     item.inputs = std::move(j);
     return {};

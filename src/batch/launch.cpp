@@ -75,14 +75,15 @@ void Batch::Impl::kickoff(std::size_t i) {
   req.meta = items[i].meta.is_object() ? items[i].meta : Json::object();
   req.meta["requestId"] = slots[i].request_id;
   auto sent = Steady::now();
-  // A forced stop aborts the kickoff too, so that the batch leaves at once: one on the wire ends
-  // `ambiguous` (journaled as such), one not yet sent ends `cancelled` and stays runnable.
+  // A forced stop aborts the kickoff too after a short grace (scheduler.hpp), so that the batch
+  // leaves at once: one on the wire ends `ambiguous` (journaled as such), one not yet sent
+  // ends `cancelled`.
   client.kickoff_async(
       std::move(req),
       [this, i, sent](Result<std::string> r) {
         post([this, i, sent, r = std::move(r)]() mutable { on_kickoff(i, std::move(r), sent); });
       },
-      follow.get_token());
+      kick_stop.get_token());
 }
 
 void Batch::Impl::on_kickoff(std::size_t i, Result<std::string> r, Steady::time_point sent) {
@@ -171,7 +172,8 @@ void Batch::Impl::on_wait(std::size_t i, Result<RunResult> r) {
     if (e.code == ErrorCode::cancelled) {
       rec.outcome = Outcome::timeout;
       rec.error = "stopped while the run was going (" + stop_reason +
-                  "); its kickoff id is kept: rerun the batch to follow it";
+                  "); its kickoff id is kept: resume the batch (crewctl batch ... --resume) to "
+                  "follow it";
       final_in_journal = false;
     } else if (e.code == ErrorCode::deadline_exceeded) {
       rec.outcome = Outcome::timeout;

@@ -27,6 +27,7 @@
 namespace crewai {
 
 using Steady = std::chrono::steady_clock;
+inline constexpr std::chrono::milliseconds kForcedKickoffGrace{500};
 
 struct Batch::Impl {
   enum class Phase { queued, starting, running, done };
@@ -95,6 +96,12 @@ struct Batch::Impl {
   std::string stop_reason;
   std::optional<Steady::time_point> drain_until;
   std::stop_source follow;  // request_stop() on it ends every wait (force)
+  std::stop_source any_stop;  // any request_stop(): ends the preflight's GET /inputs at once
+  // A forced stop aborts kickoffs still unanswered after kForcedKickoffGrace: most answers come
+  // within it (their ids are kept, the runs resumable); the rest end ambiguous, so that a forced
+  // stop leaves within a second whatever the deployment does.
+  std::stop_source kick_stop;
+  std::optional<Steady::time_point> forced_at;
 
   std::mutex mu;
   std::condition_variable cv;

@@ -121,9 +121,12 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
     if (!answered || r.status != 200) {
       Error e = transport_error(ex, a);
       if (answered && r.status == 404) {
-        e.message = "run " + id + " is unknown to the deployment (HTTP 404 after the " +
-                    std::to_string(policy().not_found_grace.count() / 1000) +
-                    " s grace): it was lost or never existed";
+        // The grace actually given, which a caller's kicked_off_at may have shortened.
+        auto waited = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::steady_clock::now() - start);
+        e.message = "run " + id + " is unknown to the deployment (HTTP 404 for " +
+                    std::to_string(waited.count()) + " s, past the not-found grace): it was lost " +
+                    "or never existed";
       }
       // An answer over the size cap would come back the same: give up at once.
       bool too_large = r.failure == transport::Failure::too_large;

@@ -53,7 +53,7 @@ Json to_json(const ItemRecord& r) {
       {"attempts", r.attempts},
       {"result", or_null(r.result)},
       {"result_json", r.result_json},
-      {"error", r.error},
+      {"error", r.error.empty() ? Json() : Json(r.error)},  // null when there is none (docs/cli.md)
       {"run_state", r.run_state},
       {"pause_task_id", or_null(r.pause_task_id)},
       {"pause_task_output", or_null(r.pause_task_output)},

@@ -95,5 +95,13 @@ TEST_F(CliInterruptTest, SecondCtrlCEndsBatchAtOnceAndItStaysResumable) {
   for (const auto& r : records) EXPECT_EQ(r.value("state", ""), "ambiguous") << r.dump();
 }
 
+TEST_F(CliInterruptTest, CtrlCEndsABatchStillReadingTheInputs) {
+  RawHttpServer server(hold_everything);  // GET /inputs (the preflight) never answers
+  auto input = write("in.jsonl", "{\"topic\":\"a\"}\n");
+  auto child = spawn(at(server, {"batch", input, "-o", path("out.jsonl"), "--no-journal"}));
+  expect_interrupted(server, *child, last_err_);
+  EXPECT_EQ(server.requests(), 1u);  // nothing was kicked off
+}
+
 }  // namespace
 }  // namespace crewai::test

@@ -54,6 +54,10 @@ TEST_F(CorpusTest, EveryFileGivesTheExpectedRecordsAndExitCode) {
       if (want[i].contains("id")) {
         EXPECT_EQ(got["id"], want[i]["id"]);
       }
+      // No error is null, not "" (docs/cli.md "Batch output").
+      if (want[i]["state"] == "succeeded") {
+        EXPECT_TRUE(got["error"].is_null());
+      }
       if (want[i].contains("error")) {
         ASSERT_TRUE(got["error"].is_string());
         EXPECT_NE(got["error"].get<std::string>().find(want[i]["error"].get<std::string>()),

@@ -35,7 +35,7 @@ TEST(Jsonl, PlainAndWrapperLines) {
       "{\"id\": \"a1\", \"inputs\": {\"topic\": \"ml\"}, \"meta\": {\"team\": \"x\"}}\n"
       "{\"id\": 42, \"inputs\": {\"topic\": \"db\"}}\n"
       "{\"id\": \"own\", \"topic\": \"not a wrapper\"}\n"
-      "{\"inputs\": {\"a\": 1}, \"extra\": true}\n",
+      "{\"inputs\": {\"inputs\": {\"a\": 1}, \"extra\": true}}\n",
       InputFormat::jsonl);
   ASSERT_EQ(items.size(), 5u);
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -50,7 +50,20 @@ TEST(Jsonl, PlainAndWrapperLines) {
   EXPECT_EQ(items[2].id, "42");
   EXPECT_EQ(items[3].id, "");
   EXPECT_EQ(items[3].inputs, Json({{"id", "own"}, {"topic", "not a wrapper"}}));
+  // A crew input named "inputs" goes inside a wrapper.
   EXPECT_EQ(items[4].inputs, Json({{"inputs", {{"a", 1}}}, {"extra", true}}));
+}
+
+TEST(Jsonl, AWrapperWithAStrayKeySaysWhichKey) {
+  auto items = read("{\"id\": \"w1\", \"inputs\": {\"a\": 1}, \"priority\": 2}\n"
+                    "{\"inputs\": {\"a\": 1}, \"extra\": true}\n",
+                    InputFormat::jsonl);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].id, "w1");
+  EXPECT_EQ(items[0].invalid_reason,
+            "line 1: a wrapper line takes only \"id\", \"inputs\" and \"meta\", got \"priority\"");
+  EXPECT_EQ(items[1].invalid_reason,
+            "line 2: a wrapper line takes only \"id\", \"inputs\" and \"meta\", got \"extra\"");
 }
 
 TEST(Jsonl, EveryMalformedKindNamesItsLineAndGoodLinesStillCome) {

@@ -73,6 +73,8 @@ TEST_F(OutputWriterTest, LineHasTheResultsFileFields) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_FALSE(Json::parse(results_line(record(1))).contains("pause"));
+  // No error is null, never "" (issue 10, point 9): one spelling for "none", as documented.
+  EXPECT_TRUE(Json::parse(results_line(record(1))).at("error").is_null());
   EXPECT_EQ(results_line(record(1)).rfind("{\"index\":1,\"id\":\"id1\",\"state\":\"succeeded\"", 0), 0u);
 }
 

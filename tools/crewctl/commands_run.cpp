@@ -141,6 +141,8 @@ Result<std::optional<crewai::Millis>> deadline_of(const FollowArgs& a) {
   return std::optional<crewai::Millis>(*d);
 }
 
+constexpr crewai::Millis kWaitNotFoundGrace{10'000};
+
 // Follows a run to a stop; Ctrl-C ends the wait (the run itself goes on) with exit 130.
 int follow(Connection& c, const std::string& id, const FollowArgs& a, bool json,
            const Interrupt& in,
@@ -150,6 +152,14 @@ int follow(Connection& c, const std::string& id, const FollowArgs& a, bool json,
   crewai::WaitOptions w;
   w.deadline = *deadline;
   w.stop = in.token();
+  if (!kicked_off) {
+    // The run was kicked off earlier (wait ID, resume --wait): a NOT FOUND is tolerated for
+    // kWaitNotFoundGrace from now (a kickoff of a moment ago may not show yet), not the client's
+    // full grace after a kickoff, so that a mistyped id fails in seconds (docs/cli.md).
+    auto grace = c.client->options().poll.not_found_grace;
+    w.kicked_off_at = std::chrono::steady_clock::now() - std::max(grace - kWaitNotFoundGrace,
+                                                                  crewai::Millis(0));
+  }
   auto r = c.client->wait(id, std::move(w));
   if (!r) {
     crewai::Error e = r.error();

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +12,7 @@
 
 #include <toml++/toml.h>
 
+#include "protocol/json_util.hpp"
 #include "validate.hpp"
 
 namespace crewctl {
@@ -68,11 +70,59 @@ Result<std::optional<double>> toml_number(Num n, const toml::table& t, const cha
   return std::optional<double>(*d);
 }
 
+// A string key; any other TOML type (token = 12345678) is an error naming the key.
+Result<std::string> toml_string(const toml::table& t, const char* key, const std::string& where) {
+  auto node = t.get(key);
+  if (!node) return std::string();
+  if (auto v = node->value<std::string>(); v && node->is_string()) return *v;
+  return make_error(ErrorCode::invalid_argument,
+                    where + " " + key + " must be a string (in quotes)");
+}
+
+// "~/x" is $HOME/x, as a shell would have it.
+std::string expand_home(const std::string& path) {
+  const char* home = env("HOME");
+  if (home && (path == "~" || path.rfind("~/", 0) == 0)) return home + path.substr(1);
+  return path;
+}
+
+// The config file's text. A missing file is nullopt (a missing default config is no error);
+// anything else that stops the read (a loop of links, a name too long, a directory, no
+// permission) is an error naming the path.
+Result<std::optional<std::string>> read_config_text(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto st = fs::status(path, ec);
+  if (st.type() == fs::file_type::not_found) return std::optional<std::string>{};
+  if (ec) {
+    return make_error(ErrorCode::invalid_argument,
+                      "cannot read config file " + path + ": " + ec.message());
+  }
+  if (fs::is_directory(st)) {
+    return make_error(ErrorCode::invalid_argument,
+                      "config file " + path + " is a directory, not a file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string text;
+  if (in) text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) {
+    return make_error(ErrorCode::invalid_argument,
+                      "cannot read config file " + path + ": " + std::strerror(errno));
+  }
+  return std::optional<std::string>(std::move(text));
+}
+
 Result<Profile> read_profile(const GlobalFlags& f, std::string& note) {
   std::string path = f.config_path.empty() ? default_config_path() : f.config_path;
   std::string name = f.profile.empty() ? "default" : f.profile;
   Profile p;
-  if (path.empty() || !std::filesystem::exists(path)) {
+  std::optional<std::string> text;
+  if (!path.empty()) {
+    auto read = read_config_text(path);
+    if (!read) return tl::unexpected(read.error());
+    text = std::move(*read);
+  }
+  if (!text) {
     if (!f.config_path.empty()) {
       return make_error(ErrorCode::invalid_argument, "config file " + path + " does not exist");
     }
@@ -85,7 +135,7 @@ Result<Profile> read_profile(const GlobalFlags& f, std::string& note) {
   note = path;
   toml::table doc;
   try {
-    doc = toml::parse_file(path);
+    doc = toml::parse(*text, path);
   } catch (const toml::parse_error& e) {
     return make_error(ErrorCode::invalid_argument,
                       path + ": not valid TOML (" + std::string(e.description()) + ")");
@@ -96,9 +146,15 @@ Result<Profile> read_profile(const GlobalFlags& f, std::string& note) {
     return make_error(ErrorCode::invalid_argument, path + ": no profile [" + name + "]");
   }
   std::string where = path + " [" + name + "]";
-  p.base_url = t->get("base_url") ? t->get("base_url")->value_or(std::string()) : std::string();
-  p.token = t->get("token") ? t->get("token")->value_or(std::string()) : std::string();
-  p.token_file = t->get("token_file") ? t->get("token_file")->value_or(std::string()) : std::string();
+  auto base_url = toml_string(*t, "base_url", where);
+  auto token = toml_string(*t, "token", where);
+  auto token_file = toml_string(*t, "token_file", where);
+  for (auto* r : {&base_url, &token, &token_file}) {
+    if (!*r) return tl::unexpected(r->error());
+  }
+  p.base_url = *base_url;
+  p.token = *token;
+  p.token_file = token_file->empty() ? std::string() : expand_home(*token_file);
   auto timeout = toml_number(Num::timeout, *t, "timeout", where);
   auto poll = toml_number(Num::poll_interval, *t, "poll_interval", where);
   auto rate = toml_number(Num::rate, *t, "rate", where);
@@ -120,7 +176,7 @@ Result<std::string> token_from_stdin() {
   if (!std::getline(std::cin, line)) {
     return make_error(ErrorCode::invalid_argument, "--token-stdin: nothing on stdin");
   }
-  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+  line = std::string(crewai::protocol::trim(line));
   if (line.empty()) return make_error(ErrorCode::invalid_argument, "--token-stdin: empty token");
   return line;
 }
@@ -149,13 +205,31 @@ std::optional<T> first_of(std::optional<T> a, std::optional<T> b, std::optional<
 }  // namespace
 
 Result<std::string> read_token_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return make_error(ErrorCode::invalid_argument, "cannot read token file " + path);
-  std::string line;
-  std::getline(in, line);
-  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
-  if (line.empty()) return make_error(ErrorCode::invalid_argument, "token file " + path + " is empty");
-  return line;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return make_error(ErrorCode::invalid_argument,
+                      "token file " + path + " is a directory, not a file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return make_error(ErrorCode::invalid_argument,
+                      "cannot read token file " + path + ": " + std::strerror(errno));
+  }
+  constexpr std::size_t kMaxTokenFile = 64 * 1024;  // a token, not a data file
+  std::string text(kMaxTokenFile + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxTokenFile) {
+    return make_error(ErrorCode::invalid_argument, "token file " + path + " is too large for a token");
+  }
+  // Surrounding blank lines and spaces (an editor's final newline) are not part of the token.
+  std::string token(crewai::protocol::trim(text));
+  if (token.empty()) return make_error(ErrorCode::invalid_argument, "token file " + path + " is empty");
+  if (token.find_first_of("\r\n") != std::string::npos) {
+    return make_error(ErrorCode::invalid_argument,
+                      "token file " + path + " holds more than one line; it must hold only the token");
+  }
+  return token;
 }
 
 Result<Settings> resolve_settings(const GlobalFlags& f, bool need_connection) {

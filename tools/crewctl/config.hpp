@@ -56,7 +56,7 @@ crewai::ClientOptions client_options(const Settings& s);
 // parse_deadline's bounds (validate.hpp: above 0, at most 30 days).
 std::optional<crewai::Millis> parse_duration(const std::string& text);
 
-// The token from the first line of a file (trailing whitespace trimmed).
+// The token in a file: its whole text with surrounding whitespace trimmed; one line only.
 crewai::Result<std::string> read_token_file(const std::string& path);
 
 }  // namespace crewctl

@@ -24,6 +24,12 @@ void trace_request(const crewai::RequestEvent& e) {
 
 crewai::Result<std::unique_ptr<Connection>> connect(const GlobalFlags& flags) {
   bool use_sim = !flags.sim_crew.empty();
+  if (use_sim && !flags.url.empty()) {
+    // Silently preferring one would send the runs somewhere the user did not mean.
+    return crewai::make_error(crewai::ErrorCode::invalid_argument,
+                              "--sim runs an embedded simulator and --url names a deployment: "
+                              "give only one");
+  }
   auto settings = resolve_settings(flags, !use_sim);
   if (!settings) return tl::unexpected(settings.error());
   auto conn = std::make_unique<Connection>();

@@ -43,7 +43,7 @@ void add_common(CLI::App* cmd, GlobalFlags& g, bool sim) {
   cmd->add_option("--profile", g.profile, "Profile in the config file (default: \"default\")")->group(grp);
   cmd->add_option("--config", g.config_path, "Config file (default: ~/.config/crewctl/config.toml)")
       ->group(grp);
-  cmd->add_option("--timeout", g.timeout_seconds, "Per-request timeout, seconds, first request included (0-3600)")->group(grp);
+  cmd->add_option("--timeout", g.timeout_seconds, "Per-request timeout, seconds, first request included (at most 3600)")->group(grp);
   cmd->add_option("--max-retries", g.max_retries, "Retries per request (0-100)")->group(grp);
   cmd->add_flag("--json", g.json, "Machine-readable JSON on stdout")->group(grp);
   cmd->add_flag("-v,--verbose", g.verbose, "Trace every request on stderr (never the token)")->group(grp);
@@ -188,7 +188,7 @@ void add_batch(CLI::App& app, Commands& c) {
   crewctl batch rows.csv -o results.jsonl --ordered --concurrency 32 --rate 5 --max-error-rate 0.2
   crewctl batch rows.jsonl -o results.jsonl --resume       # after Ctrl-C or a crash
   crewctl batch rows.jsonl --dry-run                       # validate only, spends nothing
-  cat rows.jsonl | crewctl batch - --json > results.jsonl)");
+  cat rows.jsonl | crewctl batch - --no-journal > results.jsonl   # summary on stderr)");
   add_common(c.bat, c.g, true);
   add_batch_options(c.bat, c.batch, c.g);
 }
@@ -236,6 +236,9 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "crewctl 0.1.0");
   Commands c;
+  // The connection options are taken before the subcommand too (crewctl --token-file F kickoff
+  // ...), the habit of git, gh and kubectl; both places fill the same flags.
+  add_common(&app, c.g, false);
   c.inputs = app.add_subcommand("inputs", "List the inputs the crew requires (GET /inputs)");
   c.inputs->footer("Examples:\n  crewctl inputs --json\n  crewctl inputs --sim examples/crews/research.json");
   add_common(c.inputs, c.g, true);

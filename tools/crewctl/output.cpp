@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -19,6 +21,45 @@ using crewai::RunState;
 
 double unix_seconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// "2026-01-02T03:04:05.678Z" (or +HH:MM / -HH:MM, or no zone: UTC) as Unix seconds.
+std::optional<double> iso_to_unix(const std::string& text) {
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  double seconds = static_cast<double>(::timegm(&tm));
+  const char* rest = text.c_str() + consumed;
+  if (*rest == '.') {
+    char* end = nullptr;
+    seconds += std::strtod(rest, &end);
+    rest = end;
+  }
+  int hh = 0, mm = 0;
+  if ((*rest == '+' || *rest == '-') && std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) == 2) {
+    seconds -= (*rest == '+' ? 1 : -1) * (hh * 3600.0 + mm * 60.0);
+  }
+  return seconds;
+}
+
+// timings: the client's own observations when it has them (kickoff --wait), else what the service
+// reported (progress.started_at / duration_seconds), so that status and wait show them too.
+Json timings_to_json(const crewai::RunResult& r) {
+  std::optional<double> start, finish, duration = r.duration_seconds;
+  if (r.started_at) start = unix_seconds(*r.started_at);
+  if (r.finished_at) finish = unix_seconds(*r.finished_at);
+  if (r.progress) {
+    if (!start && r.progress->started_at) start = iso_to_unix(*r.progress->started_at);
+    if (!duration) duration = r.progress->duration_seconds;
+  }
+  if (!finish && r.is_terminal() && start && duration) finish = *start + *duration;
+  auto opt = [](const std::optional<double>& v) { return v ? Json(*v) : Json(); };
+  return {{"started_at", opt(start)}, {"finished_at", opt(finish)}, {"duration_seconds", opt(duration)}};
 }
 
 Json progress_to_json(const crewai::Progress& p) {
@@ -84,9 +125,7 @@ Json run_to_json(const crewai::RunResult& r) {
                   {"flow_id", r.flow_id ? Json(*r.flow_id) : Json()}};
   }
   j["usage_metrics"] = r.usage_metrics;
-  j["timings"] = {{"started_at", r.started_at ? Json(unix_seconds(*r.started_at)) : Json()},
-                  {"finished_at", r.finished_at ? Json(unix_seconds(*r.finished_at)) : Json()},
-                  {"duration_seconds", r.duration_seconds ? Json(*r.duration_seconds) : Json()}};
+  j["timings"] = timings_to_json(r);
   return j;
 }
 
@@ -239,7 +278,8 @@ Progress::Progress(bool quiet, double plain_every)
 
 void Progress::update(const crewai::BatchSnapshot& s) {
   if (quiet_) return;
-  std::size_t ok = s.succeeded, bad = s.failed + s.error + s.ambiguous + s.timeout + s.invalid;
+  // timeout and ambiguous are not failures: their runs may still succeed (resume follows them).
+  std::size_t ok = s.succeeded, bad = s.failed + s.error + s.invalid;
   std::string eta = s.eta_seconds ? format_seconds(*s.eta_seconds) : "--";
   std::string rate = fmt::format("{:.1f}/s", s.rate_per_second);
   if (tty_) {
@@ -248,8 +288,11 @@ void Progress::update(const crewai::BatchSnapshot& s) {
     std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
                       std::string(static_cast<std::size_t>(kWidth - filled), '-');
     std::string line = fmt::format(
-        "\r[{}] {}/{}  {}  {}  {} | {} in flight | {} | ETA {}{}\x1b[K", bar, s.done, s.total,
-        paint(fmt::format("ok {}", ok), "32", color_), paint(fmt::format("failed {}", bad), "31", color_),
+        "\r[{}] {}/{}  {}  {}  {}  {}  {} | {} in flight | {} | ETA {}{}\x1b[K", bar, s.done,
+        s.total, paint(fmt::format("ok {}", ok), "32", color_),
+        paint(fmt::format("failed {}", bad), "31", color_),
+        paint(fmt::format("timeout {}", s.timeout), "35", color_),
+        paint(fmt::format("ambiguous {}", s.ambiguous), "35", color_),
         paint(fmt::format("paused {}", s.paused), "33", color_), s.in_flight, rate, eta,
         s.stopping ? " (stopping)" : "");
     std::fputs(line.c_str(), stderr);
@@ -262,8 +305,10 @@ void Progress::update(const crewai::BatchSnapshot& s) {
   printed_complete_ = complete;
   last_plain_ = s.elapsed_seconds;
   std::string line = fmt::format(
-      "progress: {}/{} done (ok {}, failed {}, paused {}), {} in flight, {}, ETA {}{}\n", s.done,
-      s.total, ok, bad, s.paused, s.in_flight, rate, eta, s.stopping ? " (stopping)" : "");
+      "progress: {}/{} done (ok {}, failed {}, timeout {}, ambiguous {}, paused {}), {} in flight, "
+      "{}, ETA {}{}\n",
+      s.done, s.total, ok, bad, s.timeout, s.ambiguous, s.paused, s.in_flight, rate, eta,
+      s.stopping ? " (stopping)" : "");
   std::fputs(line.c_str(), stderr);
 }
 
