@@ -65,6 +65,11 @@ struct WaitOptions {
   std::stop_token stop;            // request_stop() ends the wait with `cancelled`
   // Time the kickoff was accepted (for the 404 grace); defaults to the start of the wait.
   std::optional<std::chrono::steady_clock::time_point> kicked_off_at;
+  // The kickoff carried a human-input webhook (run() sets it). A live crew waiting for a human
+  // reads NOT FOUND, never PAUSED: a run seen alive that then reads NOT FOUND (or 404) ends the
+  // wait as paused when this is set (its task id arrives on that webhook), else with
+  // ErrorCode::vanished. A run never seen alive keeps the not-found grace.
+  bool human_input_webhook = false;
 };
 
 // Counters since the client was made (all requests, every attempt).
@@ -119,6 +124,13 @@ class Client {
   Result<ResumeResponse> resume(const ResumeRequest& req);
   std::future<Result<ResumeResponse>> resume_async(ResumeRequest req);
   void resume_async(ResumeRequest req, Callback<ResumeResponse> cb);
+
+  // resume(), then wait() on the run that carries on: the new kickoff id the live service answers
+  // ({"kickoff_id"}), else the same id. The result's kickoff_id is the run followed and
+  // resumed_from the paused one. Errors of the wait carry the id being followed.
+  Result<RunResult> resume_and_wait(const ResumeRequest& req, WaitOptions opts = {});
+  std::future<Result<RunResult>> resume_and_wait_async(ResumeRequest req, WaitOptions opts = {});
+  void resume_and_wait_async(ResumeRequest req, WaitOptions opts, Callback<RunResult> cb);
 
   // POST <callback_url> {"feedback", "source"}: answers a paused flow (FlowRequest from
   // read_flow_request, <crewai/webhooks.hpp>); then wait() again. The callback URL must have the

@@ -52,6 +52,9 @@ struct RunResult {
   Json usage_metrics;             // null when unknown
   Json last_executed_task;        // a string or an object (both are seen)
   std::optional<std::string> flow_id;  // set while a flow is paused
+  // Set on the run that a resume started (Client::resume_and_wait): the kickoff id it was resumed
+  // from. The live /resume answers a new kickoff id and kickoff_id is then that new one.
+  std::optional<std::string> resumed_from;
   // Pause (state == paused): what is needed to answer it with Client::resume.
   std::optional<std::string> pause_task_id;
   std::optional<std::string> pause_task_output;
@@ -116,11 +119,17 @@ struct ResumeRequest {
   bool is_approve = true;
   // Not carried over from the kickoff by the service: send them again or they stop.
   std::string task_webhook_url, step_webhook_url, crew_webhook_url;
+  std::optional<HumanInputWebhook> human_input_webhook;  // for the next pause of the resumed run
+  std::optional<StreamingWebhooks> webhooks;             // event streaming for the resumed run
 };
 
+// Either answer shape is read: the docs' {"status", "message"} and the live {"kickoff_id"}.
 struct ResumeResponse {
-  std::string status;   // "resumed", "retrying", "completed"
+  std::string status;   // "resumed", "retrying", "completed" (empty in the live answer)
   std::string message;
+  // Live: the resumed work runs under this new kickoff id (follow it, not the paused one).
+  // Empty: it goes on under the same id.
+  std::string kickoff_id;
 };
 
 // The answer to Client::cancel (POST /stop/{id}). Stopping a run that has already ended is not an

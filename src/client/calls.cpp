@@ -174,7 +174,12 @@ std::string client::path_segment(const std::string& id) {
 }
 
 std::string Client::Impl::status_path(const std::string& id) const {
+  return status_path_for(id, status_route.load() == 2);
+}
+
+std::string Client::Impl::status_path_for(const std::string& id, bool alternate) const {
   std::string p = options.status_path;
+  if (alternate) p = p == "/{id}/status" ? "/status/{id}" : "/{id}/status";
   return p.replace(p.find("{id}"), 4, client::path_segment(id));
 }
 
@@ -326,10 +331,45 @@ void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std:
 }
 
 void Client::Impl::do_status(std::string id, std::function<void(Result<RunResult>)> cb) {
-  one_call<RunResult>(
-      *this, Exchange{protocol::Call::status, "GET", status_path(id), "", id},
-      [id](const transport::Response& r) { return protocol::parse_status(r.body, id); },
-      std::move(cb));
+  auto op = start_op([cb](Error e) { cb(tl::unexpected(std::move(e))); });
+  get_status(op, id, [this, op, id, cb](Exchange ex, Answer a) {
+    end_op(*op);
+    const auto& r = a.response;
+    if (r.failure != transport::Failure::none || r.status < 200 || r.status >= 300) {
+      return cb(tl::unexpected(transport_error(ex, a)));
+    }
+    cb(protocol::parse_status(r.body, id));
+  });
+}
+
+void Client::Impl::get_status(std::shared_ptr<Op> op, const std::string& id,
+                              std::function<void(Exchange, Answer)> done) {
+  Exchange ex{protocol::Call::status, "GET", status_path(id), "", id};
+  send(op, ex, [this, op, id, ex, done = std::move(done)](Answer a) {
+    const auto& r = a.response;
+    bool answered = r.failure == transport::Failure::none;
+    if (answered && r.status == 200 && status_route.load() == 0) status_route = 1;
+    if (!answered || !protocol::is_missing_route(static_cast<int>(r.status), r.body) ||
+        status_route.load() != 0) {
+      return done(ex, std::move(a));
+    }
+    Exchange other{protocol::Call::status, "GET", status_path_for(id, true), "", id};
+    send(op, other, [this, ex, other, first = std::move(a), done](Answer b) mutable {
+      const auto& rb = b.response;
+      bool missing = rb.failure == transport::Failure::none &&
+                     protocol::is_missing_route(static_cast<int>(rb.status), rb.body);
+      if (rb.failure == transport::Failure::none && !missing) {
+        int expected = 0;
+        status_route.compare_exchange_strong(expected, 2);
+        return done(other, std::move(b));
+      }
+      if (missing) {
+        int expected = 0;
+        status_route.compare_exchange_strong(expected, 3);
+      }
+      done(ex, std::move(first));
+    });
+  });
 }
 
 void Client::Impl::do_resume(ResumeRequest req,
@@ -352,7 +392,7 @@ void Client::Impl::do_answer_flow(FlowAnswer answer,
   // A 2xx means the feedback was taken, whatever the body says: never report it as a failure.
   auto parse = [](const transport::Response& r) -> Result<ResumeResponse> {
     auto ok = protocol::parse_resume_response(r.body);
-    return ok ? ok : ResumeResponse{"", ok.error().message};
+    return ok ? ok : ResumeResponse{"", ok.error().message, ""};
   };
   one_call<ResumeResponse>(*this, std::move(*ex), parse, std::move(cb));
 }
