@@ -49,6 +49,7 @@ struct Api::Route {
     status,
     reversed_status,
     resume,
+    stop,
     flow_feedback,
     stats,
     reset,
@@ -70,7 +71,9 @@ struct Api::Plan {
 };
 
 Api::Api(const ServerOptions& opts)
-    : opts_(opts), runs_(opts.crew, opts.time_scale, opts.seed), faults_(opts.faults) {
+    : opts_(opts),
+      runs_(opts.crew, opts.time_scale, opts.seed, opts.dialect == Dialect::live),
+      faults_(opts.faults) {
   runs_.set_flow_hitl({"", opts_.flow_webhook_secret});
 }
 
@@ -86,7 +89,7 @@ void Api::set_faults(FaultConfig f) {
 }
 
 Response Api::error(int status, const std::string& message) const {
-  json body = opts_.errors == ErrorStyle::fastapi ? json{{"detail", message}}
+  json body = opts_.errors == ErrorStyle::fastapi || live() ? json{{"detail", message}}
                                                   : json{{"error", reason(status)}, {"message", message}};
   return json_response(status, body);
 }
@@ -94,6 +97,7 @@ Response Api::error(int status, const std::string& message) const {
 Response Api::missing(const std::vector<std::string>& names) const {
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  if (live()) return error(422, "Missing inputs: " + list);
   if (opts_.errors == ErrorStyle::fastapi) {
     json detail = json::array();
     for (const auto& n : names)
@@ -126,7 +130,8 @@ Response Api::handle(const Request& req, Clock::time_point now) {
     r.fault = std::move(fault);
   };
   const bool seed = opts_.dialect == Dialect::seed;
-  if (path == "/") set(K::health, "GET", "GET /");
+  const bool stop_route = opts_.stop_route && (opts_.dialect == Dialect::amp || live());
+  if (path == "/" && !live()) set(K::health, "GET", "GET /");
   else if (path == "/inputs") set(K::inputs, "GET", "GET /inputs", "inputs");
   else if (path == "/kickoff") set(K::kickoff, "POST", "POST /kickoff", "kickoff");
   else if (path == "/resume") set(K::resume, "POST", "POST /resume", "resume");
@@ -136,6 +141,10 @@ Response Api::handle(const Request& req, Clock::time_point now) {
   else if (path.rfind("/status/", 0) == 0 && path.size() > 8 && path.find('/', 8) == std::string::npos) {
     set(K::status, "GET", "GET /status", "status");
     r.id = path.substr(8);
+  } else if (stop_route && path.rfind("/stop/", 0) == 0 && path.size() > 6 &&
+             path.find('/', 6) == std::string::npos) {
+    set(K::stop, "POST", "POST /stop", "stop");
+    r.id = path.substr(6);
   } else if ((seed || opts_.reversed_status_path) && path.size() > 8 &&
              path.compare(path.size() - 7, 7, "/status") == 0 &&
              path.find('/', 1) == path.size() - 7) {
@@ -148,9 +157,15 @@ Response Api::handle(const Request& req, Clock::time_point now) {
     r.key = "other";
   }
   Response out;
-  if (!authorized(req.authorization)) {
-    out = error(401, "Missing or invalid bearer token");
-    out.headers.emplace_back("WWW-Authenticate", "Bearer");
+  // FastAPI matches the route before it runs the auth dependency: live answers a route 404 or 405
+  // to anyone.
+  if (live() && r.kind == K::none) {
+    out = error(404, "Not Found");
+  } else if (live() && req.method != r.method) {
+    out = error(405, "Method Not Allowed");
+    out.headers.emplace_back("Allow", r.method);
+  } else if (!authorized(req.authorization)) {
+    out = unauthorized(req.authorization);
   } else if (r.kind == K::none) {
     out = error(404, "No route for " + req.method + " " + path);
   } else if (req.method != r.method) {
@@ -193,7 +208,8 @@ Response Api::route(const Route& r, const Request& req, Clock::time_point now) {
       out = status(r.id, opts_.dialect == Dialect::seed, now);
       if (out.status == 200) garble(out, p.garbage, p.cfg);
       break;
-    case K::resume: out = resume(req.body, now); break;
+    case K::resume: out = live() ? live_resume(req.body, now) : resume(req.body, now); break;
+    case K::stop: out = stop(r.id, now); break;
     case K::flow_feedback:
       out = flow_feedback(r.id, req.body, now);
       break;

@@ -31,6 +31,18 @@ struct Response {
   std::vector<std::string> pump;  // runs whose webhooks need a (re)start
 };
 
+// A request body read as a JSON object; `error` says why it is not one.
+struct Parsed {
+  json body;
+  std::string error;
+};
+Parsed parse_object(const std::string& text);
+// Reads the webhook fields of a kickoff or resume body; returns an error message or empty.
+// `live`: also `humanInputWebhookUrl` (a URL string, called without auth; it wins over
+// `humanInputWebhook`).
+std::string read_hooks(const json& body, Webhooks& hooks, bool live);
+bool has_hooks(const Webhooks& h);
+
 class Api {
  public:
   explicit Api(const ServerOptions& opts);
@@ -61,6 +73,12 @@ class Api {
   Response kickoff(const std::string& body, Clock::time_point now, double stuck_rate);
   Response status(const std::string& id, bool seed_shape, Clock::time_point now) const;
   Response resume(const std::string& body, Clock::time_point now);
+  Response stop(const std::string& id, Clock::time_point now);
+  // The live dialect's bodies (live.cpp).
+  Response live_resume(const std::string& body, Clock::time_point now);
+  Response unauthorized(const std::string& header) const;
+  Response internal_error() const;  // 500 "Internal Server Error", text/plain
+  bool live() const { return opts_.dialect == Dialect::live; }
   Response flow_feedback(const std::string& id, const std::string& body, Clock::time_point now);
   Response sim_faults(const std::string& body);
   Response error(int status, const std::string& message) const;

@@ -20,6 +20,7 @@ constexpr const char* kExamples = R"(Examples:
   crewai-sim --crew examples/crews/research.json --token dev --time-scale 0.001
   crewai-sim --crew examples/crews/approval.json --port 8080 --token-file tokens.txt
   crewai-sim --crew examples/crews/flow.json --dialect celery-legacy --errors fastapi
+  crewai-sim --crew examples/crews/approval.json --dialect live --no-stop-route
   crewai-sim --crew examples/crews/research.json --seed 7 \
       --fault status:503=0.1,retry-after=1,latency=5-50 --fault kickoff:drop=0.05 \
       --fault run:stuck=0.01 --fault cold-start:requests=3,status=503
@@ -97,6 +98,7 @@ tl::expected<ServerOptions, std::string> build_options(const CliOptions& o) {
   s.seed = o.seed;
   s.max_body_bytes = o.max_body;
   s.reversed_status_path = o.compat_reversed_status;
+  s.stop_route = !o.no_stop_route;
   s.threads = o.threads;
   s.flow_webhook_secret = o.flow_secret;
   if (s.flow_webhook_secret.empty())
@@ -113,9 +115,11 @@ void add_cli_options(CLI::App& app, CliOptions& o) {
   app.add_option("--host", o.host, "Address to listen on")->capture_default_str();
   app.add_option("--token", o.tokens, "Accepted bearer token (repeatable)");
   app.add_option("--token-file", o.token_file, "File with accepted tokens, one per line");
-  app.add_option("--dialect", o.dialect, "Status vocabulary: amp | celery-legacy | seed")
+  app.add_option("--dialect", o.dialect,
+                 "Protocol dialect: amp (the docs) | live (as live deployments answer) | "
+                 "celery-legacy | seed")
       ->capture_default_str()
-      ->check(CLI::IsMember({"amp", "celery-legacy", "seed"}));
+      ->check(CLI::IsMember({"amp", "live", "celery-legacy", "seed"}));
   app.add_option("--errors", o.errors, "Error body style: docs | fastapi")
       ->capture_default_str()
       ->check(CLI::IsMember({"docs", "fastapi"}));
@@ -130,6 +134,9 @@ void add_cli_options(CLI::App& app, CliOptions& o) {
       ->capture_default_str();
   app.add_flag("--compat-reversed-status", o.compat_reversed_status,
                "Also serve GET /{id}/status (amp, celery-legacy)");
+  app.add_flag("--no-stop-route", o.no_stop_route,
+               "Serve no POST /stop/{id}: it answers the route 404 (live: {\"detail\": \"Not "
+               "Found\"}), as a deployment that cannot cancel runs does");
   app.add_option("--threads", o.threads, "I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--flow-secret", o.flow_secret,
                  "HMAC secret signing flow feedback requests (X-Signature); never printed");

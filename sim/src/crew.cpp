@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "flow_state.hpp"
+
 namespace crewai::sim {
 namespace {
 
@@ -154,6 +156,15 @@ tl::expected<Crew, std::string> parse_crew(const json& j) {
         return bad("inputs[" + std::to_string(i) + "]", "must be a non-empty string");
       c.inputs.push_back((*it)[i].get<std::string>());
     }
+  }
+  if (auto it = j.find("state"); it != j.end() && !it->is_null()) {
+    if (!c.flow) return bad("state", "only a flow (\"kind\": \"flow\") has a state model");
+    if (j.contains("inputs"))
+      return bad("inputs", "a flow with a \"state\" lists its inputs from the state: drop \"inputs\"");
+    auto fields = detail::parse_state(*it);
+    if (!fields) return Fail(fields.error());
+    c.state = std::move(*fields);
+    for (const auto& f : c.state) c.inputs.push_back(f.name);
   }
   auto tasks = j.find("tasks");
   if (tasks == j.end() || !tasks->is_array() || tasks->empty())

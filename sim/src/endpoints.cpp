@@ -5,12 +5,6 @@
 #include "status.hpp"
 
 namespace crewai::sim::detail {
-namespace {
-
-struct Parsed {
-  json body;
-  std::string error;
-};
 
 Parsed parse_object(const std::string& text) {
   Parsed p;
@@ -41,6 +35,8 @@ Parsed parse_object(const std::string& text) {
   return p;
 }
 
+namespace {
+
 // Checks the `webhooks` (event streaming) object; returns an error message or empty. Null members
 // count as absent.
 std::string check_streaming(const json& w) {
@@ -64,8 +60,9 @@ std::string check_streaming(const json& w) {
   return {};
 }
 
-// Reads the webhook fields of a kickoff or resume body; returns an error message or empty.
-std::string read_hooks(const json& body, Webhooks& hooks) {
+}  // namespace
+
+std::string read_hooks(const json& body, Webhooks& hooks, bool live) {
   const std::pair<const char*, std::string*> urls[] = {
       {"taskWebhookUrl", &hooks.task}, {"stepWebhookUrl", &hooks.step}, {"crewWebhookUrl", &hooks.crew}};
   for (const auto& [key, slot] : urls) {
@@ -79,6 +76,12 @@ std::string read_hooks(const json& body, Webhooks& hooks) {
       return "\"humanInputWebhook\" must be an object with a string \"url\"";
     hooks.human = *it;
   }
+  // Live delivered the callback to this URL, without any Authorization header.
+  if (auto it = body.find("humanInputWebhookUrl"); live && it != body.end() && !it->is_null()) {
+    if (!it->is_string() || it->get_ref<const std::string&>().empty())
+      return "\"humanInputWebhookUrl\" must be a non-empty string URL";
+    hooks.human = {{"url", *it}};
+  }
   if (auto it = body.find("webhooks"); it != body.end() && !it->is_null()) {
     if (auto msg = check_streaming(*it); !msg.empty()) return msg;
     hooks.streaming = *it;
@@ -91,8 +94,6 @@ bool has_hooks(const Webhooks& h) {
          h.streaming.is_object();
 }
 
-}  // namespace
-
 Response Api::inputs() const {
   Response r;
   r.body = json{{"inputs", runs_.crew().inputs}}.dump(-1, ' ', false, kReplace);
@@ -101,20 +102,28 @@ Response Api::inputs() const {
 
 Response Api::kickoff(const std::string& text, Clock::time_point now, double stuck_rate) {
   Parsed p = parse_object(text);
-  if (!p.error.empty()) return error(400, p.error);
+  // Live reads the body before checking anything: what is not a JSON object dies as a 500.
+  if (!p.error.empty()) return live() ? internal_error() : error(400, p.error);
+  const Crew& crew = runs_.crew();
   auto in = p.body.find("inputs");
-  if (in == p.body.end() || !in->is_object())
-    return error(400, "\"inputs\" is required and must be a JSON object");
+  const bool wrapped = in != p.body.end() && in->is_object();
+  if (!wrapped && !live()) return error(400, "\"inputs\" is required and must be a JSON object");
   NewRun n;
-  n.inputs = *in;
+  n.inputs = wrapped ? *in : json::object();  // live: a bare body's values are no inputs
   if (auto m = p.body.find("meta"); m != p.body.end() && !m->is_null()) {
     if (!m->is_object()) return error(400, "\"meta\" must be a JSON object");
     n.meta = *m;
     if (auto id = m->find("requestId"); id != m->end())
       n.request_id = id->is_string() ? id->get<std::string>() : id->dump();
   }
-  if (auto msg = read_hooks(p.body, n.hooks); !msg.empty()) return error(400, msg);
-  if (auto gone = missing_inputs(runs_.crew(), n.inputs); !gone.empty()) return missing(gone);
+  if (auto msg = read_hooks(p.body, n.hooks, live()); !msg.empty()) return error(400, msg);
+  // A flow's inputs are fields of its state model, each with a default: none is required (the
+  // documented amp dialect keeps requiring the names of a flow script without a state model).
+  const bool enforced = !crew.flow || (crew.state.empty() && !live());
+  if (enforced)
+    if (auto gone = missing_inputs(crew, n.inputs); !gone.empty()) return missing(gone);
+  if (auto from = p.body.find("restoreFromStateId"); crew.flow && from != p.body.end() && from->is_string())
+    n.restore_from = from->get<std::string>();
   n.stuck_rate = stuck_rate;
   std::string request_id = n.request_id;
   bool hooks = has_hooks(n.hooks);
@@ -129,8 +138,8 @@ Response Api::kickoff(const std::string& text, Clock::time_point now, double stu
 
 Response Api::status(const std::string& id, bool seed_shape, Clock::time_point now) const {
   auto snap = runs_.snapshot(id, now);
-  if (!snap) {
-    if (opts_.dialect == Dialect::celery_legacy) {
+  if (!snap || runs_.hidden(snap->second)) {
+    if (opts_.dialect == Dialect::celery_legacy || live()) {
       Response r;
       r.body = celery_not_found().dump(-1, ' ', false, kReplace);
       return r;
@@ -140,7 +149,8 @@ Response Api::status(const std::string& id, bool seed_shape, Clock::time_point n
   const auto& [run, view] = *snap;
   Response r;
   r.body = (seed_shape ? seed_status(runs_, run, view)
-                       : amp_status(runs_, run, view, opts_.dialect == Dialect::celery_legacy))
+             : live()   ? live_status(runs_, run, view)
+                        : amp_status(runs_, run, view, opts_.dialect == Dialect::celery_legacy))
                .dump(-1, ' ', false, kReplace);
   return r;
 }
@@ -161,7 +171,7 @@ Response Api::resume(const std::string& text, Clock::time_point now) {
     feedback = f->get<std::string>();
   }
   Webhooks hooks;
-  if (auto msg = read_hooks(p.body, hooks); !msg.empty()) return error(400, msg);
+  if (auto msg = read_hooks(p.body, hooks, false); !msg.empty()) return error(400, msg);
   std::string run_id = id->get<std::string>();
   switch (runs_.resume(run_id, approve->get<bool>(), feedback, hooks, now)) {
     case ResumeOutcome::not_found: return error(404, "Execution " + run_id + " not found");
@@ -180,6 +190,24 @@ Response Api::resume(const std::string& text, Clock::time_point now) {
                .dump(-1, ' ', false, kReplace);
   r.pump.push_back(run_id);
   return r;
+}
+
+Response Api::stop(const std::string& id, Clock::time_point now) {
+  std::string state;
+  switch (runs_.stop(id, now, state)) {
+    case StopOutcome::stopped: {
+      stats_.stop("stopped");
+      Response r;
+      r.body = json{{"status", "stopped"}, {"kickoffId", id}}.dump(-1, ' ', false, kReplace);
+      return r;
+    }
+    case StopOutcome::terminal:
+      stats_.stop("refused");
+      return error(400, "Cannot stop execution. Current state: " + state);
+    case StopOutcome::not_found: break;
+  }
+  stats_.stop("unknown");
+  return error(404, "Execution " + id + " not found");
 }
 
 // The flow callback (the request's callback_url): {"feedback": string, "source": string?}.

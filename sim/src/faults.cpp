@@ -9,7 +9,7 @@ namespace {
 using nlohmann::json;
 using Fail = tl::unexpected<std::string>;
 
-const char* const kEndpoints[] = {"all", "inputs", "kickoff", "status", "resume", "feedback"};
+const char* const kEndpoints[] = {"all", "inputs", "kickoff", "status", "resume", "stop", "feedback"};
 
 bool known_endpoint(const std::string& e) {
   for (const char* k : kEndpoints)
@@ -169,7 +169,7 @@ tl::expected<FaultConfig, std::string> parse_faults(const json& j) {
       cfg.endpoints[k] = *e;
     } else {
       return Fail(k +
-                  ": unknown fault section (all, inputs, kickoff, status, resume, feedback, stuck, "
+                  ": unknown fault section (all, inputs, kickoff, status, resume, stop, feedback, stuck, "
                   "cold_start)");
     }
   }

@@ -36,11 +36,14 @@ const char* state_name(State s) {
     case State::paused: return "PAUSED";
     case State::success: return "SUCCESS";
     case State::failed: return "FAILED";
+    case State::revoked: return "REVOKED";
   }
   return "UNKNOWN";
 }
 
-bool is_terminal(State s) { return s == State::success || s == State::failed; }
+bool is_terminal(State s) {
+  return s == State::success || s == State::failed || s == State::revoked;
+}
 
 std::uint64_t mix64(std::uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
@@ -70,8 +73,8 @@ std::string uuid_from(std::uint64_t a, std::uint64_t b) {
   return buf;
 }
 
-RunStore::RunStore(Crew crew, double time_scale, std::uint64_t seed)
-    : crew_(std::move(crew)), scale_(time_scale), seed_(seed) {}
+RunStore::RunStore(Crew crew, double time_scale, std::uint64_t seed, bool live)
+    : crew_(std::move(crew)), scale_(time_scale), seed_(seed), live_(live) {}
 
 std::pair<std::string, bool> RunStore::create(NewRun n, Clock::time_point now) {
   Run r;
@@ -86,24 +89,35 @@ std::pair<std::string, bool> RunStore::create(NewRun n, Clock::time_point now) {
   r.answers.assign(crew_.tasks.size(), {});
   std::lock_guard lock(mu_);
   r.seq = next_seq_++;
+  std::uint64_t idrng = mix64(seed_ + 0x51ed) ^ mix64(r.seq);
+  r.id = uuid_from(mix64(idrng), mix64(idrng + 1));
+  if (crew_.flow) init_flow_state(r, n.restore_from);
   // Outcome randomness keyed by the request id when there is one, so it does not depend on the
   // order in which concurrent kickoffs arrive.
   std::uint64_t rng = mix64(seed_ ^ (n.request_id.empty() ? mix64(r.seq) : hash_text(n.request_id)));
   std::vector<double> draws;
   for (std::size_t i = 0; i < crew_.failures.size(); ++i) draws.push_back(unit_draw(rng));
-  if (const auto* rule = select_failure(crew_, r.inputs, draws)) {
+  if (const auto* rule = r.fail_at_start ? nullptr : select_failure(crew_, r.inputs, draws)) {
     r.fail_task = rule->task_index;
     r.fail_message = render_template(rule->message, r.inputs);
   }
   r.stuck = unit_draw(rng) < n.stuck_rate;
-  std::uint64_t idrng = mix64(seed_ + 0x51ed) ^ mix64(r.seq);
-  r.id = uuid_from(mix64(idrng), mix64(idrng + 1));
   auto result = std::make_pair(r.id, r.stuck);
   runs_.emplace(r.id, std::move(r));
   return result;
 }
 
 View RunStore::view(const Run& r, Clock::time_point now) const {
+  if (!r.revoked_at || now < *r.revoked_at) return timeline(r, now);
+  View v = timeline(r, *r.revoked_at);
+  v.state = State::revoked;
+  v.current.reset();
+  v.updated_at = *r.revoked_at;
+  v.next_change.reset();
+  return v;
+}
+
+View RunStore::timeline(const Run& r, Clock::time_point now) const {
   View v;
   double t = std::chrono::duration<double>(now - r.phase_start).count() / scale_;
   double mark = 0.0;
@@ -122,8 +136,13 @@ View RunStore::view(const Run& r, Clock::time_point now) const {
       return v;
     }
     mark += crew_.started_seconds;
+    if (r.fail_at_start) {
+      v.state = State::failed;
+      v.updated_at = stamp(mark);
+      return v;
+    }
   } else {
-    v.started_at = at(r.created, crew_.pending_seconds, scale_);
+    v.started_at = r.continued ? r.created : at(r.created, crew_.pending_seconds, scale_);
   }
   const std::size_t n = crew_.tasks.size();
   for (std::size_t i = r.phase_task; i < n; ++i) {
@@ -288,6 +307,7 @@ std::optional<Clock::time_point> RunStore::due_webhooks(const std::string& id, C
   if (it == runs_.end()) return std::nullopt;
   Run& r = it->second;
   View v = view(r, now);
+  if (v.state == State::revoked) return std::nullopt;  // a stopped run sends nothing more
   std::move(r.stream_backlog.begin(), r.stream_backlog.end(), std::back_inserter(out));
   r.stream_backlog.clear();
   add_stream_events(r, v, out);
@@ -296,7 +316,7 @@ std::optional<Clock::time_point> RunStore::due_webhooks(const std::string& id, C
   r.notified_tasks = std::max(r.notified_tasks, done);
   if (v.state == State::paused && !r.notified_pause && r.hooks.human.is_object()) {
     r.notified_pause = true;
-    const std::string& task = crew_.tasks[*v.current].name;
+    const std::string task = task_id(r, *v.current);
     std::string output = task_output(r, *v.current);
     auto unix_now = std::chrono::duration_cast<std::chrono::seconds>(
                         std::chrono::system_clock::now().time_since_epoch())
@@ -308,7 +328,7 @@ std::optional<Clock::time_point> RunStore::due_webhooks(const std::string& id, C
   }
   if (is_terminal(v.state) && !r.notified_end) {
     r.notified_end = true;
-    if (!r.hooks.crew.empty()) {
+    if (!r.hooks.crew.empty() && !r.fail_at_start) {
       auto u = usage(v);
       json body = {{"kickoff_id", r.id},
                    {"state", state_name(v.state)},
@@ -429,9 +449,10 @@ json RunStore::by_state(Clock::time_point now, std::size_t& live) const {
   std::lock_guard lock(mu_);
   for (const auto& [id, r] : runs_) {
     State s = view(r, now).state;
-    auto& slot = out[state_name(s)];
+    const bool handed_over = !r.continued_as.empty();
+    auto& slot = out[handed_over ? "RESUMED" : state_name(s)];
     slot = slot.is_null() ? 1 : slot.get<std::int64_t>() + 1;
-    if (!is_terminal(s)) ++live;
+    if (!is_terminal(s) && !handed_over) ++live;
   }
   return out;
 }

@@ -24,7 +24,7 @@ using nlohmann::json;
 // Serialise with invalid UTF-8 replaced: bodies echo client data and must never throw.
 inline constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 
-enum class State { pending, started, running, paused, success, failed };
+enum class State { pending, started, running, paused, success, failed, revoked };
 const char* state_name(State s);  // "PENDING", ...
 bool is_terminal(State s);
 
@@ -51,7 +51,11 @@ struct Run {
   bool first_phase = true;
   bool resumed = false;
   std::optional<std::size_t> fail_task;
+  bool fail_at_start = false;  // a flow whose inputs do not fit its state: FAILED before any step
   std::string fail_message;
+  std::optional<Clock::time_point> revoked_at;  // POST /stop: REVOKED from then on
+  bool continued = false;      // live /resume: this run is the resumed work of another run
+  std::string continued_as;    // live /resume: the run that took this (paused) run's work over
   bool stuck = false;
   std::vector<int> attempts;
   std::vector<std::string> feedback;
@@ -83,7 +87,10 @@ struct NewRun {
   Webhooks hooks;
   std::string request_id;  // meta.requestId, or empty
   double stuck_rate = 0.0;
+  std::string restore_from;  // flows: restoreFromStateId, or empty
 };
+
+enum class StopOutcome { stopped, terminal, not_found };
 
 enum class ResumeOutcome { resumed, retrying, completed, not_found, not_paused, not_flow };
 
@@ -95,7 +102,9 @@ struct FlowHitl {
 
 class RunStore {
  public:
-  RunStore(Crew crew, double time_scale, std::uint64_t seed);
+  // `live`: the live dialect's run semantics (a waiting crew reads NOT FOUND, HITL task ids are
+  // UUIDs, /resume continues under a new id).
+  RunStore(Crew crew, double time_scale, std::uint64_t seed, bool live = false);
 
   const Crew& crew() const { return crew_; }
   double time_scale() const { return scale_; }
@@ -111,12 +120,27 @@ class RunStore {
   ResumeOutcome answer_flow(const std::string& id, const std::string& feedback,
                             Clock::time_point now);
   void set_flow_hitl(FlowHitl cfg);
+
+  // Live /resume (live_runs.cpp): the crew run `id`, paused on the task whose id is `task_id`, goes
+  // on as a new run with its own kickoff id (returned) and only `hooks`; `id` keeps reading NOT
+  // FOUND. nullopt when `id` is no crew run paused on that task, or was resumed already.
+  std::optional<std::string> continue_run(const std::string& id, const std::string& task_id,
+                                          bool approve, const std::string& feedback,
+                                          Webhooks hooks, Clock::time_point now);
+  std::string unused_id();  // a fresh kickoff id that names no run
+  // POST /stop/{id}: a run that is not terminal is REVOKED from `now` (no more webhooks). `state`
+  // receives the state name of a terminal run.
+  StopOutcome stop(const std::string& id, Clock::time_point now, std::string& state);
+  // Whether a run in view `v` reads NOT FOUND (live: a crew waiting for human input).
+  bool hidden(const View& v) const { return live_ && !crew_.flow && v.state == State::paused; }
+  // The id of a task in a run as the HITL callback names it: the task's name, or (live) a UUID.
+  std::string task_id(const Run& r, std::size_t task) const;
   // Webhooks due for `id` since the last call; returns when to call again (nullopt: nothing more).
   std::optional<Clock::time_point> due_webhooks(const std::string& id, Clock::time_point now,
                                                 std::vector<Outgoing>& out);
   json by_state(Clock::time_point now, std::size_t& live) const;
 
-  View view(const Run& r, Clock::time_point now) const;
+  View view(const Run& r, Clock::time_point now) const;  // REVOKED once stopped
   std::string task_output(const Run& r, std::size_t task) const;
   json usage(const View& v) const;
   json result_string(const Run& r) const;  // the `result` value of a finished run
@@ -132,10 +156,15 @@ class RunStore {
   void start_phase(Run& r, std::size_t task, Clock::time_point now) const;
   void record_answer(Run& r, std::size_t task, const std::string& feedback) const;
   const json& values(const Run& r) const { return r.values.is_null() ? r.inputs : r.values; }
+  View timeline(const Run& r, Clock::time_point now) const;  // the scripted course, no stop
+  // A new flow run's state (flow_state.cpp): the restored run's or the defaults, then `r.inputs`
+  // (typed as the script declares; a mismatch fails the run at its start). mu_ held.
+  void init_flow_state(Run& r, const std::string& restore_from) const;
 
   Crew crew_;
   double scale_;
   std::uint64_t seed_;
+  bool live_;
   mutable std::mutex mu_;
   FlowHitl flow_hitl_;
   std::unordered_map<std::string, Run> runs_;

@@ -18,6 +18,16 @@ void Stats::fault(const std::string& kind) {
   ++faults_[kind];
 }
 
+void Stats::stop(const std::string& outcome) {
+  std::lock_guard lock(mu_);
+  ++stops_[outcome];
+}
+
+void Stats::resume(const std::string& outcome) {
+  std::lock_guard lock(mu_);
+  ++resumes_[outcome];
+}
+
 void Stats::webhooks_sent(std::size_t n) {
   std::lock_guard lock(mu_);
   hooks_sent_ += static_cast<std::int64_t>(n);
@@ -35,6 +45,8 @@ nlohmann::json Stats::to_json() const {
   return {{"requests", requests},
           {"kickoffs", {{"total", kickoffs_}, {"by_request_id", by_request_id_}}},
           {"faults", faults_},
+          {"stops", stops_},
+          {"resumes", resumes_},
           {"webhooks",
            {{"sent", hooks_sent_}, {"delivered", hooks_delivered_}, {"failed", hooks_failed_}}}};
 }
@@ -45,6 +57,8 @@ void Stats::reset() {
   kickoffs_ = 0;
   by_request_id_.clear();
   faults_.clear();
+  stops_.clear();
+  resumes_.clear();
   hooks_sent_ = hooks_delivered_ = hooks_failed_ = 0;
 }
 

@@ -16,9 +16,12 @@ class Stats {
   void request(const std::string& endpoint, const std::string& outcome);  // outcome: "200", "reset"...
   void kickoff(const std::string& request_id);                             // empty: no meta.requestId
   void fault(const std::string& kind);
+  void stop(const std::string& outcome);    // POST /stop: "stopped", "refused" (terminal), "unknown"
+  void resume(const std::string& outcome);  // live /resume: "continued", "unmatched"
   void webhooks_sent(std::size_t n);  // POSTs started
   void webhook(bool delivered);       // a POST's outcome
-  nlohmann::json to_json() const;     // {"requests", "kickoffs", "faults", "webhooks"}
+  // {"requests", "kickoffs", "faults", "webhooks", "stops", "resumes"}
+  nlohmann::json to_json() const;
   void reset();
 
  private:
@@ -27,6 +30,7 @@ class Stats {
   std::int64_t kickoffs_ = 0;
   std::map<std::string, std::int64_t> by_request_id_;
   std::map<std::string, std::int64_t> faults_;
+  std::map<std::string, std::int64_t> stops_, resumes_;
   std::int64_t hooks_sent_ = 0, hooks_delivered_ = 0, hooks_failed_ = 0;
 };
 

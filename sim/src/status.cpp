@@ -35,6 +35,7 @@ std::string status_message(const RunStore& store, const Run& r, const View& v) {
     case State::paused: return "Waiting for human input on task " + tasks[*v.current].name;
     case State::success: return "Completed";
     case State::failed: return r.fail_message;
+    case State::revoked: return "Execution stopped";
   }
   return {};
 }
@@ -128,6 +129,20 @@ json amp_status(const RunStore& store, const Run& r, const View& v, bool celery)
           {"source", "application"}};
 }
 
+json live_status(const RunStore& store, const Run& r, const View& v) {
+  json j = amp_status(store, r, v, false);
+  switch (v.state) {
+    case State::pending: j["status"] = "Task is Pending"; break;
+    case State::started: j["status"] = "Task has Started"; break;
+    case State::running: j["status"] = "Task is Running"; break;
+    case State::paused: j["status"] = "Waiting for human feedback"; break;
+    case State::success: j["status"] = nullptr; break;
+    case State::failed: j["result"] = nullptr; break;
+    case State::revoked: j["status"] = "Task was Revoked"; break;
+  }
+  return j;
+}
+
 json celery_not_found() {
   json j = {{"state", "NOT FOUND"}};
   for (const char* k : {"status", "result", "result_json", "usage_metrics", "progress", "last_event",
@@ -142,7 +157,7 @@ json seed_status(const RunStore& store, const Run& r, const View& v) {
   const char* status = "running";
   if (v.state == State::pending || v.state == State::started) status = "pending";
   if (v.state == State::success) status = "completed";
-  if (v.state == State::failed) status = "error";
+  if (v.state == State::failed || v.state == State::revoked) status = "error";
   json result = nullptr;
   if (v.state == State::success) result = {{"output", store.result_string(r)}};
   json current = nullptr;
@@ -154,7 +169,9 @@ json seed_status(const RunStore& store, const Run& r, const View& v) {
   }
   return {{"status", status},
           {"result", result},
-          {"error_message", v.state == State::failed ? json(r.fail_message) : json()},
+          {"error_message", v.state == State::failed    ? json(r.fail_message)
+                            : v.state == State::revoked ? json("Execution stopped")
+                                                        : json()},
           {"progress", {{"completed_tasks", v.completed}, {"total_tasks", crew.tasks.size()}}},
           {"current_task", current},
           {"execution_time", exec}};

@@ -54,6 +54,7 @@ struct Sim {
     o.tokens = {kToken};
     o.time_scale = time_scale;
     o.seed = 42;
+    o.dialect = sim::Dialect::amp;  // these tests read the documented answers
     if (tweak) tweak(o);
     auto s = sim::Server::start(std::move(o));
     if (!s) throw std::runtime_error(s.error());

@@ -164,38 +164,72 @@ TEST(SimFaults, ReplacedAtRuntimeOverHttp) {
   EXPECT_EQ(c.get("/inputs").status, 200);
 }
 
-TEST(SimExecutable, PrintsListeningFirstAndStopsOnSigterm) {
-  const char* bin = std::getenv("CREWAI_SIM_BIN");
-  if (!bin) GTEST_SKIP() << "CREWAI_SIM_BIN not set";
+// The crewai-sim executable with `extra` arguments: its pid, stdout pipe and the port it printed.
+struct Spawned {
+  pid_t pid = 0;
+  int out = -1;
+  std::string line, port;
+};
+
+Spawned spawn_sim(const char* bin, const std::vector<std::string>& extra) {
+  Spawned s;
   int out[2];
-  ASSERT_EQ(pipe(out), 0);
+  EXPECT_EQ(pipe(out), 0);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_addclose(&fa, out[0]);
   std::string crew = crew_path("research");
   std::vector<std::string> args = {bin, "--crew", crew, "--port", "0", "--token", "t"};
+  args.insert(args.end(), extra.begin(), extra.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, bin, &fa, nullptr, argv.data(), environ), 0);
+  EXPECT_EQ(posix_spawn(&s.pid, bin, &fa, nullptr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&fa);
   close(out[1]);
-  std::string line;
+  s.out = out[0];
   char ch = 0;
-  while (read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
-  EXPECT_TRUE(std::regex_match(line, std::regex(R"(listening on 127\.0\.0\.1:[1-9][0-9]*)"))) << line;
-  auto port = line.substr(line.rfind(':') + 1);
-  HttpClient c("http://127.0.0.1:" + port);
+  while (read(s.out, &ch, 1) == 1 && ch != '\n') s.line += ch;
+  s.port = s.line.substr(s.line.rfind(':') + 1);
+  return s;
+}
+
+int stop_sim(Spawned& s) {
+  kill(s.pid, SIGTERM);
+  int status = 0;
+  EXPECT_EQ(waitpid(s.pid, &status, 0), s.pid);
+  close(s.out);
+  return status;
+}
+
+TEST(SimExecutable, PrintsListeningFirstAndStopsOnSigterm) {
+  const char* bin = std::getenv("CREWAI_SIM_BIN");
+  if (!bin) GTEST_SKIP() << "CREWAI_SIM_BIN not set";
+  auto s = spawn_sim(bin, {});
+  EXPECT_TRUE(std::regex_match(s.line, std::regex(R"(listening on 127\.0\.0\.1:[1-9][0-9]*)"))) << s.line;
+  HttpClient c("http://127.0.0.1:" + s.port);
   c.set_token("t");
   EXPECT_EQ(c.get("/").status, 200);
-  kill(pid, SIGTERM);
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  int status = stop_sim(s);
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
-  close(out[0]);
+}
+
+TEST(SimExecutable, LiveDialectWithoutStopRoute) {
+  const char* bin = std::getenv("CREWAI_SIM_BIN");
+  if (!bin) GTEST_SKIP() << "CREWAI_SIM_BIN not set";
+  auto s = spawn_sim(bin, {"--dialect", "live", "--no-stop-route"});
+  HttpClient c("http://127.0.0.1:" + s.port);
+  c.set_token("t");
+  auto root = c.get("/");
+  EXPECT_EQ(root.status, 404);
+  EXPECT_EQ(root.json(), json({{"detail", "Not Found"}}));
+  auto id = c.post("/kickoff", json{{"inputs", kResearch}}).json().value("kickoff_id", "");
+  auto stop = c.post("/stop/" + id, std::string());
+  EXPECT_EQ(stop.status, 404);
+  EXPECT_EQ(stop.json(), json({{"detail", "Not Found"}}));
+  stop_sim(s);
 }
 
 }  // namespace

@@ -294,5 +294,48 @@ TEST(SimServer, ManyRunsAndConcurrentConnections) {
   EXPECT_EQ(st["requests"]["GET /"]["200"], kConnections);
 }
 
+void use_live(sim::ServerOptions& o) { o.dialect = sim::Dialect::live; }
+
+TEST(SimServerLive, PauseCallsBackWithoutAuthAndResumeIsFollowedUnderItsNewId) {
+  WebhookReceiver rx;
+  SimFixture sim("approval", use_live);
+  auto c = client_for(sim);
+  auto id = kickoff(c, {{"topic", "remote work"}}, {{"humanInputWebhookUrl", rx.url("/hitl")}});
+  auto hits = rx.wait_for("/hitl", 1);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].authorization, "");
+  EXPECT_EQ(hits[0].body["kickoff_id"], id);
+  EXPECT_EQ(c.get("/status/" + id).json()["state"], "NOT FOUND");
+  auto r = c.post("/resume", json{{"executionId", id}, {"taskId", hits[0].body["task_id"]},
+                                  {"humanFeedback", "ok"}, {"isApprove", true},
+                                  {"crewWebhookUrl", rx.url("/crew")}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto next = r.json().value("kickoff_id", "");
+  ASSERT_NE(next, id);
+  auto s = wait_state(c, next, "SUCCESS");
+  EXPECT_EQ(s["result"], "Published: remote work is changing how teams work.");
+  auto crew = rx.wait_for("/crew", 1);
+  ASSERT_EQ(crew.size(), 1u);
+  EXPECT_EQ(crew[0].body["kickoff_id"], next);
+}
+
+TEST(SimServerLive, PlainTextServerErrorAndStopOverHttp) {
+  SimFixture sim("research", [](sim::ServerOptions& o) {
+    use_live(o);
+    o.time_scale = 1.0;
+  });
+  auto c = client_for(sim);
+  auto bad = c.post("/kickoff", std::string("{nope"));
+  EXPECT_EQ(bad.status, 500);
+  EXPECT_EQ(bad.body, "Internal Server Error");
+  EXPECT_EQ(bad.header("content-type").rfind("text/plain", 0), 0u) << bad.header("content-type");
+  auto id = kickoff(c, kResearch);
+  auto stop = c.post("/stop/" + id, std::string());
+  ASSERT_EQ(stop.status, 200) << stop.body;
+  EXPECT_EQ(stop.json(), json({{"status", "stopped"}, {"kickoffId", id}}));
+  EXPECT_EQ(c.get("/status/" + id).json()["state"], "REVOKED");
+  EXPECT_EQ(sim.stats()["stops"]["stopped"], 1);
+}
+
 }  // namespace
 }  // namespace crewai::test

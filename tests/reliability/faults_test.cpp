@@ -170,6 +170,7 @@ std::unique_ptr<sim::Server> start_sim(std::uint16_t port) {
   o.time_scale = 0.004;  // 0.5 s per run: plenty of runs in flight at the restart
   o.port = port;
   o.seed = port;
+  o.dialect = sim::Dialect::amp;  // the documented answers, whatever the simulator's default
   auto s = sim::Server::start(std::move(o));
   if (!s) throw std::runtime_error(s.error());
   return std::move(*s);

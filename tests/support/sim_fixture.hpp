@@ -36,6 +36,9 @@ class SimFixture {
     opts.crew = std::move(*loaded);
     opts.tokens = {kSimToken};
     opts.time_scale = 0.001;
+    // The documented API unless a test asks for another dialect (`o.dialect = Dialect::live`), so
+    // that moving the simulator's default does not change what these tests assert.
+    opts.dialect = sim::Dialect::amp;
     if (tweak) tweak(opts);
     auto server = sim::Server::start(std::move(opts));
     if (!server) throw std::runtime_error("SimFixture: " + server.error());

@@ -30,6 +30,7 @@ struct GlobalFlags {
   bool quiet = false;
   std::string sim_crew;              // --sim CREW.json (kickoff, batch, inputs)
   std::optional<double> sim_time_scale;
+  std::string sim_dialect;           // --sim-dialect; empty: the simulator's default
 };
 
 // Settings after precedence. base_url/token may be empty when --sim provides them later.

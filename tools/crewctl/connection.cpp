@@ -29,7 +29,8 @@ crewai::Result<std::unique_ptr<Connection>> connect(const GlobalFlags& flags) {
   auto conn = std::make_unique<Connection>();
   conn->settings = std::move(*settings);
   if (use_sim) {
-    auto sim = start_embedded_sim(flags.sim_crew, flags.sim_time_scale.value_or(kDefaultSimTimeScale));
+    auto sim = start_embedded_sim(flags.sim_crew, flags.sim_time_scale.value_or(kDefaultSimTimeScale),
+                                  flags.sim_dialect);
     if (!sim) return tl::unexpected(sim.error());
     conn->settings.base_url = sim->base_url;
     conn->settings.token = sim->token;

@@ -4,7 +4,8 @@
 
 namespace crewctl {
 
-crewai::Result<EmbeddedSim> start_embedded_sim(const std::string& crew_path, double time_scale) {
+crewai::Result<EmbeddedSim> start_embedded_sim(const std::string& crew_path, double time_scale,
+                                               const std::string& dialect) {
   auto crew = crewai::sim::load_crew(crew_path);
   if (!crew) {
     return crewai::make_error(crewai::ErrorCode::invalid_argument,
@@ -22,6 +23,12 @@ crewai::Result<EmbeddedSim> start_embedded_sim(const std::string& crew_path, dou
   opts.tokens = {token};
   opts.time_scale = time_scale;
   opts.seed = rd();
+  if (!dialect.empty()) {
+    auto parsed = crewai::sim::parse_dialect(dialect);
+    if (!parsed)
+      return crewai::make_error(crewai::ErrorCode::invalid_argument, "--sim-dialect: " + parsed.error());
+    opts.dialect = *parsed;
+  }
   auto server = crewai::sim::Server::start(std::move(opts));
   if (!server) {
     return crewai::make_error(crewai::ErrorCode::unavailable,

@@ -21,6 +21,8 @@ struct EmbeddedSim {
   std::string token;
 };
 
-crewai::Result<EmbeddedSim> start_embedded_sim(const std::string& crew_path, double time_scale);
+// `dialect`: a --dialect name of the simulator; empty: its default (crewai::sim::kDefaultDialect).
+crewai::Result<EmbeddedSim> start_embedded_sim(const std::string& crew_path, double time_scale,
+                                               const std::string& dialect = {});
 
 }  // namespace crewctl

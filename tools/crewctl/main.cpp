@@ -55,6 +55,11 @@ void add_common(CLI::App* cmd, GlobalFlags& g, bool sim) {
                     "Real seconds per crew second for --sim (default 0.01)")
         ->group(grp)
         ->check(CLI::PositiveNumber);
+    cmd->add_option("--sim-dialect", g.sim_dialect,
+                    std::string("Protocol dialect of --sim: amp | live | celery-legacy | seed (default ") +
+                        crewai::sim::dialect_name(crewai::sim::kDefaultDialect) + ")")
+        ->group(grp)
+        ->check(CLI::IsMember({"amp", "live", "celery-legacy", "seed"}));
   }
 }
 

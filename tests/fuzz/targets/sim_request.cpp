@@ -2,7 +2,8 @@
 // layer the Beast server feeds). Input format, like a tiny HTTP message:
 //   METHOD TARGET\n
 //   key: value\n ...        auth (the Authorization value), advance (virtual ms before the request),
-//                           sim (amp | celery | seed | fastapi | reversed | flow: which deployment)
+//                           sim (amp | celery | seed | fastapi | reversed | flow | live: which
+//                           deployment)
 //   \n
 //   body
 // "$ID" in the target or body stands for the last kickoff_id that deployment returned.
@@ -70,6 +71,8 @@ sim::ServerOptions options_for(const std::string& name) {
   o.tokens = {"tok"};
   o.time_scale = 1.0;
   o.seed = 7;
+  o.dialect = sim::Dialect::amp;
+  if (name == "live") o.dialect = sim::Dialect::live;
   if (name == "celery") o.dialect = sim::Dialect::celery_legacy;
   if (name == "seed") o.dialect = sim::Dialect::seed;
   if (name == "fastapi") o.errors = sim::ErrorStyle::fastapi;
@@ -79,7 +82,8 @@ sim::ServerOptions options_for(const std::string& name) {
 }
 
 Deployment& deployment(std::string name) {
-  if (name != "celery" && name != "seed" && name != "fastapi" && name != "reversed" && name != "flow")
+  if (name != "celery" && name != "seed" && name != "fastapi" && name != "reversed" && name != "flow" &&
+      name != "live")
     name = "amp";
   auto& d = state().deployments[name];
   if (!d.api) d.api = std::make_unique<Api>(options_for(name));

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "crewai/sim/server.hpp"
+
 namespace CLI {
 class App;
 }
@@ -17,7 +19,7 @@ struct CliOptions {
   std::string host = "127.0.0.1";
   std::vector<std::string> tokens;
   std::string token_file;
-  std::string dialect = "amp";
+  std::string dialect = dialect_name(kDefaultDialect);
   std::string errors = "docs";
   double time_scale = 1.0;
   std::uint64_t seed = 0;
@@ -25,6 +27,7 @@ struct CliOptions {
   std::vector<std::string> fault_flags;
   std::size_t max_body = 1 << 20;
   bool compat_reversed_status = false;
+  bool no_stop_route = false;
   int threads = 1;
   std::string flow_secret;  // signs flow human-feedback requests; never printed
 };

@@ -40,10 +40,23 @@ struct FailureRule {
   std::size_t task_index = 0;               // the run fails when this task would finish
 };
 
+// A field of a flow's state model: what a flow's /inputs lists, typed as crewAI's (pydantic) state
+// checks it. An input of the wrong JSON type fails the run; strings are never coerced.
+struct StateField {
+  enum class Type { string, integer, number, boolean, array, object, any };
+  std::string name;
+  Type type = Type::any;
+  // The value a run starts with. Null: the type's empty value ("", 0, false, [], {}, null), and for
+  // a field named "id" the run's kickoff id.
+  nlohmann::json default_value;
+};
+
 struct Crew {
   std::string name;
   bool flow = false;                  // flow-like: result is a JSON string, progress total/remaining null
-  std::vector<std::string> inputs;    // names; all are required at kickoff
+  std::vector<std::string> inputs;    // names; crews require all at kickoff (flows: see state)
+  // Flows: the typed state model (inputs are its names, none required). Empty: untyped inputs.
+  std::vector<StateField> state;
   std::vector<TaskScript> tasks;
   double pending_seconds = 1.0;       // crew seconds spent in PENDING, then in STARTED
   double started_seconds = 1.0;

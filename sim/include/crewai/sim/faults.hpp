@@ -43,7 +43,7 @@ struct ColdStart {
 };
 
 struct FaultConfig {
-  // Keys: "all", "inputs", "kickoff", "status", "resume", "feedback" (the flow callback). An
+  // Keys: "all", "inputs", "kickoff", "status", "resume", "stop", "feedback" (the flow callback). An
   // endpoint's own entry replaces "all".
   std::map<std::string, EndpointFaults> endpoints;
   double stuck = 0.0;  // probability that a new run never finishes (stays RUNNING on its last task)
