@@ -44,6 +44,22 @@ std::string paint(const std::string& text, const char* code, bool color) {
   return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : text;
 }
 
+// How to answer a pause, in the form its kind takes: a flow answers at its callback URL, a crew
+// through /resume with the task id (which a live crew only sends to its human-input webhook).
+void print_pause_hint(const crewai::RunResult& r) {
+  if (r.flow_id) {
+    if (r.pause_task_output) std::cout << "output:\n" << *r.pause_task_output << "\n";
+    std::cout << "answer it:  crewctl resume " << r.kickoff_id
+              << " --callback-url URL --feedback TEXT   (URL: from the flow's feedback request)\n";
+    return;
+  }
+  std::cout << "paused on:  " << r.pause_task_id.value_or("? (the task id arrives on the human-input webhook)")
+            << "\n";
+  if (r.pause_task_output) std::cout << "output:\n" << *r.pause_task_output << "\n";
+  std::cout << "answer it:  crewctl resume " << r.kickoff_id << " --task "
+            << r.pause_task_id.value_or("TASK_ID") << " --feedback TEXT --approve|--reject\n";
+}
+
 }  // namespace
 
 int exit_code_for(const crewai::Error& e) {
@@ -74,6 +90,7 @@ Json run_to_json(const crewai::RunResult& r) {
   j["state"] = std::string(crewai::to_string(r.state));
   j["raw_state"] = r.raw_state;
   j["kickoff_id"] = r.kickoff_id;
+  if (r.resumed_from) j["resumed_from"] = *r.resumed_from;
   j["message"] = r.message;
   j["result"] = r.result ? Json(*r.result) : Json();
   j["result_json"] = r.result_json;
@@ -107,6 +124,7 @@ void print_json(const Json& j) {
 void print_run(const crewai::RunResult& r, bool json) {
   if (json) return print_json(run_to_json(r));
   std::cout << "kickoff_id: " << r.kickoff_id << "\n";
+  if (r.resumed_from) std::cout << "resumed from: " << *r.resumed_from << "\n";
   std::cout << "state:      " << crewai::to_string(r.state);
   if (!r.raw_state.empty() && r.raw_state != crewai::to_string(r.state)) {
     std::cout << " (" << r.raw_state << ")";
@@ -121,12 +139,7 @@ void print_run(const crewai::RunResult& r, bool json) {
   }
   if (!r.message.empty()) std::cout << "message:    " << r.message << "\n";
   if (r.duration_seconds) std::cout << "duration:   " << format_seconds(*r.duration_seconds) << "\n";
-  if (r.is_paused()) {
-    std::cout << "paused on:  " << r.pause_task_id.value_or("?") << "\n";
-    if (r.pause_task_output) std::cout << "output:\n" << *r.pause_task_output << "\n";
-    std::cout << "answer it:  crewctl resume " << r.kickoff_id << " --task "
-              << r.pause_task_id.value_or("TASK") << " --feedback TEXT --approve|--reject\n";
-  }
+  if (r.is_paused()) print_pause_hint(r);
   if (r.result) std::cout << "result:\n" << *r.result << "\n";
   std::cout.flush();
 }
