@@ -1,0 +1,119 @@
+// crewctl against the simulator in the `live` and `amp` dialects (issue 9 point 8): a crew pause
+// (exit 3) answered with `resume --wait` that follows the run to SUCCESS (live: under the new
+// kickoff id), `cancel` of a running run, a finished one and on a deployment without /stop, and a
+// flow's callback URL that names another run.
+#include "cli/cli_fixture.hpp"
+#include "support/raw_http_server.hpp"
+
+namespace crewai::test {
+namespace {
+
+class CliLive : public CliTest, public ::testing::WithParamInterface<sim::Dialect> {
+ protected:
+  bool live() const { return GetParam() == sim::Dialect::live; }
+  std::function<void(sim::ServerOptions&)> tweak(double time_scale = 0.001, bool stop = true) {
+    return [this, time_scale, stop](sim::ServerOptions& o) {
+      o.dialect = GetParam();
+      o.time_scale = time_scale;
+      o.stop_route = stop;
+    };
+  }
+};
+
+TEST_P(CliLive, CrewPauseExitsThreeThenResumeWaitFollowsTheRunToSuccess) {
+  RawHttpServer rx([](const RawRequest&) { return RawResponse{200, {}, "{}"}; });
+  SimFixture sim("approval", tweak());
+  auto paused = crewctl(conn(sim, {"kickoff", "-i", "topic=cats", "--wait", "--json", "--poll-interval",
+                                   "0.02", "--human-input-webhook", rx.url("/hitl")}));
+  ASSERT_EQ(paused.exit_code, 3) << paused.err << paused.out;
+  const Json run = Json::parse(paused.out, nullptr, false);
+  const std::string id = run.value("kickoff_id", "");
+  ASSERT_FALSE(id.empty()) << paused.out;
+  if (!live()) {  // a live waiting crew reads NOT FOUND: only the kickoff's wait could tell
+    auto text = crewctl(conn(sim, {"wait", id, "--poll-interval", "0.02"}));
+    EXPECT_EQ(text.exit_code, 3);
+    EXPECT_NE(text.out.find("--task " + run["pause"].value("task_id", "?")), std::string::npos);
+  } else {
+    EXPECT_EQ(run.value("raw_state", ""), "NOT FOUND");
+  }
+  ASSERT_TRUE(rx.wait_for_requests(1, 10s));
+  const Json hitl = Json::parse(rx.received().front().body, nullptr, false);
+  const std::string task = hitl.value("task_id", "");
+  ASSERT_FALSE(task.empty()) << hitl.dump();
+
+  auto done = crewctl(conn(sim, {"resume", id, "--task", task, "--feedback", "fine", "--approve",
+                                 "--wait", "--json", "--poll-interval", "0.02"}));
+  ASSERT_EQ(done.exit_code, 0) << done.err << done.out;
+  const Json end = last_json_line(done.out);
+  EXPECT_EQ(end.value("state", ""), "SUCCESS");
+  EXPECT_EQ(end.value("resumed_from", ""), id);
+  if (live()) {
+    EXPECT_NE(end.value("kickoff_id", ""), id) << "the resumed work runs under a new id";
+  } else {
+    EXPECT_EQ(end.value("kickoff_id", ""), id);
+  }
+}
+
+TEST_P(CliLive, CancelRunningFinishedAndWithoutStopRoute) {
+  SimFixture sim("research", tweak(0.05));
+  auto k = crewctl(conn(sim, {"kickoff", "-i", "topic=x", "-i", "current_year=2026", "--json"}));
+  ASSERT_EQ(k.exit_code, 0) << k.err;
+  const std::string id = Json::parse(k.out).value("kickoff_id", "");
+  auto c = crewctl(conn(sim, {"cancel", id, "--wait", "--json", "--poll-interval", "0.02"}));
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const Json stopped = last_json_line(c.out);
+  EXPECT_EQ(stopped.value("stopped", false), true) << c.out;
+  EXPECT_EQ(stopped.value("final_state", ""), "REVOKED") << c.out;
+  EXPECT_EQ(sim.stats()["runs"]["by_state"].value("REVOKED", 0), 1);
+
+  auto twice = crewctl(conn(sim, {"cancel", id}));
+  EXPECT_EQ(twice.exit_code, 0) << twice.err;
+  EXPECT_NE(twice.out.find("had already ended: REVOKED"), std::string::npos) << twice.out;
+
+  auto unknown = crewctl(conn(sim, {"cancel", "no-such-run", "--json"}));
+  EXPECT_EQ(unknown.exit_code, 5);
+  EXPECT_EQ(last_json_line(unknown.out)["error"].value("code", ""), "not_found") << unknown.out;
+
+  SimFixture no_stop("research", tweak(0.05, false));
+  auto k2 = crewctl(conn(no_stop, {"kickoff", "-i", "topic=x", "-i", "current_year=2026", "--json"}));
+  ASSERT_EQ(k2.exit_code, 0) << k2.err;
+  auto refused = crewctl(conn(no_stop, {"cancel", Json::parse(k2.out).value("kickoff_id", "")}));
+  EXPECT_EQ(refused.exit_code, 5);
+  EXPECT_NE(refused.err.find("this deployment cannot cancel runs"), std::string::npos) << refused.err;
+}
+
+TEST_P(CliLive, CancelOfAFinishedRunIsNotAnError) {
+  SimFixture sim("research", tweak());
+  auto k = crewctl(conn(sim, {"kickoff", "-i", "topic=x", "-i", "current_year=2026", "--wait",
+                              "--json", "--poll-interval", "0.02"}));
+  ASSERT_EQ(k.exit_code, 0) << k.err;
+  auto c = crewctl(conn(sim, {"cancel", Json::parse(k.out).value("kickoff_id", ""), "--json"}));
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+  const Json j = last_json_line(c.out);
+  EXPECT_EQ(j.value("stopped", true), false);
+  EXPECT_EQ(j.value("state", ""), "SUCCESS");
+}
+
+TEST_P(CliLive, ResumeRefusesACallbackUrlOfAnotherRun) {
+  SimFixture sim("research", tweak());
+  auto r = crewctl(conn(sim, {"resume", "run-a", "--callback-url",
+                              sim.base_url() + "/flows/run-b/feedback", "--feedback", "x"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("does not name run run-a"), std::string::npos) << r.err;
+  EXPECT_EQ(sim.stats()["requests"].value("POST /flows/{id}/feedback", Json::object()).size(), 0u);
+}
+
+TEST_P(CliLive, APausedFlowShowsTheCallbackForm) {
+  SimFixture sim("flow_review", tweak());
+  auto paused = crewctl(conn(sim, {"kickoff", "-i", "company=Acme", "-i", "website=acme.example",
+                                   "--wait", "--poll-interval", "0.02"}));
+  ASSERT_EQ(paused.exit_code, 3) << paused.err;
+  EXPECT_NE(paused.out.find("--callback-url URL --feedback TEXT"), std::string::npos) << paused.out;
+  EXPECT_EQ(paused.out.find("--task"), std::string::npos) << paused.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, CliLive, ::testing::Values(sim::Dialect::live, sim::Dialect::amp),
+                         [](const auto& info) { return std::string(sim::dialect_name(info.param)); });
+
+}  // namespace
+}  // namespace crewai::test
