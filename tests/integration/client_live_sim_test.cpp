@@ -7,7 +7,7 @@
 #include <string>
 
 #include "crewai/client.hpp"
-#include "protocol/hitl.hpp"
+#include "crewai/webhooks.hpp"
 #include "support/raw_http_server.hpp"
 #include "support/sim_fixture.hpp"
 
@@ -56,7 +56,7 @@ TEST_P(LiveAndAmp, CrewPauseThenResumeFollowsTheRunToSuccess) {
   EXPECT_EQ(paused->raw_state, live() ? "NOT FOUND" : "PAUSED");
 
   ASSERT_TRUE(receiver.wait_for_requests(1, 10s));
-  auto hitl = protocol::parse_hitl_payload(receiver.received().front().body);
+  auto hitl = read_human_input(receiver.received().front().body);
   ASSERT_TRUE(hitl) << hitl.error().to_string();
   EXPECT_EQ(hitl->execution_id, paused->kickoff_id);
 
