@@ -94,7 +94,10 @@ struct BatchOptions {
   std::optional<Millis> item_deadline; // per item wait deadline (else the client's PollPolicy)
   Millis drain_deadline{30'000};       // after a stop: follow in-flight runs this long
   Millis snapshot_interval{500};
-  bool check_inputs = true;            // GET /inputs once; items missing names are `invalid`
+  bool check_inputs = true;            // GET /inputs once; crews: items missing names are
+                                       // `invalid`; flows (the client's kind): nothing is
+                                       // required, unknown names are one BatchReport warning, and
+                                       // an `id` input is `invalid`
   bool dry_run = false;                // validate only; no kickoff
   std::string batch_id;                // requestId prefix; default: derived from the inputs' hash
   // Journal (crash-proof resume). Empty: in memory only.
@@ -107,6 +110,8 @@ struct BatchReport {
   BatchSnapshot final_snapshot;
   bool stopped = false;                // a stop rule or request_stop() ended it early
   std::string stop_reason;
+  // Noticed and let through, once per batch: flow input names the state model (/inputs) lacks.
+  std::vector<std::string> warnings;
 };
 
 class Batch {

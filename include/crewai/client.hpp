@@ -47,6 +47,7 @@ struct ClientOptions {
   RetryPolicy retry{};
   PollPolicy poll{};
   std::string status_path = "/status/{id}";  // "/{id}/status" for old deployments
+  DeploymentKind kind = DeploymentKind::crew;  // flows: typed inputs, /inputs not enforced
   std::string user_agent;                    // default "crewai-cpp/<version>"
   std::string ca_bundle;                     // PEM file; empty = system default. TLS is always verified
   long max_host_connections = 64;            // pooled connections per host
@@ -55,8 +56,8 @@ struct ClientOptions {
   std::function<void(const RequestEvent&)> trace;  // runs on the engine thread; must not block
 
   // CREWAI_BASE_URL / CREWAI_DEPLOYMENT_URL, CREWAI_TOKEN / CREWAI_DEPLOYMENT_TOKEN, CREWAI_TIMEOUT
-  // (seconds), CREWAI_POLL_INTERVAL (seconds), CREWAI_MAX_RETRIES. A missing URL or token, or an
-  // unreadable number, is an invalid_argument error naming the variable.
+  // (seconds), CREWAI_POLL_INTERVAL (seconds), CREWAI_MAX_RETRIES, CREWAI_KIND (crew | flow). A
+  // missing URL or token, or an unreadable value, is an invalid_argument error naming the variable.
   static Result<ClientOptions> from_env();
 };
 
@@ -114,8 +115,11 @@ class Client {
   std::future<Result<RunResult>> wait_async(std::string kickoff_id, WaitOptions opts = {});
   void wait_async(std::string kickoff_id, WaitOptions opts, Callback<RunResult> cb);
 
-  // Checks the inputs against /inputs (missing names: invalid_input before anything is spent),
-  // then kickoff + wait.
+  // Crews: checks the inputs against /inputs (missing names: invalid_input before anything is
+  // spent). Flows: /inputs lists optional state fields, so nothing is required; a name it lacks is
+  // sent anyway and named in RunResult::warnings. Then kickoff + wait. For flows (ClientOptions::kind)
+  // kickoff() sends values with their JSON types and refuses an `id` input (invalid_argument:
+  // restore_from_state_id starts from a saved state; `id` merges executions).
   Result<RunResult> run(const KickoffRequest& req, WaitOptions opts = {});
   std::future<Result<RunResult>> run_async(KickoffRequest req, WaitOptions opts = {});
   void run_async(KickoffRequest req, WaitOptions opts, Callback<RunResult> cb);

@@ -32,6 +32,13 @@ std::string_view to_string(RunState s) noexcept;  // "PENDING", "SUCCESS", ...
 bool is_terminal(RunState s) noexcept;            // success, failed, revoked, not_found
 bool stops_polling(RunState s) noexcept;          // terminal or paused
 
+// What is deployed (an option, not a guess: nothing on the wire tells them apart). Crews take string
+// input values and require every name /inputs lists; flows take typed values (a list sent as the
+// string "[]" fails the run), /inputs lists optional state fields, and `id` must not be sent.
+enum class DeploymentKind { crew, flow };
+std::string_view to_string(DeploymentKind k) noexcept;  // "crew", "flow"
+std::optional<DeploymentKind> deployment_kind_from_string(std::string_view s) noexcept;
+
 struct Progress {
   std::string unit;  // "task" or "step" (empty when unknown)
   std::optional<std::int64_t> completed, total, remaining;
@@ -62,6 +69,8 @@ struct RunResult {
   std::optional<std::chrono::system_clock::time_point> started_at, finished_at;
   std::optional<double> duration_seconds;
   Json raw;                       // the last status body as received
+  // What the client noticed and let through, e.g. flow inputs the state model lacks (run()).
+  std::vector<std::string> warnings;
 
   bool is_success() const noexcept { return state == RunState::success; }
   bool is_terminal() const noexcept { return crewai::is_terminal(state); }
@@ -104,7 +113,7 @@ struct StreamingWebhooks {
 };
 
 struct KickoffRequest {
-  Json inputs = Json::object();  // non-string values are sent as their JSON text
+  Json inputs = Json::object();  // crews: non-string values are sent as their JSON text; flows: as is
   Json meta;                     // null: not sent
   std::string task_webhook_url, step_webhook_url, crew_webhook_url;
   std::optional<HumanInputWebhook> human_input_webhook;

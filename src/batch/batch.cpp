@@ -70,10 +70,19 @@ Result<void> Batch::Impl::preflight() {
     }
     required = std::move(*names);
   }
+  const bool flow = client.options().kind == DeploymentKind::flow;
+  std::vector<std::string> unknown;
   for (std::size_t i = 0; i < items.size(); ++i) {
     std::string reason = items[i].invalid_reason;
     if (reason.empty() && !items[i].inputs.is_object()) reason = "inputs must be a JSON object";
-    if (reason.empty() && !required.empty()) {
+    if (reason.empty() && flow) {
+      reason = protocol::flow_inputs_problem(items[i].inputs);
+      if (opt.check_inputs) {
+        for (auto& name : protocol::unknown_inputs(required, items[i].inputs)) {
+          if (std::find(unknown.begin(), unknown.end(), name) == unknown.end()) unknown.push_back(name);
+        }
+      }
+    } else if (reason.empty() && !required.empty()) {
       auto missing = protocol::missing_inputs(required, items[i].inputs);
       if (!missing.empty()) {
         reason = "missing inputs:";
@@ -86,6 +95,12 @@ Result<void> Batch::Impl::preflight() {
       r.error = reason;
       finish(i, std::move(r), false);
     }
+  }
+  if (!unknown.empty()) {
+    std::string names;
+    for (const auto& n : unknown) names += (names.empty() ? "" : ", ") + n;
+    warnings.push_back("inputs not in the flow's state (GET /inputs): " + names +
+                       "; they are sent, and the flow may ignore them");
   }
   return {};
 }
@@ -203,6 +218,7 @@ Result<BatchReport> Batch::Impl::run() {
   report.records = std::move(records);
   report.stopped = stopping;
   report.stop_reason = stop_reason;
+  report.warnings = warnings;
   return report;
 }
 

@@ -87,6 +87,7 @@ struct Batch::Impl {
   policy::AdaptiveConcurrency adaptive;
   policy::CircuitBreaker breaker;
 
+  std::vector<std::string> warnings;  // for BatchReport::warnings
   bool stopping = false;
   bool forced = false;
   std::string stop_reason;

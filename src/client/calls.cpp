@@ -313,7 +313,12 @@ Result<std::string> body_text(const Json& body, const char* call) {
 }  // namespace
 
 void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std::string>)> cb) {
-  auto body = body_text(protocol::kickoff_body(req), "kickoff");
+  const bool flow = options.kind == DeploymentKind::flow;
+  if (flow) {
+    if (auto problem = protocol::flow_inputs_problem(req.inputs); !problem.empty())
+      return cb(make_error(ErrorCode::invalid_argument, std::move(problem)));
+  }
+  auto body = body_text(protocol::kickoff_body(req, flow), "kickoff");
   if (!body) return cb(tl::unexpected(std::move(body.error())));
   auto parse = [](const transport::Response& r) -> Result<std::string> {
     auto id = protocol::parse_kickoff_response(r.body);

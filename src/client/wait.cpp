@@ -238,14 +238,19 @@ void Client::Impl::wake(const std::string& kickoff_id) {
 void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
                           std::function<void(Result<RunResult>)> cb) {
   auto shared_req = std::make_shared<KickoffRequest>(std::move(req));
-  auto kick = [this, shared_req, opts, cb]() mutable {
-    do_kickoff(*shared_req, [this, shared_req, opts, cb](Result<std::string> id) mutable {
+  auto kick = [this, shared_req, opts, cb](std::vector<std::string> unknown) mutable {
+    do_kickoff(*shared_req, [this, shared_req, opts, cb, unknown](Result<std::string> id) mutable {
       if (!id) return cb(tl::unexpected(id.error()));
       auto started = std::chrono::system_clock::now();
       if (!opts.kicked_off_at) opts.kicked_off_at = std::chrono::steady_clock::now();
       if (shared_req->human_input_webhook) opts.human_input_webhook = true;
-      do_wait(*id, opts, shared_req->inputs, [cb, started](Result<RunResult> r) {
+      do_wait(*id, opts, shared_req->inputs, [cb, started, unknown](Result<RunResult> r) {
         if (r) {
+          for (const auto& name : unknown) {
+            r->warnings.push_back("input \"" + name +
+                                  "\" is not a field of the flow's state (GET /inputs): it was "
+                                  "sent, and the flow may ignore it");
+          }
           r->started_at = started;
           r->duration_seconds =
               std::chrono::duration<double>(*r->finished_at - started).count();
@@ -254,8 +259,10 @@ void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
       });
     });
   };
-  do_inputs([shared_req, kick, cb](Result<std::vector<std::string>> names) mutable {
+  const bool flow = options.kind == DeploymentKind::flow;
+  do_inputs([shared_req, kick, cb, flow](Result<std::vector<std::string>> names) mutable {
     if (!names) return cb(tl::unexpected(names.error()));
+    if (flow) return kick(protocol::unknown_inputs(*names, shared_req->inputs));
     auto missing = protocol::missing_inputs(*names, shared_req->inputs);
     if (!missing.empty()) {
       Error e;
@@ -266,7 +273,7 @@ void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
       e.message += " (nothing was kicked off)";
       return cb(tl::unexpected(std::move(e)));
     }
-    kick();
+    kick({});
   });
 }
 

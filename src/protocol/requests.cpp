@@ -1,5 +1,6 @@
 #include "protocol/requests.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <utility>
 
@@ -69,8 +70,9 @@ Result<Json> parse_object(std::string_view body, std::string_view what) {
 
 }  // namespace
 
-Json kickoff_body(const KickoffRequest& r) {
-  Json j = {{"inputs", inputs_as_strings(r.inputs)}};
+Json kickoff_body(const KickoffRequest& r, bool typed) {
+  Json j = {{"inputs", typed ? (r.inputs.is_null() ? Json::object() : r.inputs)
+                             : inputs_as_strings(r.inputs)}};
   if (!r.meta.is_null()) j["meta"] = r.meta;
   put_if(j, "taskWebhookUrl", r.task_webhook_url);
   put_if(j, "stepWebhookUrl", r.step_webhook_url);
@@ -157,6 +159,24 @@ std::optional<std::pair<RunState, std::string>> state_named_in(std::string_view 
   auto state = parse_state(rest);
   if (!state) return std::nullopt;
   return std::make_pair(*state, std::string(rest));
+}
+
+std::string flow_inputs_problem(const Json& inputs) {
+  if (inputs.is_object() && inputs.contains("id")) {
+    return "a flow input named \"id\" is refused: it is deprecated and reusing it merges "
+           "executions; to start from a saved state use restoreFromStateId (crewctl "
+           "--restore-from-state-id KICKOFF_ID)";
+  }
+  return {};
+}
+
+std::vector<std::string> unknown_inputs(const std::vector<std::string>& known, const Json& inputs) {
+  std::vector<std::string> out;
+  if (!inputs.is_object()) return out;
+  for (const auto& [name, value] : inputs.items()) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) out.push_back(name);
+  }
+  return out;
 }
 
 std::vector<std::string> missing_inputs(const std::vector<std::string>& required, const Json& inputs) {

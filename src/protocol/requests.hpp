@@ -14,7 +14,14 @@ namespace crewai::protocol {
 
 // Every field at the top level beside `inputs`; non-string input values as their JSON text;
 // empty optional fields omitted.
-Json kickoff_body(const KickoffRequest& r);
+// `typed` (flows): input values keep their JSON types.
+Json kickoff_body(const KickoffRequest& r, bool typed = false);
+
+// Flows: refuses an `id` input (deprecated; reusing it merges executions), pointing to
+// restoreFromStateId. Empty when the inputs are acceptable.
+std::string flow_inputs_problem(const Json& inputs);
+// Names in `inputs` (an object) that `known` lacks, in the inputs' order.
+std::vector<std::string> unknown_inputs(const std::vector<std::string>& known, const Json& inputs);
 
 // Every field in both spellings (execution_id/executionId, task_id/taskId,
 // human_feedback/humanFeedback, is_approve/isApprove: the live service wants camelCase, the docs

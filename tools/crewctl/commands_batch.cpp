@@ -128,6 +128,9 @@ Result<Prepared> prepare(const GlobalFlags& g, const BatchArgs& a) {
   if (!fmt) return tl::unexpected(fmt.error());
   crewai::batch::ReaderOptions ro;
   ro.format = *fmt;
+  auto kind = resolve_kind(g);
+  if (!kind) return tl::unexpected(kind.error());
+  ro.typed_csv_cells = *kind == crewai::DeploymentKind::flow;
   auto items = crewai::batch::read_items(a.input, ro);
   if (!items) {
     crewai::Error e = items.error();
@@ -165,6 +168,8 @@ int report_batch(const GlobalFlags& g, const BatchArgs& a, const crewai::BatchRe
   crewai::Json sj = summary_to_json(summary, code);
   sj["output"] = a.output;
   sj["journal"] = journal.empty() ? crewai::Json() : crewai::Json(journal);
+  for (const auto& w : report.warnings) std::cerr << "crewctl: warning: " << w << "\n";
+  if (!report.warnings.empty()) sj["warnings"] = report.warnings;
   if (!a.summary_json.empty()) write_summary_file(a.summary_json, sj);
   if (!g.quiet) std::cerr << summary_text(summary, colors_enabled(stderr));
   if (g.json) print_json({{"summary", sj}});

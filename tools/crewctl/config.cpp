@@ -42,7 +42,7 @@ std::string default_config_path() {
 }
 
 struct Profile {
-  std::string base_url, token, token_file;
+  std::string base_url, token, token_file, kind;
   std::optional<double> timeout, poll_interval, rate;
   std::optional<int> max_concurrent, max_retries;
 };
@@ -87,6 +87,9 @@ Result<Profile> read_profile(const GlobalFlags& f, std::string& note) {
   p.base_url = t->get("base_url") ? t->get("base_url")->value_or(std::string()) : std::string();
   p.token = t->get("token") ? t->get("token")->value_or(std::string()) : std::string();
   p.token_file = t->get("token_file") ? t->get("token_file")->value_or(std::string()) : std::string();
+  p.kind = t->get("kind") ? t->get("kind")->value_or(std::string("?")) : std::string();
+  if (!p.kind.empty() && !crewai::deployment_kind_from_string(p.kind))
+    return make_error(ErrorCode::invalid_argument, where + ": kind must be \"crew\" or \"flow\"");
   auto timeout = toml_number(*t, "timeout", where);
   auto poll = toml_number(*t, "poll_interval", where);
   auto rate = toml_number(*t, "rate", where);
@@ -146,11 +149,44 @@ Result<std::string> read_token_file(const std::string& path) {
   return line;
 }
 
+namespace {
+
+// flag > CREWAI_KIND > profile `kind` (checked when read) > crew.
+Result<crewai::DeploymentKind> kind_of(const GlobalFlags& f, const Profile& p) {
+  std::string where = "--kind";
+  std::string value = f.kind;
+  if (value.empty()) {
+    if (const char* k = env("CREWAI_KIND")) {
+      value = k;
+      where = "CREWAI_KIND";
+    }
+  }
+  if (value.empty()) value = p.kind;
+  if (value.empty()) return crewai::DeploymentKind::crew;
+  auto kind = crewai::deployment_kind_from_string(value);
+  if (!kind)
+    return make_error(ErrorCode::invalid_argument,
+                      where + " must be crew or flow, got \"" + value + "\"");
+  return *kind;
+}
+
+}  // namespace
+
+Result<crewai::DeploymentKind> resolve_kind(const GlobalFlags& f) {
+  std::string note;
+  auto profile = read_profile(f, note);
+  if (!profile) return tl::unexpected(profile.error());
+  return kind_of(f, *profile);
+}
+
 Result<Settings> resolve_settings(const GlobalFlags& f, bool need_connection) {
   Settings s;
   auto profile = read_profile(f, s.source_note);
   if (!profile) return tl::unexpected(profile.error());
   const Profile& p = *profile;
+  auto kind = kind_of(f, p);
+  if (!kind) return tl::unexpected(kind.error());
+  s.kind = *kind;
 
   if (!f.url.empty()) s.base_url = f.url;
   else if (const char* u = env("CREWAI_BASE_URL")) s.base_url = u;
@@ -196,6 +232,7 @@ crewai::ClientOptions client_options(const Settings& s) {
   crewai::ClientOptions o;
   o.base_url = s.base_url;
   o.token = s.token;
+  o.kind = s.kind;
   auto ms = [](double seconds) { return crewai::Millis(static_cast<long long>(seconds * 1000)); };
   if (s.timeout_seconds && *s.timeout_seconds > 0) o.request_timeout = ms(*s.timeout_seconds);
   if (s.poll_interval_seconds && *s.poll_interval_seconds > 0) {

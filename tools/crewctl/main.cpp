@@ -63,6 +63,13 @@ void add_common(CLI::App* cmd, GlobalFlags& g, bool sim) {
   }
 }
 
+void add_kind(CLI::App* cmd, GlobalFlags& g) {
+  cmd->add_option("--kind", g.kind,
+                  "crew (default) or flow: flows get typed input values and no /inputs "
+                  "enforcement (else CREWAI_KIND, else the profile's kind)")
+      ->check(CLI::IsMember({"crew", "flow"}));
+}
+
 void add_follow(CLI::App* cmd, GlobalFlags& g, FollowArgs& f) {
   cmd->add_option("--poll-interval", g.poll_interval_seconds,
                   "Seconds between status polls (default: 1s growing to 15s)");
@@ -137,6 +144,7 @@ void add_kickoff(CLI::App& app, Commands& c) {
   k->add_option("--meta", c.kick.meta, "Metadata as a JSON object, or @file");
   add_webhooks(k, c.kick.hooks);
   add_run_hooks(k, c.kick.run_hooks);
+  add_kind(k, c.g);
   k->add_option("--restore-from-state-id", c.kick.restore_from_state_id,
                 "Flows: start from this persisted state");
   k->add_flag("--wait", c.kick.wait, "Follow the run to the end and print its result");
@@ -211,6 +219,7 @@ void add_batch(CLI::App& app, Commands& c) {
   cat rows.jsonl | crewctl batch - --json > results.jsonl)");
   add_common(c.bat, c.g, true);
   add_batch_options(c.bat, c.batch, c.g);
+  add_kind(c.bat, c.g);
 }
 
 }  // namespace

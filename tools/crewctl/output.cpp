@@ -100,6 +100,7 @@ Json run_to_json(const crewai::RunResult& r) {
                   {"task_output", r.pause_task_output ? Json(*r.pause_task_output) : Json()},
                   {"flow_id", r.flow_id ? Json(*r.flow_id) : Json()}};
   }
+  if (!r.warnings.empty()) j["warnings"] = r.warnings;
   j["usage_metrics"] = r.usage_metrics;
   j["timings"] = {{"started_at", r.started_at ? Json(unix_seconds(*r.started_at)) : Json()},
                   {"finished_at", r.finished_at ? Json(unix_seconds(*r.finished_at)) : Json()},
