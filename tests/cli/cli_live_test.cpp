@@ -112,6 +112,31 @@ TEST_P(CliLive, APausedFlowShowsTheCallbackForm) {
   EXPECT_EQ(paused.out.find("--task"), std::string::npos) << paused.out;
 }
 
+TEST_P(CliLive, FlowKickoffAndBatchKeepTypes) {
+  SimFixture sim("flow_state", tweak());
+  auto k = crewctl(conn(sim, {"kickoff", "--kind", "flow", "--inputs", R"({"count": 2, "history": ["a"]})",
+                              "--wait", "--json", "--poll-interval", "0.02"}));
+  ASSERT_EQ(k.exit_code, 0) << k.err << k.out;
+  EXPECT_EQ(last_json_line(k.out).value("state", ""), "SUCCESS");
+  // The same as a crew: values go out as strings and the flow fails.
+  auto crew = crewctl(conn(sim, {"kickoff", "--inputs", R"({"count": 2})", "--wait", "--json",
+                                 "--poll-interval", "0.02"}));
+  EXPECT_EQ(crew.exit_code, 1) << crew.err;
+
+  std::string csv = write("rows.csv", "count,history,topic,mood\n3,\"[\"\"x\"\"]\",rain,calm\n1,[],007,\n");
+  auto b = crewctl(conn(sim, {"batch", csv, "--json", "--no-journal", "--poll-interval", "0.02"}),
+                   {{"CREWAI_KIND", "flow"}});
+  ASSERT_EQ(b.exit_code, 0) << b.err << b.out;
+  auto lines = json_lines(b.out);
+  std::size_t ok = 0;
+  for (const auto& l : lines) ok += l.value("state", "") == "succeeded";  // a string "3" fails the flow
+  EXPECT_EQ(ok, 2u) << b.out;
+  EXPECT_NE(b.err.find("warning: inputs not in the flow's state (GET /inputs): mood"), std::string::npos)
+      << b.err;
+  auto bad = crewctl(conn(sim, {"batch", csv, "--kind", "boat"}));
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, CliLive, ::testing::Values(sim::Dialect::live, sim::Dialect::amp),
                          [](const auto& info) { return std::string(sim::dialect_name(info.param)); });
 
