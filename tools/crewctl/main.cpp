@@ -18,7 +18,7 @@ constexpr const char* kMainFooter = R"(Examples:
   crewctl batch rows.jsonl -o results.jsonl --ordered --concurrency 32 --rate 5
 
 Configuration: flags > environment (CREWAI_BASE_URL, CREWAI_TOKEN, CREWAI_MAX_CONCURRENT,
-CREWAI_TIMEOUT, CREWAI_POLL_INTERVAL, CREWAI_MAX_RETRIES) > profile in ~/.config/crewctl/config.toml.
+CREWAI_TIMEOUT, CREWAI_POLL_INTERVAL, CREWAI_MAX_RETRIES, CREWAI_KIND) > profile in ~/.config/crewctl/config.toml.
 
 Exit codes:
   0    everything succeeded
