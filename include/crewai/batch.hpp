@@ -33,7 +33,9 @@ struct BatchItem {
   std::string invalid_reason;  // non-empty: the item is recorded `invalid` without any call
 };
 
-enum class Outcome { succeeded, failed, paused, timeout, ambiguous, invalid, error, skipped };
+// cancelled: the batch stopped the run (POST /stop) when it was stopped itself.
+enum class Outcome { succeeded, failed, paused, timeout, ambiguous, invalid, error, skipped, cancelled };
+inline constexpr int kOutcomeCount = 9;
 std::string_view to_string(Outcome o) noexcept;
 std::optional<Outcome> outcome_from_string(std::string_view s) noexcept;
 
@@ -60,7 +62,7 @@ Result<ItemRecord> record_from_json(const Json& j);
 struct BatchSnapshot {
   std::size_t total = 0, done = 0, in_flight = 0;
   std::size_t succeeded = 0, failed = 0, paused = 0, timeout = 0, ambiguous = 0, invalid = 0,
-              error = 0, skipped = 0;
+              error = 0, skipped = 0, cancelled = 0;
   std::uint64_t retries = 0, http_429 = 0, http_5xx = 0;
   int concurrency = 0;          // current adaptive limit
   bool circuit_open = false;
@@ -93,6 +95,13 @@ struct BatchOptions {
   int retry_failed = 0;                // re-kick items whose run ended FAILED, this many times
   std::optional<Millis> item_deadline; // per item wait deadline (else the client's PollPolicy)
   Millis drain_deadline{30'000};       // after a stop: follow in-flight runs this long
+  // A stop (request_stop, a stop rule, the observer) cancels the runs in flight (POST /stop): they
+  // are recorded `cancelled` instead of being followed to their end. Whatever this says, a forced
+  // stop (request_stop(true), or a second request) cancels the runs in flight before run()
+  // returns, waiting at most cancel_grace for the answers; a run whose stop was not confirmed in
+  // time stays resumable (`timeout`, kickoff id kept).
+  bool cancel_on_stop = false;
+  Millis cancel_grace{1'000};
   Millis snapshot_interval{500};
   bool check_inputs = true;            // GET /inputs once; crews: items missing names are
                                        // `invalid`; flows (the client's kind): nothing is
@@ -126,8 +135,10 @@ class Batch {
   // Fails only before anything is spent: /inputs unreachable or refused (auth), or the journal
   // unwritable. Otherwise every item has a record in the report.
   Result<BatchReport> run();
-  // First call: no new kickoffs; in-flight runs are followed to the end (or drain_deadline).
-  // force (or a second call): stop following them too; they stay resumable from the journal.
+  // First call: no new kickoffs; in-flight runs are followed to the end (or drain_deadline), or
+  // cancelled with BatchOptions::cancel_on_stop. force (or a second call): the runs in flight are
+  // cancelled (POST /stop, at most cancel_grace) and recorded `cancelled`; those not confirmed stay
+  // resumable from the journal.
   void request_stop(bool force = false);
 
  private:

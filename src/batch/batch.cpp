@@ -24,6 +24,7 @@ Batch::Impl::Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObs
       breaker(std::max(1, opt.breaker_threshold), opt.breaker_cooldown) {
   slots.resize(items.size());
   records.resize(items.size());
+  sink->impl = this;
 }
 
 // Notifies under the lock: once the loop sees the last event it may return and the Batch be
@@ -183,15 +184,22 @@ Result<BatchReport> Batch::Impl::run() {
       handled_stop_requests = requests;
       stop_new_work("stop requested");
       if (force) forced = true;
+      if (force && !cancelling) {
+        cancelling = true;
+        cancel_until = now + opt.cancel_grace;
+        cancel_in_flight();
+      }
     }
     if (observer_refused.load() && !stopping) stop_new_work("the observer asked to stop");
     if (drain_until && now >= *drain_until) forced = true;
-    if (forced && !follow.stop_requested()) follow.request_stop();
+    bool cancels_due = !cancelling || pending_cancels == 0 || now >= cancel_until;
+    if (forced && !follow.stop_requested() && cancels_due) follow.request_stop();
 
     feed_adaptive(now);
     auto wake = now + opt.snapshot_interval;
     if (!stopping) launch_ready(now, wake);
     if (drain_until) wake = std::min(wake, *drain_until);
+    if (cancelling && !follow.stop_requested()) wake = std::min(wake, cancel_until);
     if (now >= next_snapshot) {
       observer.snapshot(snapshot(now));
       next_snapshot = now + opt.snapshot_interval;
@@ -237,6 +245,7 @@ void Batch::Impl::stop_new_work(const std::string& reason) {
     r.error = "not kicked off: the batch stopped (" + stop_reason + "); rerun to run it";
     finish(i, std::move(r), false);
   }
+  if (opt.cancel_on_stop) cancel_in_flight();
 }
 
 void Batch::Impl::check_stop_rules() {
@@ -294,6 +303,7 @@ BatchSnapshot Batch::Impl::snapshot(Steady::time_point now) const {
   s.invalid = counts[5];
   s.error = counts[6];
   s.skipped = counts[7];
+  s.cancelled = counts[static_cast<int>(Outcome::cancelled)];
   s.restored = restored;
   auto cs = client.stats();
   s.retries = cs.retries - baseline.retries;

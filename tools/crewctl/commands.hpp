@@ -61,6 +61,7 @@ struct BatchArgs {
   int retry_failed = 0;
   std::string journal;
   bool no_journal = false, resume = false, rerun_ambiguous = false, dry_run = false;
+  bool cancel_on_stop = false;  // a stop cancels the runs in flight (POST /stop)
 };
 
 int cmd_inputs(const GlobalFlags& g);

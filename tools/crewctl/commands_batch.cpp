@@ -98,6 +98,7 @@ Result<crewai::BatchOptions> batch_options(const BatchArgs& a, const Settings& s
   o.retry_failed = a.retry_failed;
   o.dry_run = a.dry_run;
   o.rerun_ambiguous = a.rerun_ambiguous;
+  o.cancel_on_stop = a.cancel_on_stop;
   if (!a.deadline.empty()) {
     auto d = parse_duration(a.deadline);
     if (!d) {
@@ -209,11 +210,13 @@ int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
 
   InterruptWatcher watcher([&](int n) {
     if (n == 1) {
-      std::cerr << "\ncrewctl: stopping: no new kickoffs; following the " << printer.in_flight()
-                << " runs in flight to the end (Ctrl-C again to leave now)\n";
+      std::cerr << "\ncrewctl: stopping: no new kickoffs; " << (a.cancel_on_stop ? "cancelling" : "following")
+                << " the " << printer.in_flight() << " runs in flight"
+                << (a.cancel_on_stop ? "" : " to the end") << " (Ctrl-C again to cancel them and leave now)\n";
       (*batch)->request_stop(false);
     } else {
-      std::cerr << "\ncrewctl: leaving now; runs still going stay resumable\n";
+      std::cerr << "\ncrewctl: cancelling the runs in flight (POST /stop) and leaving; any not "
+                   "confirmed at once stay resumable\n";
       (*batch)->request_stop(true);
     }
   });

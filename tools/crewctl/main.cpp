@@ -113,6 +113,9 @@ void add_batch_options(CLI::App* cmd, BatchArgs& b, GlobalFlags& g) {
                 "With --resume: kick off again items whose kickoff outcome is unknown");
   cmd->add_flag("--no-journal", b.no_journal, "Keep no journal (an interrupted batch cannot resume)");
   cmd->add_flag("--dry-run", b.dry_run, "Validate every line and the inputs against /inputs; run nothing");
+  cmd->add_flag("--cancel-on-stop", b.cancel_on_stop,
+                "When the batch stops (Ctrl-C, --max-errors, --max-error-rate), cancel the runs in "
+                "flight (POST /stop; recorded cancelled) instead of following them");
 }
 
 struct Commands {

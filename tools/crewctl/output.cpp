@@ -199,14 +199,14 @@ int exit_code_for(const Summary& s) {
   if (n(Outcome::error) + n(Outcome::ambiguous) > 0) return kExitCallError;
   if (n(Outcome::timeout) > 0) return kExitTimeout;
   if (n(Outcome::paused) > 0) return kExitPaused;
-  if (n(Outcome::failed) > 0) return kExitFailed;
+  if (n(Outcome::failed) + n(Outcome::cancelled) > 0) return kExitFailed;
   if (n(Outcome::invalid) > 0) return kExitUsage;
   return kExitOk;
 }
 
 Json summary_to_json(const Summary& s, int exit_code) {
   Json counts = Json::object();
-  for (int i = 0; i < 8; ++i) counts[std::string(crewai::to_string(static_cast<Outcome>(i)))] = s.counts[i];
+  for (int i = 0; i < crewai::kOutcomeCount; ++i) counts[std::string(crewai::to_string(static_cast<Outcome>(i)))] = s.counts[i];
   auto opt = [](const std::optional<double>& v) { return v ? Json(*v) : Json(); };
   return {{"total", s.total},
           {"counts", counts},
@@ -223,9 +223,10 @@ Json summary_to_json(const Summary& s, int exit_code) {
 }
 
 std::string summary_text(const Summary& s, bool color) {
-  static const char* kColors[8] = {"32", "31", "33", "35", "35", "31", "31", "2"};
+  static const char* kColors[crewai::kOutcomeCount] = {"32", "31", "33", "35", "35",
+                                                         "31", "31", "2",  "33"};
   std::string counts;
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < crewai::kOutcomeCount; ++i) {
     if (s.counts[i] == 0) continue;
     if (!counts.empty()) counts += ", ";
     counts += paint(fmt::format("{} {}", s.counts[i], crewai::to_string(static_cast<Outcome>(i))),
