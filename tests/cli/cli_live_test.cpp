@@ -2,6 +2,8 @@
 // (exit 3) answered with `resume --wait` that follows the run to SUCCESS (live: under the new
 // kickoff id), `cancel` of a running run, a finished one and on a deployment without /stop, and a
 // flow's callback URL that names another run.
+#include <csignal>
+
 #include "cli/cli_fixture.hpp"
 #include "support/raw_http_server.hpp"
 
@@ -135,6 +137,30 @@ TEST_P(CliLive, FlowKickoffAndBatchKeepTypes) {
       << b.err;
   auto bad = crewctl(conn(sim, {"batch", csv, "--kind", "boat"}));
   EXPECT_EQ(bad.exit_code, 2);
+}
+
+TEST_P(CliLive, BatchCancelOnStopCancelsTheRunsInFlightOnTheFirstCtrlC) {
+  SimFixture sim("research", tweak(1.0));  // ~22 s a run: only a cancel ends it in time
+  std::string rows;
+  for (int i = 0; i < 3; ++i) rows += R"({"topic": "t)" + std::to_string(i) + R"(", "current_year": "2026"})" "\n";
+  auto in = write("in.jsonl", rows);
+  auto out = path("out.jsonl");
+  auto child = spawn(conn(sim, {"batch", in, "-o", out, "--cancel-on-stop", "--poll-interval", "0.02",
+                                "--concurrency", "3"}));
+  auto polled = [&] {
+    auto req = sim.stats()["requests"];
+    std::int64_t n = 0;
+    if (req.contains("GET /status"))
+      for (const auto& [code, count] : req["GET /status"].items()) n += count.get<std::int64_t>();
+    return n >= 3;
+  };
+  ASSERT_TRUE(wait_until(polled, 30s));
+  child->signal(SIGINT);
+  ASSERT_EQ(child->wait(30s), 130);
+  auto records = json_lines(read_file(out));
+  ASSERT_EQ(records.size(), 3u);
+  for (const auto& r : records) EXPECT_EQ(r.value("state", ""), "cancelled") << r.dump();
+  EXPECT_EQ(sim.stats()["stops"].value("stopped", 0), 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, CliLive, ::testing::Values(sim::Dialect::live, sim::Dialect::amp),
