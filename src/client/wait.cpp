@@ -180,7 +180,13 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
       if (seen_alive) return out_of_sight("reads NOT FOUND");
       if (in_grace) return schedule(next_interval());
       return fail(ErrorCode::not_found,
-                  "run " + id + " is NOT FOUND on the deployment after the grace period", false);
+                  "run " + id + " is NOT FOUND on the deployment after the grace period" +
+                      (opts.human_input_webhook
+                           ? std::string(" (a live crew that paused for human input before its "
+                                         "first poll reads so too: its task id then arrives on "
+                                         "the human-input webhook)")
+                           : std::string()),
+                  false);
     }
     if (!stops_polling(res->state)) seen_alive = true;
     if (stops_polling(res->state)) return finish(std::move(*res));

@@ -24,7 +24,7 @@ class CliLive : public CliTest, public ::testing::WithParamInterface<sim::Dialec
 
 TEST_P(CliLive, CrewPauseExitsThreeThenResumeWaitFollowsTheRunToSuccess) {
   RawHttpServer rx([](const RawRequest&) { return RawResponse{200, {}, "{}"}; });
-  SimFixture sim("approval", tweak());
+  SimFixture sim("approval", tweak(0.02));  // seen alive before it pauses (~0.4 s)
   auto paused = crewctl(conn(sim, {"kickoff", "-i", "topic=cats", "--wait", "--json", "--poll-interval",
                                    "0.02", "--human-input-webhook", rx.url("/hitl")}));
   ASSERT_EQ(paused.exit_code, 3) << paused.err << paused.out;

@@ -43,7 +43,9 @@ class LiveAndAmp : public ::testing::TestWithParam<sim::Dialect> {
 
 TEST_P(LiveAndAmp, CrewPauseThenResumeFollowsTheRunToSuccess) {
   RawHttpServer receiver([](const RawRequest&) { return RawResponse{200, {}, "{}"}; });
-  SimFixture sim("approval", tweak());
+  // Slow enough that the first poll sees the run alive before it pauses: a live crew waiting for
+  // input reads NOT FOUND, which only a run seen alive turns into a pause.
+  SimFixture sim("approval", tweak(0.02));
   auto c = client(sim);
   KickoffRequest req;
   req.inputs = {{"topic", "cats"}};
