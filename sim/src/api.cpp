@@ -166,6 +166,10 @@ Response Api::handle(const Request& req, Clock::time_point now) {
     out.headers.emplace_back("Allow", r.method);
   } else if (!authorized(req.authorization)) {
     out = unauthorized(req.authorization);
+  } else if (r.kind == K::none && path.rfind("/stop/", 0) == 0) {
+    // What a deployment without the route answers (FastAPI's route 404), so that a client can tell
+    // "cannot cancel here" from an unknown run in every dialect.
+    out = json_response(404, {{"detail", "Not Found"}});
   } else if (r.kind == K::none) {
     out = error(404, "No route for " + req.method + " " + path);
   } else if (req.method != r.method) {

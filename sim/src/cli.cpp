@@ -135,8 +135,8 @@ void add_cli_options(CLI::App& app, CliOptions& o) {
   app.add_flag("--compat-reversed-status", o.compat_reversed_status,
                "Also serve GET /{id}/status (amp, celery-legacy)");
   app.add_flag("--no-stop-route", o.no_stop_route,
-               "Serve no POST /stop/{id}: it answers the route 404 (live: {\"detail\": \"Not "
-               "Found\"}), as a deployment that cannot cancel runs does");
+               "Serve no POST /stop/{id}: it answers the route 404 {\"detail\": \"Not Found\"}, "
+               "as a deployment that cannot cancel runs does");
   app.add_option("--threads", o.threads, "I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--flow-secret", o.flow_secret,
                  "HMAC secret signing flow feedback requests (X-Signature); never printed");

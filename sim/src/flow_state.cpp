@@ -26,26 +26,40 @@ const char* type_name(Type t) {
 
 bool fits(Type t, const json& v) {
   switch (t) {
-    case Type::string: return v.is_string();
-    case Type::integer: return v.is_number_integer();
-    case Type::number: return v.is_number();
-    case Type::boolean: return v.is_boolean();
-    case Type::array: return v.is_array();
-    case Type::object: return v.is_object();
-    case Type::any: return true;
+    case Type::string:
+      return v.is_string();
+    case Type::integer:
+      return v.is_number_integer();
+    case Type::number:
+      return v.is_number();
+    case Type::boolean:
+      return v.is_boolean();
+    case Type::array:
+      return v.is_array();
+    case Type::object:
+      return v.is_object();
+    case Type::any:
+      return true;
   }
   return false;
 }
 
 json empty_value(Type t) {
   switch (t) {
-    case Type::string: return "";
-    case Type::integer: return 0;
-    case Type::number: return 0.0;
-    case Type::boolean: return false;
-    case Type::array: return json::array();
-    case Type::object: return json::object();
-    case Type::any: return nullptr;
+    case Type::string:
+      return "";
+    case Type::integer:
+      return 0;
+    case Type::number:
+      return 0.0;
+    case Type::boolean:
+      return false;
+    case Type::array:
+      return json::array();
+    case Type::object:
+      return json::object();
+    case Type::any:
+      return nullptr;
   }
   return nullptr;
 }
@@ -78,13 +92,16 @@ tl::expected<std::vector<StateField>, std::string> parse_state(const json& j) {
       return Fail(path + ".name: must be a non-empty string");
     field.name = name->get<std::string>();
     for (const auto& other : out)
-      if (other.name == field.name) return Fail(path + ".name: \"" + field.name + "\" is declared twice");
+      if (other.name == field.name)
+        return Fail(path + ".name: \"" + field.name + "\" is declared twice");
     if (auto type = f.find("type"); type != f.end() && !type->is_null()) {
       bool known = false;
       for (const auto& [text, t] : kTypes)
-        if (type->is_string() && type->get_ref<const std::string&>() == text) field.type = t, known = true;
+        if (type->is_string() && type->get_ref<const std::string&>() == text)
+          field.type = t, known = true;
       if (!known)
-        return Fail(path + ".type: must be one of string, integer, number, boolean, array, object, any");
+        return Fail(path +
+                    ".type: must be one of string, integer, number, boolean, array, object, any");
     }
     if (auto def = f.find("default"); def != f.end() && !def->is_null()) {
       if (!fits(field.type, *def))
@@ -99,9 +116,12 @@ tl::expected<std::vector<StateField>, std::string> parse_state(const json& j) {
 json default_state(const std::vector<StateField>& fields, const std::string& kickoff_id) {
   json state = json::object();
   for (const auto& f : fields) {
-    if (!f.default_value.is_null()) state[f.name] = f.default_value;
-    else if (f.name == "id" && (f.type == Type::string || f.type == Type::any)) state[f.name] = kickoff_id;
-    else state[f.name] = empty_value(f.type);
+    if (!f.default_value.is_null())
+      state[f.name] = f.default_value;
+    else if (f.name == "id" && (f.type == Type::string || f.type == Type::any))
+      state[f.name] = kickoff_id;
+    else
+      state[f.name] = empty_value(f.type);
   }
   return state;
 }
@@ -122,7 +142,8 @@ std::string apply_inputs(const std::vector<StateField>& fields, const json& inpu
       continue;
     }
     errors += (errors.empty() ? "" : "; ") + std::string("\"") + f.name + "\" must be " +
-              (f.type == Type::integer || f.type == Type::array || f.type == Type::object ? "an " : "a ") +
+              (f.type == Type::integer || f.type == Type::array || f.type == Type::object ? "an "
+                                                                                          : "a ") +
               type_name(f.type) + ", got " + describe(*it);
   }
   return errors.empty() ? errors : "Invalid flow state: " + errors;

@@ -2,11 +2,10 @@
 // inputs to it the way crewAI's pydantic state would (no coercion: "2" is not an integer).
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <string>
 #include <tl/expected.hpp>
+#include <vector>
 
 #include "crewai/sim/crew.hpp"
 

@@ -18,7 +18,8 @@ Response Api::unauthorized(const std::string& header) const {
     out = error(401, "Missing or invalid bearer token");
   } else {
     const bool bearer = header.rfind("Bearer ", 0) == 0;
-    out = error(401, bearer ? "Invalid or missing authentication credentials" : "Not authenticated");
+    out =
+        error(401, bearer ? "Invalid or missing authentication credentials" : "Not authenticated");
   }
   out.headers.emplace_back("WWW-Authenticate", "Bearer");
   return out;
@@ -55,8 +56,10 @@ Response Api::live_resume(const std::string& text, Clock::time_point now) {
   text_field("humanFeedback", false, feedback);
   bool approve = false;
   if (auto it = body.find("isApprove"); it != body.end() && !it->is_null()) {
-    if (it->is_boolean()) approve = it->get<bool>();
-    else detail.push_back(field_error("bool_type", "isApprove", "Input should be a valid boolean"));
+    if (it->is_boolean())
+      approve = it->get<bool>();
+    else
+      detail.push_back(field_error("bool_type", "isApprove", "Input should be a valid boolean"));
   }
   if (!detail.empty()) {
     Response r;

@@ -17,9 +17,10 @@ std::string RunStore::unused_id() {
   return uuid_from(mix64(idrng), mix64(idrng + 1));
 }
 
-std::optional<std::string> RunStore::continue_run(const std::string& id, const std::string& task_id_text,
-                                                  bool approve, const std::string& feedback,
-                                                  Webhooks hooks, Clock::time_point now) {
+std::optional<std::string> RunStore::continue_run(const std::string& id,
+                                                  const std::string& task_id_text, bool approve,
+                                                  const std::string& feedback, Webhooks hooks,
+                                                  Clock::time_point now) {
   std::lock_guard lock(mu_);
   auto it = runs_.find(id);
   if (it == runs_.end() || crew_.flow) return std::nullopt;

@@ -193,6 +193,18 @@ TEST_F(CliTest, SimKickoffAndInputs) {
   EXPECT_EQ(Json::parse(in.out)["inputs"], Json({"topic"}));
 }
 
+TEST_F(CliTest, SimDialectPicksTheEmbeddedSimulatorsDialect) {
+  // flow.json declares no state model: amp requires both inputs, live none.
+  for (const char* dialect : {"live", "amp"}) {
+    auto r = crewctl({"kickoff", "--sim", crew("flow"), "--sim-dialect", dialect, "--sim-time-scale",
+                      "0.001", "-i", "company=Acme", "--wait", "--json"});
+    EXPECT_EQ(r.exit_code, std::string(dialect) == "live" ? 0 : 2) << dialect << ": " << r.err;
+  }
+  auto bad = crewctl({"inputs", "--sim", crew("flow"), "--sim-dialect", "docs"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--sim-dialect"), std::string::npos) << bad.err;
+}
+
 TEST_F(CliTest, ServeRunsTheSimulator) {
   auto child = spawn({"serve", "--crew", crew("research"), "--token", "serve-token", "--port", "0",
                       "--time-scale", "0.001"});

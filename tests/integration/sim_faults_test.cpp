@@ -206,7 +206,7 @@ int stop_sim(Spawned& s) {
 TEST(SimExecutable, PrintsListeningFirstAndStopsOnSigterm) {
   const char* bin = std::getenv("CREWAI_SIM_BIN");
   if (!bin) GTEST_SKIP() << "CREWAI_SIM_BIN not set";
-  auto s = spawn_sim(bin, {});
+  auto s = spawn_sim(bin, {"--dialect", "amp"});  // GET / is a route of the documented API only
   EXPECT_TRUE(std::regex_match(s.line, std::regex(R"(listening on 127\.0\.0\.1:[1-9][0-9]*)"))) << s.line;
   HttpClient c("http://127.0.0.1:" + s.port);
   c.set_token("t");

@@ -1,6 +1,8 @@
 // Crew scripts and fault configurations of the simulator: parsing, errors naming fields, templating.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "crewai/sim/crew.hpp"
 #include "crewai/sim/faults.hpp"
 #include "support/sim_fixture.hpp"
@@ -58,8 +60,38 @@ TEST(SimCrew, ErrorsNameTheField) {
   check(j, "kind");
 }
 
+TEST(SimCrew, FlowStateModelIsParsedAndErrorsNameTheField) {
+  json flow = minimal();
+  flow.erase("inputs");
+  flow["kind"] = "flow";
+  flow["state"] = {{{"name", "topic"}, {"type", "string"}, {"default", "x"}},
+                   {{"name", "count"}, {"type", "integer"}},
+                   {{"name", "id"}}};
+  auto c = parse_crew(flow);
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->inputs, (std::vector<std::string>{"topic", "count", "id"}));
+  ASSERT_EQ(c->state.size(), 3u);
+  EXPECT_EQ(c->state[1].type, StateField::Type::integer);
+  EXPECT_EQ(c->state[2].type, StateField::Type::any);
+  EXPECT_EQ(c->state[0].default_value, "x");
+  auto check = [&flow](const std::function<void(json&)>& change, const std::string& field) {
+    json j = flow;
+    change(j);
+    auto bad = parse_crew(j);
+    ASSERT_FALSE(bad) << field;
+    EXPECT_EQ(bad.error().rfind(field, 0), 0u) << bad.error();
+  };
+  check([](json& j) { j["kind"] = "crew"; }, "state");
+  check([](json& j) { j["inputs"] = {"topic"}; }, "inputs");
+  check([](json& j) { j["state"] = "topic"; }, "state");
+  check([](json& j) { j["state"][1]["type"] = "int"; }, "state[1].type");
+  check([](json& j) { j["state"][1]["default"] = "2"; }, "state[1].default");
+  check([](json& j) { j["state"][2]["name"] = "topic"; }, "state[2].name");
+  check([](json& j) { j["state"][0].erase("name"); }, "state[0].name");
+}
+
 TEST(SimCrew, ShippedExamplesLoad) {
-  for (const char* name : {"research", "flow", "approval", "flow_review"}) {
+  for (const char* name : {"research", "flow", "approval", "flow_review", "flow_state"}) {
     auto c = load_crew(test::crew_path(name));
     ASSERT_TRUE(c) << name << ": " << c.error();
   }

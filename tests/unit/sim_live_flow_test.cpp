@@ -8,9 +8,13 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-json body_of(const ApiHarness::Response& r) { return json::parse(r.body, nullptr, false); }
+json body_of(const ApiHarness::Response& r) {
+  return json::parse(r.body, nullptr, false);
+}
 
-void use_amp(sim::ServerOptions& o) { o.dialect = sim::Dialect::amp; }
+void use_amp(sim::ServerOptions& o) {
+  o.dialect = sim::Dialect::amp;
+}
 
 TEST(SimStop, StopsARunningRunWhichThenReadsRevokedAndSendsNothingMore) {
   for (bool live : {true, false}) {
@@ -30,7 +34,8 @@ TEST(SimStop, StopsARunningRunWhichThenReadsRevokedAndSendsNothingMore) {
     EXPECT_TRUE(api.hooks(id).empty()) << "live=" << live;  // no task or crew webhook after it
     auto again = api.call("POST", "/stop/" + id);
     EXPECT_EQ(again.status, 400);
-    EXPECT_EQ(again.body.find("Cannot stop execution. Current state: REVOKED") != std::string::npos, true)
+    EXPECT_EQ(again.body.find("Cannot stop execution. Current state: REVOKED") != std::string::npos,
+              true)
         << again.body;
     EXPECT_EQ(api.stats()["stops"], json({{"stopped", 1}, {"refused", 1}}));
     EXPECT_EQ(api.stats()["runs"]["by_state"], json({{"REVOKED", 1}}));
@@ -76,14 +81,32 @@ TEST(SimStop, WithoutTheRouteStopIsTheRoute404) {
   EXPECT_EQ(body_of(r), json({{"detail", "Not Found"}}));
   EXPECT_EQ(api.state(id), "PENDING");
   EXPECT_TRUE(api.stats()["stops"].empty());
+  ApiHarness amp("research", [](sim::ServerOptions& o) {
+    use_amp(o);
+    o.stop_route = false;
+  });
+  EXPECT_EQ(body_of(amp.call("POST", "/stop/x")), json({{"detail", "Not Found"}}));
+  EXPECT_NE(body_of(amp.call("POST", "/nope")), json({{"detail", "Not Found"}}));  // amp's own 404
   for (auto dialect : {sim::Dialect::celery_legacy, sim::Dialect::seed}) {
     ApiHarness other("research", [dialect](sim::ServerOptions& o) { o.dialect = dialect; });
-    EXPECT_EQ(other.call("POST", "/stop/x").status, 404) << sim::dialect_name(dialect);
+    auto r = other.call("POST", "/stop/x");
+    EXPECT_EQ(r.status, 404) << sim::dialect_name(dialect);
+    EXPECT_EQ(body_of(r), json({{"detail", "Not Found"}})) << sim::dialect_name(dialect);
   }
 }
 
-// flow_state.json: state topic (string, "the sea"), count (integer, 1), id (string), history (array);
-// PENDING 1 s, STARTED 1 s, plan_poem 5 s, write_poem 10 s.
+TEST(SimStop, HasItsOwnFaultSection) {
+  ApiHarness api("research", [](sim::ServerOptions& o) {
+    o.faults = sim::parse_faults(json{{"stop", {{"errors", {{"503", 1.0}}}}}}).value();
+  });
+  auto id = api.kickoff({{"inputs", kResearchInputs}});
+  EXPECT_EQ(api.call("POST", "/stop/" + id).status, 503);
+  EXPECT_EQ(api.state(id), "PENDING");  // a refused stop stops nothing
+  EXPECT_EQ(api.stats()["faults"]["http_503"], 1);
+}
+
+// flow_state.json: state topic (string, "the sea"), count (integer, 1), id (string), history
+// (array); PENDING 1 s, STARTED 1 s, plan_poem 5 s, write_poem 10 s.
 json flow_result(ApiHarness& api, const std::string& id) {
   api.advance(1h);
   auto s = api.status(id);
@@ -118,8 +141,8 @@ TEST(SimFlowState, TypedValuesAreKeptAndNamesTheStateLacksIgnored) {
 TEST(SimFlowState, AValueOfTheWrongTypeFailsTheRunWithAClearMessage) {
   for (bool live : {true, false}) {
     ApiHarness api("flow_state", live ? nullptr : use_amp);
-    auto id = api.kickoff(
-        {{"inputs", {{"count", "2"}, {"history", "[]"}}}, {"crewWebhookUrl", "http://hooks.example/c"}});
+    auto id = api.kickoff({{"inputs", {{"count", "2"}, {"history", "[]"}}},
+                           {"crewWebhookUrl", "http://hooks.example/c"}});
     api.advance(1s);
     EXPECT_EQ(api.state(id), "STARTED");
     api.advance(1s);

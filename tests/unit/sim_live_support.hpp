@@ -7,10 +7,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "api.hpp"
 #include "support/sim_fixture.hpp"
@@ -22,7 +21,8 @@ class ApiHarness {
   using Response = sim::detail::Response;
   using Outgoing = sim::detail::Outgoing;
 
-  // `crew`: a name under examples/crews. Live dialect, token "tok", one real second per crew second.
+  // `crew`: a name under examples/crews. Live dialect, token "tok", one real second per crew
+  // second.
   explicit ApiHarness(const std::string& crew,
                       const std::function<void(sim::ServerOptions&)>& tweak = {}) {
     auto loaded = sim::load_crew(crew_path(crew));
@@ -76,9 +76,10 @@ inline const nlohmann::json kResearchInputs = {{"topic", "AI agents"}, {"current
 // Every status key but `state` is present and null.
 inline void expect_not_found(const nlohmann::json& s) {
   EXPECT_EQ(s.value("state", ""), "NOT FOUND") << s.dump();
-  for (const char* key : {"status", "result", "result_json", "usage_metrics", "progress", "last_event",
-                          "events", "events_count", "events_by_type", "triggered_by",
-                          "execution_origin", "last_step", "last_executed_task", "flow_id", "source"}) {
+  for (const char* key :
+       {"status", "result", "result_json", "usage_metrics", "progress", "last_event", "events",
+        "events_count", "events_by_type", "triggered_by", "execution_origin", "last_step",
+        "last_executed_task", "flow_id", "source"}) {
     ASSERT_TRUE(s.contains(key)) << key;
     EXPECT_TRUE(s[key].is_null()) << key;
   }

@@ -11,7 +11,9 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-json body_of(const ApiHarness::Response& r) { return json::parse(r.body, nullptr, false); }
+json body_of(const ApiHarness::Response& r) {
+  return json::parse(r.body, nullptr, false);
+}
 
 TEST(SimLive, NoRootRouteAndUnknownRoutesAreFastApi404sEvenWithoutAToken) {
   ApiHarness api("research");
@@ -132,11 +134,13 @@ TEST(SimLive, CrewWaitingForInputCallsBackUnauthenticatedAndReadsNotFound) {
   json cb = json::parse(p.callback.body);
   std::vector<std::string> keys;
   for (auto it = cb.begin(); it != cb.end(); ++it) keys.push_back(it.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{"execution_id", "kickoff_id", "meta", "task_id", "task_output"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"execution_id", "kickoff_id", "meta", "task_id",
+                                            "task_output"}));
   EXPECT_EQ(cb["kickoff_id"], p.id);
   EXPECT_EQ(cb["execution_id"], p.id);
   EXPECT_TRUE(std::regex_match(cb["task_id"].get<std::string>(), kUuid)) << cb["task_id"];
-  EXPECT_EQ(cb["task_output"], "Draft post about remote work: remote work is changing how teams work.");
+  EXPECT_EQ(cb["task_output"],
+            "Draft post about remote work: remote work is changing how teams work.");
   EXPECT_EQ(cb["meta"], json({{"requestId", "r1"}}));
   expect_not_found(api.status(p.id));
   api.advance(1h);
@@ -150,16 +154,26 @@ TEST(SimLive, HumanInputWebhookObjectCarriesItsAuthentication) {
                                   {"authentication", {{"strategy", "bearer"}, {"token", "s3"}}}}}});
   EXPECT_EQ(p.callback.url, "http://hooks.example/obj");
   EXPECT_EQ(header(p.callback, "Authorization"), "Bearer s3");
+  // Both, as the client sends them: one callback, to the URL string, as live delivered it.
+  ApiHarness both("approval");
+  auto q =
+      pause_approval(both, {{"humanInputWebhookUrl", "http://hooks.example/url"},
+                            {"humanInputWebhook",
+                             {{"url", "http://hooks.example/obj"},
+                              {"authentication", {{"strategy", "bearer"}, {"token", "s3"}}}}}});
+  EXPECT_EQ(q.callback.url, "http://hooks.example/url");
+  EXPECT_EQ(header(q.callback, "Authorization"), "");
 }
 
 TEST(SimLive, ResumeRefusesTheDocumentedSnakeCaseBody) {
   ApiHarness api("approval");
   auto p = pause_approval(api, {{"humanInputWebhookUrl", "http://hooks.example/hitl"}});
-  auto r = api.post("/resume", {{"execution_id", p.id}, {"task_id", "draft_task"},
-                                {"human_feedback", "ok"}, {"is_approve", true}});
+  auto r = api.post("/resume", {{"execution_id", p.id},
+                                {"task_id", "draft_task"},
+                                {"human_feedback", "ok"},
+                                {"is_approve", true}});
   EXPECT_EQ(r.status, 422);
-  EXPECT_EQ(body_of(r),
-            json::parse(R"({"detail": [
+  EXPECT_EQ(body_of(r), json::parse(R"({"detail": [
               {"type": "missing", "loc": ["body", "executionId"], "msg": "Field required"},
               {"type": "missing", "loc": ["body", "taskId"], "msg": "Field required"}]})"));
   expect_not_found(api.status(p.id));
@@ -171,9 +185,14 @@ TEST(SimLive, ApprovedResumeRunsUnderANewIdWithOnlyTheResumesWebhooks) {
                                 {"crewWebhookUrl", "http://hooks.example/kickoff-crew"}});
   const std::string task = json::parse(p.callback.body)["task_id"];
   // Both spellings, as the client sends them: the snake_case ones are ignored, not refused.
-  auto r = api.post("/resume", {{"executionId", p.id}, {"taskId", task}, {"humanFeedback", "ok"},
-                                {"isApprove", true}, {"execution_id", p.id}, {"task_id", task},
-                                {"human_feedback", "ok"}, {"is_approve", true},
+  auto r = api.post("/resume", {{"executionId", p.id},
+                                {"taskId", task},
+                                {"humanFeedback", "ok"},
+                                {"isApprove", true},
+                                {"execution_id", p.id},
+                                {"task_id", task},
+                                {"human_feedback", "ok"},
+                                {"is_approve", true},
                                 {"crewWebhookUrl", "http://hooks.example/resume-crew"}});
   ASSERT_EQ(r.status, 200) << r.body;
   json answer = body_of(r);
@@ -206,8 +225,10 @@ TEST(SimLive, RejectedResumeRerunsTheTaskAndCallsBackUnderTheNewId) {
   ApiHarness api("approval");
   auto p = pause_approval(api, {{"humanInputWebhookUrl", "http://hooks.example/hitl"}});
   const std::string task = json::parse(p.callback.body)["task_id"];
-  auto r = api.post("/resume", {{"executionId", p.id}, {"taskId", task},
-                                {"humanFeedback", "make it shorter"}, {"isApprove", false},
+  auto r = api.post("/resume", {{"executionId", p.id},
+                                {"taskId", task},
+                                {"humanFeedback", "make it shorter"},
+                                {"isApprove", false},
                                 {"humanInputWebhookUrl", "http://hooks.example/hitl-2"}});
   const std::string next = ApiHarness::id_of(r);
   ASSERT_FALSE(next.empty());
@@ -223,8 +244,8 @@ TEST(SimLive, RejectedResumeRerunsTheTaskAndCallsBackUnderTheNewId) {
   EXPECT_TRUE(std::regex_match(cb["task_id"].get<std::string>(), kUuid));
   EXPECT_NE(cb["task_output"].get<std::string>().find("make it shorter"), std::string::npos);
   // The second pause is answered like the first, with the id and task id of its own callback.
-  auto done = ApiHarness::id_of(api.post(
-      "/resume", {{"executionId", next}, {"taskId", cb["task_id"]}, {"isApprove", true}}));
+  auto done = ApiHarness::id_of(
+      api.post("/resume", {{"executionId", next}, {"taskId", cb["task_id"]}, {"isApprove", true}}));
   api.advance(11s);
   EXPECT_EQ(api.state(done), "SUCCESS");
 }
@@ -232,8 +253,9 @@ TEST(SimLive, RejectedResumeRerunsTheTaskAndCallsBackUnderTheNewId) {
 TEST(SimLive, ResumeOfAnUnknownExecutionOrTaskAnswersAnIdThatReadsNotFound) {
   ApiHarness api("approval");
   auto p = pause_approval(api, {});
-  for (const json& body : {json{{"executionId", "nope"}, {"taskId", "t"}, {"isApprove", true}},
-                           json{{"executionId", p.id}, {"taskId", "draft_task"}, {"isApprove", true}}}) {
+  for (const json& body :
+       {json{{"executionId", "nope"}, {"taskId", "t"}, {"isApprove", true}},
+        json{{"executionId", p.id}, {"taskId", "draft_task"}, {"isApprove", true}}}) {
     auto r = api.post("/resume", body);
     const std::string id = ApiHarness::id_of(r);
     EXPECT_TRUE(std::regex_match(id, kUuid)) << r.body;

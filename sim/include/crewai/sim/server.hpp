@@ -51,8 +51,8 @@ struct ServerOptions {
   FaultConfig faults;
   std::size_t max_body_bytes = 1 << 20;   // larger request bodies answer 413
   bool reversed_status_path = false;      // also serve GET /{id}/status in amp/celery-legacy
-  // Serve POST /stop/{id} (amp and live only). Off: /stop answers the route 404, as a deployment
-  // that cannot cancel runs does.
+  // Serve POST /stop/{id} (amp and live only). Off, or in another dialect: /stop/... answers the
+  // route 404 {"detail": "Not Found"}, as a deployment that cannot cancel runs does.
   bool stop_route = true;
   int threads = 1;
   // Signs a flow's human-feedback request (X-Signature, HMAC-SHA256 of "<X-Timestamp>.<body>").
