@@ -96,11 +96,13 @@ struct BatchOptions {
   std::optional<Millis> item_deadline; // per item wait deadline (else the client's PollPolicy)
   Millis drain_deadline{30'000};       // after a stop: follow in-flight runs this long
   // A stop (request_stop, a stop rule, the observer) cancels the runs in flight (POST /stop): they
-  // are recorded `cancelled` instead of being followed to their end. Whatever this says, a forced
-  // stop (request_stop(true), or a second request) cancels the runs in flight before run()
-  // returns, waiting at most cancel_grace for the answers; a run whose stop was not confirmed in
-  // time stays resumable (`timeout`, kickoff id kept).
+  // are recorded `cancelled` instead of being followed to their end.
   bool cancel_on_stop = false;
+  // A forced stop (request_stop(true), or a second request) cancels the runs in flight before
+  // run() returns, waiting at most cancel_grace for the answers (crewctl's second Ctrl-C). A run
+  // whose stop was not confirmed in time stays resumable (`timeout`, kickoff id kept). Off: a
+  // forced stop leaves every run in flight resumable.
+  bool cancel_on_force = false;
   Millis cancel_grace{1'000};
   Millis snapshot_interval{500};
   bool check_inputs = true;            // GET /inputs once; crews: items missing names are
@@ -136,9 +138,9 @@ class Batch {
   // unwritable. Otherwise every item has a record in the report.
   Result<BatchReport> run();
   // First call: no new kickoffs; in-flight runs are followed to the end (or drain_deadline), or
-  // cancelled with BatchOptions::cancel_on_stop. force (or a second call): the runs in flight are
-  // cancelled (POST /stop, at most cancel_grace) and recorded `cancelled`; those not confirmed stay
-  // resumable from the journal.
+  // cancelled with BatchOptions::cancel_on_stop. force (or a second call): stop following them too;
+  // with cancel_on_force they are cancelled first (POST /stop, at most cancel_grace) and recorded
+  // `cancelled`; the others stay resumable from the journal.
   void request_stop(bool force = false);
 
  private:

@@ -184,7 +184,7 @@ Result<BatchReport> Batch::Impl::run() {
       handled_stop_requests = requests;
       stop_new_work("stop requested");
       if (force) forced = true;
-      if (force && !cancelling) {
+      if (force && opt.cancel_on_force && !cancelling) {
         cancelling = true;
         cancel_until = now + opt.cancel_grace;
         cancel_in_flight();

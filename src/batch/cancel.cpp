@@ -1,4 +1,4 @@
-// Cancelling the runs in flight when a batch stops (BatchOptions::cancel_on_stop, or a forced stop):
+// Cancelling the runs in flight when a batch stops (BatchOptions::cancel_on_stop / cancel_on_force):
 // POST /stop for each, recorded `cancelled` once the deployment took it. A forced stop waits at most
 // cancel_grace for the answers, so an answer can come after run() returned: it goes through the
 // shared Sink, which the batch empties when it goes.

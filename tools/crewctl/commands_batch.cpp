@@ -99,6 +99,7 @@ Result<crewai::BatchOptions> batch_options(const BatchArgs& a, const Settings& s
   o.dry_run = a.dry_run;
   o.rerun_ambiguous = a.rerun_ambiguous;
   o.cancel_on_stop = a.cancel_on_stop;
+  o.cancel_on_force = true;  // a second Ctrl-C cancels the runs in flight before leaving
   if (!a.deadline.empty()) {
     auto d = parse_duration(a.deadline);
     if (!d) {
