@@ -37,7 +37,9 @@ struct BatchItem {
   std::string invalid_reason;  // non-empty: the item is recorded `invalid` without any call
 };
 
-enum class Outcome { succeeded, failed, paused, timeout, ambiguous, invalid, error, skipped };
+// cancelled: the batch stopped the run (POST /stop) when it was stopped itself.
+enum class Outcome { succeeded, failed, paused, timeout, ambiguous, invalid, error, skipped, cancelled };
+inline constexpr int kOutcomeCount = 9;
 std::string_view to_string(Outcome o) noexcept;
 std::optional<Outcome> outcome_from_string(std::string_view s) noexcept;
 
@@ -64,7 +66,7 @@ Result<ItemRecord> record_from_json(const Json& j);
 struct BatchSnapshot {
   std::size_t total = 0, done = 0, in_flight = 0;
   std::size_t succeeded = 0, failed = 0, paused = 0, timeout = 0, ambiguous = 0, invalid = 0,
-              error = 0, skipped = 0;
+              error = 0, skipped = 0, cancelled = 0;
   std::uint64_t retries = 0, http_429 = 0, http_5xx = 0;
   int concurrency = 0;          // current adaptive limit
   bool circuit_open = false;
@@ -97,8 +99,20 @@ struct BatchOptions {
   int retry_failed = 0;                // re-kick items whose run ended FAILED, this many times
   std::optional<Millis> item_deadline; // per item wait deadline (else the client's PollPolicy)
   Millis drain_deadline{30'000};       // after a stop: follow in-flight runs this long
+  // A stop (request_stop, a stop rule, the observer) cancels the runs in flight (POST /stop): they
+  // are recorded `cancelled` instead of being followed to their end.
+  bool cancel_on_stop = false;
+  // A forced stop (request_stop(true), or a second request) cancels the runs in flight before
+  // run() returns, waiting at most cancel_grace for the answers (crewctl's second Ctrl-C). A run
+  // whose stop was not confirmed in time stays resumable (`timeout`, kickoff id kept). Off: a
+  // forced stop leaves every run in flight resumable.
+  bool cancel_on_force = false;
+  Millis cancel_grace{1'000};
   Millis snapshot_interval{500};
-  bool check_inputs = true;            // GET /inputs once; items missing names are `invalid`
+  bool check_inputs = true;            // GET /inputs once; crews: items missing names are
+                                       // `invalid`; flows (the client's kind): nothing is
+                                       // required, unknown names are one BatchReport warning, and
+                                       // an `id` input is `invalid`
   bool dry_run = false;                // validate only; no kickoff
   // meta.requestId = "<batch_id>-<index>" ("-a<n>" from the n-th attempt on). Default: a new random
   // id per batch, kept in the journal so that every resume of the batch sends the same ids; the same
@@ -125,6 +139,8 @@ struct BatchReport {
   // The journal could not be written (a full disk, say): no kickoff was sent after that, and the
   // records it lacks are only in `records` (write them out: a resume takes them from earlier_records).
   std::optional<Error> journal_error;
+  // Noticed and let through, once per batch: flow input names the state model (/inputs) lacks.
+  std::vector<std::string> warnings;
 };
 
 class Batch {
@@ -141,8 +157,10 @@ class Batch {
   // Fails only before anything is spent: /inputs unreachable or refused (auth), or the journal
   // unwritable. Otherwise every item has a record in the report.
   Result<BatchReport> run();
-  // First call: no new kickoffs; in-flight runs are followed to the end (or drain_deadline).
-  // force (or a second call): stop following them too; they stay resumable from the journal.
+  // First call: no new kickoffs; in-flight runs are followed to the end (or drain_deadline), or
+  // cancelled with BatchOptions::cancel_on_stop. force (or a second call): stop following them too;
+  // with cancel_on_force they are cancelled first (POST /stop, at most cancel_grace) and recorded
+  // `cancelled`; the others stay resumable from the journal.
   void request_stop(bool force = false);
 
  private:

@@ -53,6 +53,7 @@ struct ClientOptions {
   RetryPolicy retry{};
   PollPolicy poll{};
   std::string status_path = "/status/{id}";  // "/{id}/status" for old deployments
+  DeploymentKind kind = DeploymentKind::crew;  // flows: typed inputs, /inputs not enforced
   std::string user_agent;                    // default "crewai-cpp/<version>"
   std::string ca_bundle;                     // PEM file; empty = system default. TLS is always verified
   long max_host_connections = 64;            // pooled connections per host
@@ -61,8 +62,8 @@ struct ClientOptions {
   std::function<void(const RequestEvent&)> trace;  // runs on the engine thread; must not block
 
   // CREWAI_BASE_URL / CREWAI_DEPLOYMENT_URL, CREWAI_TOKEN / CREWAI_DEPLOYMENT_TOKEN, CREWAI_TIMEOUT
-  // (seconds), CREWAI_POLL_INTERVAL (seconds), CREWAI_MAX_RETRIES. A missing URL or token, or an
-  // unreadable number, is an invalid_argument error naming the variable.
+  // (seconds), CREWAI_POLL_INTERVAL (seconds), CREWAI_MAX_RETRIES, CREWAI_KIND (crew | flow). A
+  // missing URL or token, or an unreadable value, is an invalid_argument error naming the variable.
   static Result<ClientOptions> from_env();
 };
 
@@ -71,6 +72,11 @@ struct WaitOptions {
   std::stop_token stop;            // request_stop() ends the wait with `cancelled`
   // Time the kickoff was accepted (for the 404 grace); defaults to the start of the wait.
   std::optional<std::chrono::steady_clock::time_point> kicked_off_at;
+  // The kickoff carried a human-input webhook (run() sets it). A live crew waiting for a human
+  // reads NOT FOUND, never PAUSED: a run seen alive that then reads NOT FOUND (or 404) ends the
+  // wait as paused when this is set (its task id arrives on that webhook), else with
+  // ErrorCode::vanished. A run never seen alive keeps the not-found grace.
+  bool human_input_webhook = false;
 };
 
 // Counters since the client was made (all requests, every attempt).
@@ -115,8 +121,11 @@ class Client {
   std::future<Result<RunResult>> wait_async(std::string kickoff_id, WaitOptions opts = {});
   void wait_async(std::string kickoff_id, WaitOptions opts, Callback<RunResult> cb);
 
-  // Checks the inputs against /inputs (missing names: invalid_input before anything is spent),
-  // then kickoff + wait.
+  // Crews: checks the inputs against /inputs (missing names: invalid_input before anything is
+  // spent). Flows: /inputs lists optional state fields, so nothing is required; a name it lacks is
+  // sent anyway and named in RunResult::warnings. Then kickoff + wait. For flows (ClientOptions::kind)
+  // kickoff() sends values with their JSON types and refuses an `id` input (invalid_argument:
+  // restore_from_state_id starts from a saved state; `id` merges executions).
   Result<RunResult> run(const KickoffRequest& req, WaitOptions opts = {});
   std::future<Result<RunResult>> run_async(KickoffRequest req, WaitOptions opts = {});
   void run_async(KickoffRequest req, WaitOptions opts, Callback<RunResult> cb);
@@ -125,6 +134,13 @@ class Client {
   Result<ResumeResponse> resume(const ResumeRequest& req, std::stop_token stop = {});
   std::future<Result<ResumeResponse>> resume_async(ResumeRequest req);
   void resume_async(ResumeRequest req, Callback<ResumeResponse> cb);
+
+  // resume(), then wait() on the run that carries on: the new kickoff id the live service answers
+  // ({"kickoff_id"}), else the same id. The result's kickoff_id is the run followed and
+  // resumed_from the paused one. Errors of the wait carry the id being followed.
+  Result<RunResult> resume_and_wait(const ResumeRequest& req, WaitOptions opts = {});
+  std::future<Result<RunResult>> resume_and_wait_async(ResumeRequest req, WaitOptions opts = {});
+  void resume_and_wait_async(ResumeRequest req, WaitOptions opts, Callback<RunResult> cb);
 
   // POST <callback_url> {"feedback", "source"}: answers a paused flow (FlowRequest from
   // read_flow_request, <crewai/webhooks.hpp>); then wait() again. The callback URL must have the

@@ -31,6 +31,8 @@ enum class ErrorCode {
   cancelled,            // the caller or the client's destruction cancelled the call
   schema_violation,     // a result did not match the JSON Schema it was checked against
   unimplemented,        // the deployment does not offer this call (no POST /stop route: cannot cancel)
+  vanished,             // a run seen alive stopped being visible (NOT FOUND / 404): live crews
+                        // read so while they wait for human input; the kickoff id is kept
   internal,             // a bug in this library
 };
 

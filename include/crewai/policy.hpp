@@ -61,6 +61,9 @@ struct PollPolicy {
   Millis not_found_grace{30'000};            // 404 / NOT FOUND tolerated this long after kickoff
   int max_failed_polls = 10;  // consecutive polls that failed for good (after their own retries)
                               // or answered garbage, before wait() gives up; the run is not lost
+  int max_server_errors = 3;  // consecutive polls answered 5xx (after their own retries): the run
+                              // itself may have died, so wait() ends early (unavailable, kickoff
+                              // id kept) instead of polling to the deadline
 
   // Wait before poll number `n` (0 = the first poll after kickoff).
   Millis interval(int n, double uniform01) const;

@@ -32,6 +32,13 @@ std::string_view to_string(RunState s) noexcept;  // "PENDING", "SUCCESS", ...
 bool is_terminal(RunState s) noexcept;            // success, failed, revoked, not_found
 bool stops_polling(RunState s) noexcept;          // terminal or paused
 
+// What is deployed (an option, not a guess: nothing on the wire tells them apart). Crews take string
+// input values and require every name /inputs lists; flows take typed values (a list sent as the
+// string "[]" fails the run), /inputs lists optional state fields, and `id` must not be sent.
+enum class DeploymentKind { crew, flow };
+std::string_view to_string(DeploymentKind k) noexcept;  // "crew", "flow"
+std::optional<DeploymentKind> deployment_kind_from_string(std::string_view s) noexcept;
+
 struct Progress {
   std::string unit;  // "task" or "step" (empty when unknown)
   std::optional<std::int64_t> completed, total, remaining;
@@ -52,6 +59,9 @@ struct RunResult {
   Json usage_metrics;             // null when unknown
   Json last_executed_task;        // a string or an object (both are seen)
   std::optional<std::string> flow_id;  // set while a flow is paused
+  // Set on the run that a resume started (Client::resume_and_wait): the kickoff id it was resumed
+  // from. The live /resume answers a new kickoff id and kickoff_id is then that new one.
+  std::optional<std::string> resumed_from;
   // Pause (state == paused): what is needed to answer it with Client::resume.
   std::optional<std::string> pause_task_id;
   std::optional<std::string> pause_task_output;
@@ -59,6 +69,8 @@ struct RunResult {
   std::optional<std::chrono::system_clock::time_point> started_at, finished_at;
   std::optional<double> duration_seconds;
   Json raw;                       // the last status body as received
+  // What the client noticed and let through, e.g. flow inputs the state model lacks (run()).
+  std::vector<std::string> warnings;
 
   bool is_success() const noexcept { return state == RunState::success; }
   bool is_terminal() const noexcept { return crewai::is_terminal(state); }
@@ -101,7 +113,7 @@ struct StreamingWebhooks {
 };
 
 struct KickoffRequest {
-  Json inputs = Json::object();  // non-string values are sent as their JSON text
+  Json inputs = Json::object();  // crews: non-string values are sent as their JSON text; flows: as is
   Json meta;                     // null: not sent
   std::string task_webhook_url, step_webhook_url, crew_webhook_url;
   std::optional<HumanInputWebhook> human_input_webhook;
@@ -116,11 +128,17 @@ struct ResumeRequest {
   bool is_approve = true;
   // Not carried over from the kickoff by the service: send them again or they stop.
   std::string task_webhook_url, step_webhook_url, crew_webhook_url;
+  std::optional<HumanInputWebhook> human_input_webhook;  // for the next pause of the resumed run
+  std::optional<StreamingWebhooks> webhooks;             // event streaming for the resumed run
 };
 
+// Either answer shape is read: the docs' {"status", "message"} and the live {"kickoff_id"}.
 struct ResumeResponse {
-  std::string status;   // "resumed", "retrying", "completed"
+  std::string status;   // "resumed", "retrying", "completed" (empty in the live answer)
   std::string message;
+  // Live: the resumed work runs under this new kickoff id (follow it, not the paused one).
+  // Empty: it goes on under the same id.
+  std::string kickoff_id;
 };
 
 // The answer to Client::cancel (POST /stop/{id}). Stopping a run that has already ended is not an

@@ -25,6 +25,7 @@ Batch::Impl::Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObs
       breaker(std::max(1, opt.breaker_threshold), opt.breaker_cooldown) {
   slots.resize(items.size());
   records.resize(items.size());
+  sink->impl = this;
 }
 
 // Notifies under the lock: once the loop sees the last event it may return and the Batch be
@@ -74,10 +75,19 @@ Result<void> Batch::Impl::preflight() {
     }
     required = std::move(*names);
   }
+  const bool flow = client.options().kind == DeploymentKind::flow;
+  std::vector<std::string> unknown;
   for (std::size_t i = 0; i < items.size(); ++i) {
     std::string reason = items[i].invalid_reason;
     if (reason.empty() && !items[i].inputs.is_object()) reason = "inputs must be a JSON object";
-    if (reason.empty() && !required.empty()) {
+    if (reason.empty() && flow) {
+      reason = protocol::flow_inputs_problem(items[i].inputs);
+      if (opt.check_inputs) {
+        for (auto& name : protocol::unknown_inputs(required, items[i].inputs)) {
+          if (std::find(unknown.begin(), unknown.end(), name) == unknown.end()) unknown.push_back(name);
+        }
+      }
+    } else if (reason.empty() && !required.empty()) {
       auto missing = protocol::missing_inputs(required, items[i].inputs);
       if (!missing.empty()) {
         reason = "missing inputs:";
@@ -90,6 +100,12 @@ Result<void> Batch::Impl::preflight() {
       r.error = reason;
       finish(i, std::move(r), false);
     }
+  }
+  if (!unknown.empty()) {
+    std::string names;
+    for (const auto& n : unknown) names += (names.empty() ? "" : ", ") + n;
+    warnings.push_back("inputs not in the flow's state (GET /inputs): " + names +
+                       "; they are sent, and the flow may ignore them");
   }
   return {};
 }
@@ -198,10 +214,16 @@ Result<BatchReport> Batch::Impl::run() {
       handled_stop_requests = requests;
       stop_new_work("stop requested");
       if (force) forced = true;
+      if (force && opt.cancel_on_force && !cancelling) {
+        cancelling = true;
+        cancel_until = now + opt.cancel_grace;
+        cancel_in_flight();
+      }
     }
     if (observer_refused.load() && !stopping) stop_new_work("the observer asked to stop");
     if (drain_until && now >= *drain_until) forced = true;
-    if (forced && !follow.stop_requested()) follow.request_stop();
+    bool cancels_due = !cancelling || pending_cancels == 0 || now >= cancel_until;
+    if (forced && !follow.stop_requested() && cancels_due) follow.request_stop();
     if (forced && !forced_at) forced_at = now;
     if (forced_at && !kick_stop.stop_requested() && now >= *forced_at + kForcedKickoffGrace) {
       kick_stop.request_stop();
@@ -214,6 +236,7 @@ Result<BatchReport> Batch::Impl::run() {
     if (forced_at && !kick_stop.stop_requested()) {
       wake = std::min(wake, *forced_at + kForcedKickoffGrace);
     }
+    if (cancelling && !follow.stop_requested()) wake = std::min(wake, cancel_until);
     if (now >= next_snapshot) {
       observer.snapshot(snapshot(now));
       next_snapshot = now + opt.snapshot_interval;
@@ -242,6 +265,7 @@ Result<BatchReport> Batch::Impl::run() {
   report.stopped = stopping;
   report.stop_reason = stop_reason;
   report.journal_error = journal_error;
+  report.warnings = warnings;
   return report;
 }
 
@@ -261,6 +285,7 @@ void Batch::Impl::stop_new_work(const std::string& reason) {
               "); resume the batch (crewctl batch ... --resume) to run it";
     finish(i, std::move(r), false);
   }
+  if (opt.cancel_on_stop) cancel_in_flight();
 }
 
 void Batch::Impl::check_stop_rules() {
@@ -318,6 +343,7 @@ BatchSnapshot Batch::Impl::snapshot(Steady::time_point now) const {
   s.invalid = counts[5];
   s.error = counts[6];
   s.skipped = counts[7];
+  s.cancelled = counts[static_cast<int>(Outcome::cancelled)];
   s.restored = restored;
   auto cs = client.stats();
   s.retries = cs.retries - baseline.retries;

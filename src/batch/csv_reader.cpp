@@ -1,7 +1,9 @@
 // CSV (RFC 4180) batch input: a header row, then one item per data row.
+#include <cctype>
 #include <set>
 
 #include "batch/input_detail.hpp"
+#include "protocol/json_util.hpp"
 
 namespace crewai::batch::detail {
 namespace {
@@ -129,7 +131,19 @@ Result<Header> parse_header(const CsvRecord& rec, std::size_t cap) {
   return h;
 }
 
-std::string fill_item(const Header& h, CsvRecord& rec, BatchItem& item) {
+// Flows take typed values: a cell whose whole text is JSON other than a string (42, 1.5, true,
+// null, [..], {..}) keeps that type; anything else, "007" included, is the string as written.
+Json cell_value(std::string cell, bool typed) {
+  if (!typed) return Json(std::move(cell));
+  auto j = protocol::try_parse(cell);
+  if (j && !j->is_string() && !(j->is_number() && cell.size() > 1 && cell[0] == '0' &&
+                                std::isdigit(static_cast<unsigned char>(cell[1])))) {
+    return std::move(*j);
+  }
+  return Json(std::move(cell));
+}
+
+std::string fill_item(const Header& h, CsvRecord& rec, BatchItem& item, bool typed) {
   if (rec.fields.size() != h.names.size()) {
     return line_prefix(rec.line) + "expected " + std::to_string(h.names.size()) + " fields, got " +
            std::to_string(rec.fields.size());
@@ -138,7 +152,7 @@ std::string fill_item(const Header& h, CsvRecord& rec, BatchItem& item) {
     if (static_cast<std::ptrdiff_t>(i) == h.id_column) {
       item.id = std::move(rec.fields[i]);
     } else {
-      item.inputs[h.names[i]] = std::move(rec.fields[i]);
+      item.inputs[h.names[i]] = cell_value(std::move(rec.fields[i]), typed);
     }
   }
   return {};
@@ -163,7 +177,7 @@ Result<std::vector<BatchItem>> read_csv(CharSource& src, const ReaderOptions& op
     BatchItem item;
     item.index = items.size();
     item.invalid_reason = record_problem(rec, opts.max_line_bytes);
-    if (item.invalid_reason.empty()) item.invalid_reason = fill_item(*header, rec, item);
+    if (item.invalid_reason.empty()) item.invalid_reason = fill_item(*header, rec, item, opts.typed_csv_cells);
     if (item.invalid_reason.empty()) item.invalid_reason = ids.check(item.id, rec.line);
     // An invalid row keeps its id when it has one, so that its record can be matched to the row.
     auto id_at = static_cast<std::size_t>(header->id_column);

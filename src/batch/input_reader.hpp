@@ -41,6 +41,10 @@ enum class InputFormat { automatic, jsonl, csv };
 struct ReaderOptions {
   InputFormat format = InputFormat::automatic;
   std::size_t max_line_bytes = 1 << 20;  // per line (JSONL) or per record (CSV), without the newline
+  // CSV cells for a flow: a cell whose whole text is JSON other than a string (42, 1.5, true, false,
+  // null, [...], {...}) keeps that type; anything else, a number with a leading zero ("007")
+  // included, is the text. Off (crews): every cell is a string. JSONL values always keep their types.
+  bool typed_csv_cells = false;
 };
 
 // "-" reads stdin. automatic: .jsonl/.ndjson/.json → jsonl, .csv → csv, else the first non-blank

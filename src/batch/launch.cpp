@@ -94,7 +94,9 @@ void Batch::Impl::on_kickoff(std::size_t i, Result<std::string> r, Steady::time_
     s.kickoff_ids.push_back(*r);
     if (journal) journal->record_kickoff(i, s.attempts, *r);
     s.phase = Phase::running;
-    return start_wait(i, *r, sent);
+    start_wait(i, *r, sent);
+    if (stopping && opt.cancel_on_stop) cancel_run(i);
+    return;
   }
   const Error& e = r.error();
   if (transport_trouble(e)) breaker.on_transport_failure(now);
@@ -157,6 +159,13 @@ void Batch::Impl::on_wait(std::size_t i, Result<RunResult> r) {
         rec.error = "waiting for human input" +
                     (r->pause_task_id ? " on task " + *r->pause_task_id : std::string());
         break;
+      case RunState::revoked:
+        if (s.cancel_sent) {
+          rec.outcome = Outcome::cancelled;
+          rec.error = "cancelled (POST /stop) when the batch stopped (" + stop_reason + ")";
+          break;
+        }
+        [[fallthrough]];
       default:
         if (r->state == RunState::failed && s.attempts <= opt.retry_failed && !stopping) {
           return requeue(i, Steady::now());  // a new run: the old one is known to be over
@@ -169,7 +178,11 @@ void Batch::Impl::on_wait(std::size_t i, Result<RunResult> r) {
     const Error& e = r.error();
     rec.error = e.to_string();
     if (transport_trouble(e)) breaker.on_transport_failure(Steady::now());
-    if (e.code == ErrorCode::cancelled) {
+    if (e.code == ErrorCode::cancelled && s.cancelled) {
+      rec.outcome = Outcome::cancelled;
+      rec.run_state = "REVOKED";
+      rec.error = "cancelled (POST /stop accepted) when the batch stopped (" + stop_reason + ")";
+    } else if (e.code == ErrorCode::cancelled) {
       rec.outcome = Outcome::timeout;
       rec.error = "stopped while the run was going (" + stop_reason +
                   "); its kickoff id is kept: resume the batch (crewctl batch ... --resume) to "

@@ -39,9 +39,12 @@ struct Batch::Impl {
     std::string request_id;
     Steady::time_point not_before{};
     std::optional<double> started_at;
+    bool cancel_sent = false;  // POST /stop sent for the current run
+    bool cancelled = false;    // ...and the deployment took it (or the run had already ended)
   };
 
   Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObserver* obs);
+  ~Impl();
 
   Result<BatchReport> run();
   void request_stop(bool force);
@@ -58,6 +61,11 @@ struct Batch::Impl {
   void on_kickoff(std::size_t i, Result<std::string> r, Steady::time_point sent);
   void start_wait(std::size_t i, const std::string& id, Steady::time_point kicked_off_at);
   void on_wait(std::size_t i, Result<RunResult> r);
+  // POST /stop for every run in flight with a kickoff id (once per run); answers come back as
+  // events through `sink`, which outlives the batch.
+  void cancel_in_flight();
+  void cancel_run(std::size_t i);
+  void on_cancel(std::size_t i, Result<CancelResult> r);
   void requeue(std::size_t i, Steady::time_point not_before);
   void finish(std::size_t i, ItemRecord rec, bool final_in_journal = true);
   ItemRecord base_record(std::size_t i) const;
@@ -79,7 +87,7 @@ struct Batch::Impl {
   std::vector<ItemRecord> records;
   std::deque<std::size_t> queue;  // ready to kick off, input order
   std::size_t done = 0, in_flight = 0, restored = 0;
-  std::size_t counts[8] = {};     // by Outcome
+  std::size_t counts[kOutcomeCount] = {};  // by Outcome
   std::deque<Steady::time_point> recent_finishes;  // for the rate
   Steady::time_point started = Steady::now();
   ClientStats baseline{};
@@ -91,6 +99,17 @@ struct Batch::Impl {
   policy::CircuitBreaker breaker;
 
   std::optional<Error> journal_error;  // the first journal write that failed
+  std::vector<std::string> warnings;  // for BatchReport::warnings
+  // Posts a completion to the loop while the batch lives; a late answer (after run() returned)
+  // finds `impl` null and is dropped.
+  struct Sink {
+    std::mutex mu;
+    Impl* impl = nullptr;
+  };
+  std::shared_ptr<Sink> sink = std::make_shared<Sink>();
+  std::size_t pending_cancels = 0;
+  bool cancelling = false;  // a forced stop is cancelling the runs in flight
+  Steady::time_point cancel_until{};
   bool stopping = false;
   bool forced = false;
   std::string stop_reason;

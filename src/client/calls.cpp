@@ -205,7 +205,12 @@ std::string client::path_segment(const std::string& id) {
 }
 
 std::string Client::Impl::status_path(const std::string& id) const {
+  return status_path_for(id, status_route.load() == 2);
+}
+
+std::string Client::Impl::status_path_for(const std::string& id, bool alternate) const {
   std::string p = options.status_path;
+  if (alternate) p = p == "/{id}/status" ? "/status/{id}" : "/{id}/status";
   return p.replace(p.find("{id}"), 4, client::path_segment(id));
 }
 
@@ -350,7 +355,12 @@ Result<std::string> body_text(const Json& body, const char* call) {
 
 void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std::string>)> cb,
                               std::stop_token stop) {
-  auto body = body_text(protocol::kickoff_body(req), "kickoff");
+  const bool flow = options.kind == DeploymentKind::flow;
+  if (flow) {
+    if (auto problem = protocol::flow_inputs_problem(req.inputs); !problem.empty())
+      return cb(make_error(ErrorCode::invalid_argument, std::move(problem)));
+  }
+  auto body = body_text(protocol::kickoff_body(req, flow), "kickoff");
   if (!body) return cb(tl::unexpected(std::move(body.error())));
   auto parse = [](const transport::Response& r) -> Result<std::string> {
     auto id = protocol::parse_kickoff_response(r.body);
@@ -369,10 +379,47 @@ void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std:
 
 void Client::Impl::do_status(std::string id, std::function<void(Result<RunResult>)> cb,
                              std::stop_token stop) {
-  one_call<RunResult>(
-      *this, Exchange{protocol::Call::status, "GET", status_path(id), "", id},
-      [id](const transport::Response& r) { return protocol::parse_status(r.body, id); },
-      std::move(cb), std::move(stop));
+  if (stop.stop_requested()) return cb(tl::unexpected(cancelled_error(id)));
+  auto op = start_op([cb](Error e) { cb(tl::unexpected(std::move(e))); });
+  watch_stop(op, std::move(stop));
+  get_status(op, id, [this, op, id, cb](Exchange ex, Answer a) {
+    end_op(*op);
+    const auto& r = a.response;
+    if (r.failure != transport::Failure::none || r.status < 200 || r.status >= 300) {
+      return cb(tl::unexpected(transport_error(ex, a)));
+    }
+    cb(protocol::parse_status(r.body, id));
+  });
+}
+
+void Client::Impl::get_status(std::shared_ptr<Op> op, const std::string& id,
+                              std::function<void(Exchange, Answer)> done) {
+  Exchange ex{protocol::Call::status, "GET", status_path(id), "", id};
+  send(op, ex, [this, op, id, ex, done = std::move(done)](Answer a) {
+    const auto& r = a.response;
+    bool answered = r.failure == transport::Failure::none;
+    if (answered && r.status == 200 && status_route.load() == 0) status_route = 1;
+    if (!answered || !protocol::is_missing_route(static_cast<int>(r.status), r.body) ||
+        status_route.load() != 0) {
+      return done(ex, std::move(a));
+    }
+    Exchange other{protocol::Call::status, "GET", status_path_for(id, true), "", id};
+    send(op, other, [this, ex, other, first = std::move(a), done](Answer b) mutable {
+      const auto& rb = b.response;
+      bool missing = rb.failure == transport::Failure::none &&
+                     protocol::is_missing_route(static_cast<int>(rb.status), rb.body);
+      if (rb.failure == transport::Failure::none && !missing) {
+        int expected = 0;
+        status_route.compare_exchange_strong(expected, 2);
+        return done(other, std::move(b));
+      }
+      if (missing) {
+        int expected = 0;
+        status_route.compare_exchange_strong(expected, 3);
+      }
+      done(ex, std::move(first));
+    });
+  });
 }
 
 void Client::Impl::do_resume(ResumeRequest req, std::function<void(Result<ResumeResponse>)> cb,
@@ -396,7 +443,7 @@ void Client::Impl::do_answer_flow(FlowAnswer answer,
   // A 2xx means the feedback was taken, whatever the body says: never report it as a failure.
   auto parse = [](const transport::Response& r) -> Result<ResumeResponse> {
     auto ok = protocol::parse_resume_response(r.body);
-    return ok ? ok : ResumeResponse{"", ok.error().message};
+    return ok ? ok : ResumeResponse{"", ok.error().message, ""};
   };
   one_call<ResumeResponse>(*this, std::move(*ex), parse, std::move(cb), std::move(stop));
 }

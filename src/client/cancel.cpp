@@ -3,7 +3,8 @@
 // The live service's route is a docs preview (AMP-API.md, "Cancel"): a deployment on an older
 // runtime has no /stop at all. FastAPI answers an unknown path with 404 {"detail": "Not Found"}
 // and an unknown run with its own 404, but neither text is promised, so a 404 is settled by asking
-// GET /status about the run: a run the deployment knows means the route is missing.
+// GET /status about the run: a run the deployment knows means the route is missing. FastAPI's
+// exact route 404 means it too, whatever the run.
 #include <string>
 
 #include "client/impl.hpp"
@@ -64,8 +65,9 @@ void Client::Impl::do_cancel(std::string id, CancelCallback cb) {
         return cb(already_ended(id, run->state, run->raw_state, refused.message));
       }
       if (status == 400) return cb(tl::unexpected(refused));
+      // Both "no route" and "no such run": the deployment cannot cancel any run, say that.
       bool known = run && run->state != RunState::not_found;
-      if (known || (!run && route_missing)) {
+      if (known || route_missing) {
         return cb(tl::unexpected(cannot_cancel(
             id, 404,
             known ? "answered 404 for run " + id + ", which GET /status reads " + run->raw_state

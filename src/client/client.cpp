@@ -205,6 +205,27 @@ Result<ResumeResponse> Client::resume(const ResumeRequest& req, std::stop_token 
   });
 }
 
+// ---- resume_and_wait ----
+void Client::resume_and_wait_async(ResumeRequest req, WaitOptions opts, Callback<RunResult> cb) {
+  start_call<RunResult>(
+      *impl_,
+      [impl = impl_.get(), req = std::move(req), opts = std::move(opts)](auto done) mutable {
+        impl->do_resume_and_wait(std::move(req), std::move(opts), std::move(done));
+      },
+      std::move(cb));
+}
+std::future<Result<RunResult>> Client::resume_and_wait_async(ResumeRequest req, WaitOptions opts) {
+  return start_future<RunResult>(
+      *impl_, [impl = impl_.get(), req = std::move(req), opts = std::move(opts)](auto done) mutable {
+        impl->do_resume_and_wait(std::move(req), std::move(opts), std::move(done));
+      });
+}
+Result<RunResult> Client::resume_and_wait(const ResumeRequest& req, WaitOptions opts) {
+  return run_sync<RunResult>(*impl_, [impl = impl_.get(), req, opts](auto done) mutable {
+    impl->do_resume_and_wait(std::move(req), std::move(opts), std::move(done));
+  });
+}
+
 // ---- answer_flow ----
 void Client::answer_flow_async(FlowAnswer answer, Callback<ResumeResponse> cb) {
   start_call<ResumeResponse>(

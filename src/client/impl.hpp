@@ -81,6 +81,11 @@ struct Client::Impl {
                   std::stop_token stop = {});
   void do_status(std::string id, std::function<void(Result<RunResult>)> cb,
                  std::stop_token stop = {});
+  // GET the status of `id` (with retries). When the status route itself is missing (FastAPI's 404
+  // {"detail": "Not Found"}), tries the other form (/status/{id} <-> /{id}/status) once per client
+  // and remembers which one answers. `done` gets the exchange that produced the answer.
+  void get_status(std::shared_ptr<Op> op, const std::string& id,
+                  std::function<void(Exchange, Answer)> done);
   void do_resume(ResumeRequest req, std::function<void(Result<ResumeResponse>)> cb,
                  std::stop_token stop = {});
   void do_answer_flow(FlowAnswer answer, std::function<void(Result<ResumeResponse>)> cb,
@@ -89,6 +94,8 @@ struct Client::Impl {
   void do_wait(std::string id, WaitOptions opts, Json inputs,
                std::function<void(Result<RunResult>)> cb);
   void do_run(KickoffRequest req, WaitOptions opts, std::function<void(Result<RunResult>)> cb);
+  void do_resume_and_wait(ResumeRequest req, WaitOptions opts,
+                          std::function<void(Result<RunResult>)> cb);
   // A webhook named `kickoff_id`: its waits poll now (see Client::on_webhook).
   void wake(const std::string& kickoff_id);
 
@@ -97,6 +104,11 @@ struct Client::Impl {
   void dispatch(std::function<void()> fn, std::function<void()> on_closed);
   void shutdown();
   std::string status_path(const std::string& id) const;
+  std::string status_path_for(const std::string& id, bool alternate) const;
+
+  // Which status route answers: 0 not known yet, 1 the configured one, 2 the other form,
+  // 3 the other form was tried and is missing too (keep the configured one, try no more).
+  std::atomic<int> status_route{0};
 
   ClientOptions options;
   transport::Engine engine;

@@ -58,6 +58,14 @@ Result<ClientOptions> ClientOptions::from_env() {
   auto retries = env_number("CREWAI_MAX_RETRIES", -1);
   if (!retries) return tl::unexpected(retries.error());
   if (*retries >= 0) o.retry.max_attempts = static_cast<int>(*retries) + 1;
+  if (const char* kind = env("CREWAI_KIND")) {
+    auto k = deployment_kind_from_string(kind);
+    if (!k) {
+      return make_error(ErrorCode::invalid_argument,
+                        std::string("CREWAI_KIND must be crew or flow, got \"") + kind + "\"");
+    }
+    o.kind = *k;
+  }
   return o;
 }
 

@@ -3,6 +3,7 @@
 // A poll that fails is retried as a poll (its own retries first, then on the normal schedule, up
 // to PollPolicy::max_failed_polls in a row); nothing here ever kicks a run off again. 404 / NOT
 // FOUND is tolerated for the grace period after the kickoff; PAUSED ends the wait with a result.
+#include <algorithm>
 #include <chrono>
 #include <stop_token>
 #include <utility>
@@ -24,10 +25,12 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
   std::optional<SteadyTime> deadline;
   int polls = 0;
   int failed_in_a_row = 0;
+  int server_errors_in_a_row = 0;
   bool polling = false;  // a status request is out
   bool woken = false;    // a webhook came while it was out: poll again at once
   std::optional<Error> last_failure;
   std::optional<RunState> last_state;
+  bool seen_alive = false;  // read PENDING, STARTED or RUNNING at least once
   std::function<void(Result<RunResult>)> cb;
   std::unique_ptr<std::stop_callback<std::function<void()>>> on_stop;
 
@@ -104,10 +107,31 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
     poll();
   }
 
+  // A run seen alive that the deployment no longer shows: on the live service, a crew waiting for
+  // human input (its status reads NOT FOUND, never PAUSED).
+  void out_of_sight(const std::string& how) {
+    if (opts.human_input_webhook) {
+      RunResult r;
+      r.kickoff_id = id;
+      r.state = RunState::paused;
+      r.raw_state = "NOT FOUND";
+      r.message = "waiting for human input: run " + id + " was running and now " + how +
+                  ", as a live crew does while it waits; the task id arrives on the "
+                  "human-input webhook";
+      return finish(std::move(r));
+    }
+    fail(ErrorCode::vanished,
+         "run " + id + " was running and now " + how +
+             ": the run stopped being visible — possibly waiting for human input (kick off with a "
+             "human-input webhook to receive its task id)",
+         false);
+  }
+
   void poll() {
     polling = true;
-    Exchange ex{protocol::Call::status, "GET", impl->status_path(id), "", id};
-    impl->send(op, ex, [self = shared_from_this(), ex](Answer a) { self->on_answer(ex, a); });
+    impl->get_status(op, id, [self = shared_from_this()](Exchange ex, Answer a) {
+      self->on_answer(ex, a);
+    });
   }
 
   void on_answer(const Exchange& ex, const Answer& a) {
@@ -117,6 +141,7 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
     const auto& r = a.response;
     bool in_grace = std::chrono::steady_clock::now() - kicked_off_at < policy().not_found_grace;
     bool answered = r.failure == transport::Failure::none;
+    if (answered && r.status == 404 && seen_alive) return out_of_sight("answers HTTP 404");
     if (answered && r.status == 404 && in_grace) return schedule(next_interval());
     if (!answered || r.status != 200) {
       Error e = transport_error(ex, a);
@@ -127,6 +152,16 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
         e.message = "run " + id + " is unknown to the deployment (HTTP 404 for " +
                     std::to_string(waited.count()) + " s, past the not-found grace): it was lost " +
                     "or never existed";
+      }
+      if (answered && r.status >= 500 &&
+          ++server_errors_in_a_row >= std::max(1, policy().max_server_errors)) {
+        e.code = ErrorCode::unavailable;
+        e.retry_safe = true;
+        e.message = "GET /status answered HTTP " + std::to_string(r.status) + " on " +
+                    std::to_string(server_errors_in_a_row) +
+                    " polls in a row: the run may have died on the deployment; stopped following "
+                    "it (follow it again later with its kickoff id). Last answer: " + e.message;
+        return finish(tl::unexpected(std::move(e)));
       }
       // An answer over the size cap would come back the same: give up at once.
       bool too_large = r.failure == transport::Failure::too_large;
@@ -142,12 +177,21 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
       return failed_poll(std::move(e));
     }
     failed_in_a_row = 0;
+    server_errors_in_a_row = 0;
     last_state = res->state;
     if (res->state == RunState::not_found) {
+      if (seen_alive) return out_of_sight("reads NOT FOUND");
       if (in_grace) return schedule(next_interval());
       return fail(ErrorCode::not_found,
-                  "run " + id + " is NOT FOUND on the deployment after the grace period", false);
+                  "run " + id + " is NOT FOUND on the deployment after the grace period" +
+                      (opts.human_input_webhook
+                           ? std::string(" (a live crew that paused for human input before its "
+                                         "first poll reads so too: its task id then arrives on "
+                                         "the human-input webhook)")
+                           : std::string()),
+                  false);
     }
+    if (!stops_polling(res->state)) seen_alive = true;
     if (stops_polling(res->state)) return finish(std::move(*res));
     schedule(wake_now ? Millis{0} : next_interval());
   }
@@ -203,14 +247,20 @@ void Client::Impl::wake(const std::string& kickoff_id) {
 void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
                           std::function<void(Result<RunResult>)> cb) {
   auto shared_req = std::make_shared<KickoffRequest>(std::move(req));
-  auto kick = [this, shared_req, opts, cb]() mutable {
+  auto kick = [this, shared_req, opts, cb](std::vector<std::string> unknown) mutable {
     auto stop = opts.stop;
-    do_kickoff(*shared_req, [this, shared_req, opts, cb](Result<std::string> id) mutable {
+    do_kickoff(*shared_req, [this, shared_req, opts, cb, unknown](Result<std::string> id) mutable {
       if (!id) return cb(tl::unexpected(id.error()));
       auto started = std::chrono::system_clock::now();
       if (!opts.kicked_off_at) opts.kicked_off_at = std::chrono::steady_clock::now();
-      do_wait(*id, opts, shared_req->inputs, [cb, started](Result<RunResult> r) {
+      if (shared_req->human_input_webhook) opts.human_input_webhook = true;
+      do_wait(*id, opts, shared_req->inputs, [cb, started, unknown](Result<RunResult> r) {
         if (r) {
+          for (const auto& name : unknown) {
+            r->warnings.push_back("input \"" + name +
+                                  "\" is not a field of the flow's state (GET /inputs): it was "
+                                  "sent, and the flow may ignore it");
+          }
           r->started_at = started;
           r->duration_seconds =
               std::chrono::duration<double>(*r->finished_at - started).count();
@@ -219,8 +269,10 @@ void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
       });
     }, stop);
   };
-  do_inputs([shared_req, kick, cb](Result<std::vector<std::string>> names) mutable {
+  const bool flow = options.kind == DeploymentKind::flow;
+  do_inputs([shared_req, kick, cb, flow](Result<std::vector<std::string>> names) mutable {
     if (!names) return cb(tl::unexpected(names.error()));
+    if (flow) return kick(protocol::unknown_inputs(*names, shared_req->inputs));
     auto missing = protocol::missing_inputs(*names, shared_req->inputs);
     if (!missing.empty()) {
       Error e;
@@ -231,8 +283,28 @@ void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
       e.message += " (nothing was kicked off)";
       return cb(tl::unexpected(std::move(e)));
     }
-    kick();
+    kick({});
   }, opts.stop);
+}
+
+void Client::Impl::do_resume_and_wait(ResumeRequest req, WaitOptions opts,
+                                      std::function<void(Result<RunResult>)> cb) {
+  if (req.human_input_webhook) opts.human_input_webhook = true;
+  std::string from = req.execution_id;
+  do_resume(std::move(req), [this, from, opts, cb](Result<ResumeResponse> r) mutable {
+    if (!r) return cb(tl::unexpected(r.error()));
+    std::string follow = r->kickoff_id.empty() ? from : r->kickoff_id;
+    if (!opts.kicked_off_at) opts.kicked_off_at = std::chrono::steady_clock::now();
+    auto started = std::chrono::system_clock::now();
+    do_wait(follow, opts, Json(), [from, started, cb](Result<RunResult> run) {
+      if (run) {
+        run->resumed_from = from;
+        run->started_at = started;
+        run->duration_seconds = std::chrono::duration<double>(*run->finished_at - started).count();
+      }
+      cb(std::move(run));
+    });
+  });
 }
 
 }  // namespace crewai

@@ -1,5 +1,6 @@
 #include "protocol/errors.hpp"
 
+#include <cctype>
 #include <utility>
 
 #include "crewai/types.hpp"
@@ -23,6 +24,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::cancelled: return "cancelled";
     case ErrorCode::schema_violation: return "schema_violation";
     case ErrorCode::unimplemented: return "unimplemented";
+    case ErrorCode::vanished: return "vanished";
     case ErrorCode::internal: return "internal";
   }
   return "unknown";
@@ -107,6 +109,23 @@ void read_error_object(const Json& j, ServerMessage& out) {
   read_string_list(member(j, "missing_inputs"), out.missing_inputs);
 }
 
+// The live service's 422: {"detail": "Missing inputs: audience, topic"} (names after the colon).
+void read_missing_text(std::string_view text, std::vector<std::string>& out) {
+  static constexpr std::string_view kPrefix = "missing inputs:";
+  if (text.size() < kPrefix.size()) return;
+  for (std::size_t i = 0; i < kPrefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != kPrefix[i]) return;
+  }
+  std::string_view rest = text.substr(kPrefix.size());
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    auto name = trim(rest.substr(0, comma));
+    if (!name.empty()) out.emplace_back(name);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+}
+
 }  // namespace
 
 ServerMessage parse_error_body(std::string_view body) {
@@ -130,6 +149,7 @@ ServerMessage parse_error_body(std::string_view body) {
   const Json& detail = member(j, "detail");
   if (detail.is_string()) {
     out.message = detail.get<std::string>();
+    read_missing_text(out.message, out.missing_inputs);
   } else if (detail.is_array()) {
     read_detail_list(detail, out);
   } else if (detail.is_object()) {
@@ -216,6 +236,16 @@ Error error_from_http(Call call, int status, std::string_view body, std::string 
   ServerMessage server = parse_error_body(body);
   e.message = std::move(server.message);
   e.missing_inputs = std::move(server.missing_inputs);
+  if (call != Call::kickoff && !e.missing_inputs.empty()) {
+    // Only a kickoff has inputs: elsewhere FastAPI's "missing" entries name request fields (a
+    // live /resume wants executionId and taskId), which must never read as missing inputs.
+    std::string fields;
+    for (const auto& name : e.missing_inputs) fields += (fields.empty() ? "" : ", ") + name;
+    e.message = (call == Call::resume ? "resume refused: the deployment requires the fields "
+                                      : "request refused: the deployment requires the fields ") +
+                fields + (e.message.empty() ? "" : " (" + e.message + ")");
+    e.missing_inputs.clear();
+  }
   if (e.message.empty() && !e.missing_inputs.empty()) {
     e.message = "missing inputs:";
     for (const auto& name : e.missing_inputs) e.message += " " + name;

@@ -10,7 +10,7 @@
 namespace crewai {
 namespace {
 
-constexpr std::array<std::pair<Outcome, std::string_view>, 8> kOutcomes{{
+constexpr std::array<std::pair<Outcome, std::string_view>, kOutcomeCount> kOutcomes{{
     {Outcome::succeeded, "succeeded"},
     {Outcome::failed, "failed"},
     {Outcome::paused, "paused"},
@@ -19,6 +19,7 @@ constexpr std::array<std::pair<Outcome, std::string_view>, 8> kOutcomes{{
     {Outcome::invalid, "invalid"},
     {Outcome::error, "error"},
     {Outcome::skipped, "skipped"},
+    {Outcome::cancelled, "cancelled"},
 }};
 
 template <class T>

@@ -1,5 +1,6 @@
 #include "protocol/requests.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <utility>
 
@@ -49,6 +50,17 @@ void put_if(Json& j, const char* key, const std::string& value) {
   if (!value.empty()) j[key] = value;
 }
 
+// The live service delivered the human-input callback for `humanInputWebhookUrl` (a string); the
+// docs name the `humanInputWebhook` object. Both go out.
+void put_hooks(Json& j, const std::optional<HumanInputWebhook>& human,
+               const std::optional<StreamingWebhooks>& streaming) {
+  if (human) {
+    j["humanInputWebhook"] = human_input_webhook(*human);
+    j["humanInputWebhookUrl"] = human->url;
+  }
+  if (streaming) j["webhooks"] = streaming_webhooks(*streaming);
+}
+
 Result<Json> parse_object(std::string_view body, std::string_view what) {
   auto j = try_parse(body);
   if (!j) return protocol_error(std::string(what) + " is not JSON", body);
@@ -58,26 +70,27 @@ Result<Json> parse_object(std::string_view body, std::string_view what) {
 
 }  // namespace
 
-Json kickoff_body(const KickoffRequest& r) {
-  Json j = {{"inputs", inputs_as_strings(r.inputs)}};
+Json kickoff_body(const KickoffRequest& r, bool typed) {
+  Json j = {{"inputs", typed ? (r.inputs.is_null() ? Json::object() : r.inputs)
+                             : inputs_as_strings(r.inputs)}};
   if (!r.meta.is_null()) j["meta"] = r.meta;
   put_if(j, "taskWebhookUrl", r.task_webhook_url);
   put_if(j, "stepWebhookUrl", r.step_webhook_url);
   put_if(j, "crewWebhookUrl", r.crew_webhook_url);
-  if (r.human_input_webhook) j["humanInputWebhook"] = human_input_webhook(*r.human_input_webhook);
-  if (r.webhooks) j["webhooks"] = streaming_webhooks(*r.webhooks);
+  put_hooks(j, r.human_input_webhook, r.webhooks);
   put_if(j, "restoreFromStateId", r.restore_from_state_id);
   return j;
 }
 
 Json resume_body(const ResumeRequest& r) {
-  Json j = {{"execution_id", r.execution_id},
-            {"task_id", r.task_id},
-            {"human_feedback", r.human_feedback},
-            {"is_approve", r.is_approve}};
+  Json j = {{"execution_id", r.execution_id}, {"executionId", r.execution_id},
+            {"task_id", r.task_id},           {"taskId", r.task_id},
+            {"human_feedback", r.human_feedback}, {"humanFeedback", r.human_feedback},
+            {"is_approve", r.is_approve},     {"isApprove", r.is_approve}};
   put_if(j, "taskWebhookUrl", r.task_webhook_url);
   put_if(j, "stepWebhookUrl", r.step_webhook_url);
   put_if(j, "crewWebhookUrl", r.crew_webhook_url);
+  put_hooks(j, r.human_input_webhook, r.webhooks);
   return j;
 }
 
@@ -118,6 +131,7 @@ Result<ResumeResponse> parse_resume_response(std::string_view body) {
   ResumeResponse out;
   out.status = get_string(*j, "status").value_or("");
   out.message = get_string(*j, "message").value_or("");
+  out.kickoff_id = first_string(*j, {"kickoff_id", "kickoffId"}).value_or("");
   return out;
 }
 
@@ -145,6 +159,24 @@ std::optional<std::pair<RunState, std::string>> state_named_in(std::string_view 
   auto state = parse_state(rest);
   if (!state) return std::nullopt;
   return std::make_pair(*state, std::string(rest));
+}
+
+std::string flow_inputs_problem(const Json& inputs) {
+  if (inputs.is_object() && inputs.contains("id")) {
+    return "a flow input named \"id\" is refused: it is deprecated and reusing it merges "
+           "executions; to start from a saved state use restoreFromStateId (crewctl "
+           "--restore-from-state-id KICKOFF_ID)";
+  }
+  return {};
+}
+
+std::vector<std::string> unknown_inputs(const std::vector<std::string>& known, const Json& inputs) {
+  std::vector<std::string> out;
+  if (!inputs.is_object()) return out;
+  for (const auto& [name, value] : inputs.items()) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) out.push_back(name);
+  }
+  return out;
 }
 
 std::vector<std::string> missing_inputs(const std::vector<std::string>& required, const Json& inputs) {

@@ -14,9 +14,18 @@ namespace crewai::protocol {
 
 // Every field at the top level beside `inputs`; non-string input values as their JSON text;
 // empty optional fields omitted.
-Json kickoff_body(const KickoffRequest& r);
+// `typed` (flows): input values keep their JSON types.
+Json kickoff_body(const KickoffRequest& r, bool typed = false);
 
-// {"execution_id","task_id","human_feedback","is_approve"} and each webhook URL when non-empty.
+// Flows: refuses an `id` input (deprecated; reusing it merges executions), pointing to
+// restoreFromStateId. Empty when the inputs are acceptable.
+std::string flow_inputs_problem(const Json& inputs);
+// Names in `inputs` (an object) that `known` lacks, in the inputs' order.
+std::vector<std::string> unknown_inputs(const std::vector<std::string>& known, const Json& inputs);
+
+// Every field in both spellings (execution_id/executionId, task_id/taskId,
+// human_feedback/humanFeedback, is_approve/isApprove: the live service wants camelCase, the docs
+// snake_case) and the webhooks again (URLs, human-input in both forms, streaming) when given.
 Json resume_body(const ResumeRequest& r);
 
 // {"feedback", "source"}: the answer to a flow's request, POSTed to its callback_url.
@@ -26,7 +35,7 @@ Json flow_answer_body(const FlowAnswer& a);
 Result<std::string> parse_kickoff_response(std::string_view body);
 // {"inputs": ["name", ...]}.
 Result<std::vector<std::string>> parse_inputs_response(std::string_view body);
-// {"status", "message"} (each optional).
+// {"status", "message"} and/or {"kickoff_id"} (kickoffId too); each optional.
 Result<ResumeResponse> parse_resume_response(std::string_view body);
 
 // POST /stop/{id} 2xx: {"status": "stopped", "kickoffId"} (any of it may be missing).

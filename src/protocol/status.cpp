@@ -31,6 +31,16 @@ bool is_terminal(RunState s) noexcept {
 
 bool stops_polling(RunState s) noexcept { return is_terminal(s) || s == RunState::paused; }
 
+std::string_view to_string(DeploymentKind k) noexcept {
+  return k == DeploymentKind::flow ? "flow" : "crew";
+}
+
+std::optional<DeploymentKind> deployment_kind_from_string(std::string_view s) noexcept {
+  if (s == "crew") return DeploymentKind::crew;
+  if (s == "flow") return DeploymentKind::flow;
+  return std::nullopt;
+}
+
 }  // namespace crewai
 
 namespace crewai::protocol {

@@ -167,7 +167,9 @@ TEST_F(BatchTest, InterruptThenResumeRunsEveryItemOnce) {
   for (auto& [id, n] : stats["by_request_id"].items()) EXPECT_EQ(n, 1) << id;
 }
 
-TEST_F(BatchTest, SecondInterruptLeavesAtOnceAndStaysResumable) {
+// The second Ctrl-C cancels the runs in flight (POST /stop) before leaving: they are recorded
+// `cancelled` (final: a resume does not pay for them again), the untouched items stay resumable.
+TEST_F(BatchTest, SecondInterruptCancelsTheRunsInFlightAndStaysResumable) {
   SimFixture sim("research", [](sim::ServerOptions& o) { o.time_scale = 0.02; });  // ~2.5 s a run
   constexpr std::size_t kItems = 4;
   auto in = write("in.jsonl", topics(kItems));
@@ -188,19 +190,27 @@ TEST_F(BatchTest, SecondInterruptLeavesAtOnceAndStaysResumable) {
   ASSERT_TRUE(wait_until([&] { return read_file(err_path).find("stopping:") != std::string::npos; }, 10s));
   child->signal(SIGINT);
   ASSERT_EQ(child->wait(30s), 130);
-  EXPECT_NE(read_file(err_path).find("leaving now"), std::string::npos);
+  EXPECT_NE(read_file(err_path).find("cancelling the runs in flight (POST /stop) and leaving"),
+            std::string::npos);
   auto first = json_lines(read_file(out));
   ASSERT_EQ(first.size(), kItems);
-  EXPECT_EQ(first[0]["state"], "timeout");  // left while running; its kickoff id is kept
+  EXPECT_EQ(first[0]["state"], "cancelled") << first[0].dump();  // stopped, its kickoff id kept
+  EXPECT_FALSE(first[0]["kickoff_id"].get<std::string>().empty());
   EXPECT_EQ(first[3]["state"], "skipped");
+  std::size_t cancelled = 0;
+  for (auto& r : first) cancelled += r["state"] == "cancelled";
+  EXPECT_EQ(sim.stats()["stops"].value("stopped", 0), static_cast<std::int64_t>(cancelled));
 
   args.push_back("--resume");
   auto resumed = crewctl(args);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  ASSERT_EQ(resumed.exit_code, 1) << resumed.err;  // cancelled runs count as not succeeded
   auto records = json_lines(read_file(out));
   ASSERT_EQ(records.size(), kItems);
-  for (auto& r : records) EXPECT_EQ(r["state"], "succeeded") << r.dump();
-  EXPECT_EQ(records[0]["kickoff_id"], first[0]["kickoff_id"]);  // followed, not kicked off again
+  for (std::size_t i = 0; i < kItems; ++i) {
+    EXPECT_EQ(records[i]["state"], first[i]["state"] == "cancelled" ? "cancelled" : "succeeded")
+        << records[i].dump();
+  }
+  EXPECT_EQ(records[0]["kickoff_id"], first[0]["kickoff_id"]);  // never kicked off again
   auto stats = sim.stats()["kickoffs"];
   EXPECT_EQ(stats["total"], kItems);
   for (auto& [id, n] : stats["by_request_id"].items()) EXPECT_EQ(n, 1) << id;

@@ -440,7 +440,9 @@ TEST(ResumeBody, FieldsAndWebhooksResent) {
   r.step_webhook_url = "https://hooks/step";
   Json j = resume_body(r);
   EXPECT_EQ(j, Json::parse(R"({"execution_id":"k-1","task_id":"t-1","human_feedback":"Looks good",
-                               "is_approve":false,"stepWebhookUrl":"https://hooks/step"})"));
+                               "is_approve":false,"executionId":"k-1","taskId":"t-1",
+                               "humanFeedback":"Looks good","isApprove":false,
+                               "stepWebhookUrl":"https://hooks/step"})"));
 }
 
 TEST(Responses, KickoffInputsResume) {

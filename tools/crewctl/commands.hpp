@@ -17,15 +17,21 @@ struct WebhookArgs {
   std::string task_url, step_url, crew_url;
 };
 
+// The human-input and event-streaming webhooks: given at kickoff, and again at resume (the service
+// carries nothing over to the resumed run).
+struct RunHookArgs {
+  std::string human_webhook, human_bearer, human_basic;
+  std::string events_webhook, events_bearer;  // streaming `webhooks`
+  std::vector<std::string> events;            // event types to stream (empty: all)
+  bool events_realtime = false;
+};
+
 struct KickoffArgs {
   std::vector<std::string> pairs;  // -i key=value
   std::string inputs;              // --inputs JSON | @file
   std::string meta;                // --meta JSON
   WebhookArgs hooks;
-  std::string human_webhook, human_bearer, human_basic;
-  std::string events_webhook, events_bearer;  // streaming `webhooks`
-  std::vector<std::string> events;            // event types to stream (empty: all)
-  bool events_realtime = false;
+  RunHookArgs run_hooks;
   std::string restore_from_state_id;
   bool wait = false;
   FollowArgs follow;
@@ -36,6 +42,7 @@ struct ResumeArgs {
   bool approve = false, reject = false;
   std::string callback_url, source;  // flows: answer at the flow's callback URL instead
   WebhookArgs hooks;
+  RunHookArgs run_hooks;
   bool wait = false;
   FollowArgs follow;
 };
@@ -55,6 +62,7 @@ struct BatchArgs {
   std::string journal;
   bool no_journal = false, resume = false, rerun_ambiguous = false, dry_run = false;
   bool resume_or_start = false;  // resume when the journal exists, else start (--resume alone refuses)
+  bool cancel_on_stop = false;  // a stop cancels the runs in flight (POST /stop)
 };
 
 int cmd_inputs(const GlobalFlags& g);
@@ -63,5 +71,18 @@ int cmd_status(const GlobalFlags& g, const std::string& kickoff_id);
 int cmd_wait(const GlobalFlags& g, const std::string& kickoff_id, const FollowArgs& a);
 int cmd_resume(const GlobalFlags& g, const ResumeArgs& a);
 int cmd_batch(const GlobalFlags& g, const BatchArgs& a);
+
+struct CancelArgs {
+  std::vector<std::string> kickoff_ids;
+  bool wait = false;  // follow each stopped run until it reads REVOKED
+  FollowArgs follow;
+};
+int cmd_cancel(const GlobalFlags& g, const CancelArgs& a);
+
+// --human-input-* and --events-* into a request's human_input_webhook / webhooks (both optional);
+// an auth or event flag without its URL is an invalid_argument error naming the flags.
+crewai::Result<void> apply_run_hooks(const RunHookArgs& a,
+                                     std::optional<crewai::HumanInputWebhook>& human,
+                                     std::optional<crewai::StreamingWebhooks>& streaming);
 
 }  // namespace crewctl

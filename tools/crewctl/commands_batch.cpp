@@ -101,6 +101,8 @@ Result<crewai::BatchOptions> batch_options(const BatchArgs& a, const Settings& s
   o.retry_failed = a.retry_failed;
   o.dry_run = a.dry_run;
   o.rerun_ambiguous = a.rerun_ambiguous;
+  o.cancel_on_stop = a.cancel_on_stop;
+  o.cancel_on_force = true;  // a second Ctrl-C cancels the runs in flight before leaving
   if (!a.deadline.empty()) {
     auto d = parse_duration(a.deadline);
     if (!d) {
@@ -162,6 +164,9 @@ Result<Prepared> prepare(const GlobalFlags& g, const BatchArgs& a) {
   if (!fmt) return tl::unexpected(fmt.error());
   crewai::batch::ReaderOptions ro;
   ro.format = *fmt;
+  auto kind = resolve_kind(g);
+  if (!kind) return tl::unexpected(kind.error());
+  ro.typed_csv_cells = *kind == crewai::DeploymentKind::flow;
   auto items = crewai::batch::read_items(a.input, ro);
   if (!items) {
     crewai::Error e = items.error();
@@ -205,6 +210,8 @@ int report_batch(const GlobalFlags& g, const BatchArgs& a, const crewai::BatchRe
   crewai::Json sj = summary_to_json(summary, code);
   sj["output"] = a.output;
   sj["journal"] = journal.empty() ? crewai::Json() : crewai::Json(journal);
+  for (const auto& w : report.warnings) std::cerr << "crewctl: warning: " << w << "\n";
+  if (!report.warnings.empty()) sj["warnings"] = report.warnings;
   if (!a.summary_json.empty()) write_summary_file(a.summary_json, sj);
   if (!g.quiet) std::cerr << summary_text(summary, colors_enabled(stderr));
   if (g.json) print_json({{"summary", sj}});
@@ -250,11 +257,13 @@ int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
 
   InterruptWatcher watcher([&](int n) {
     if (n == 1) {
-      std::cerr << "\ncrewctl: stopping: no new kickoffs; following the " << printer.in_flight()
-                << " runs in flight to the end (Ctrl-C again to leave now)\n";
+      std::cerr << "\ncrewctl: stopping: no new kickoffs; " << (a.cancel_on_stop ? "cancelling" : "following")
+                << " the " << printer.in_flight() << " runs in flight"
+                << (a.cancel_on_stop ? "" : " to the end") << " (Ctrl-C again to cancel them and leave now)\n";
       (*batch)->request_stop(false);
     } else {
-      std::cerr << "\ncrewctl: leaving now; runs still going stay resumable\n";
+      std::cerr << "\ncrewctl: cancelling the runs in flight (POST /stop) and leaving; any not "
+                   "confirmed at once stay resumable\n";
       (*batch)->request_stop(true);
     }
   });

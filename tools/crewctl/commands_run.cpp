@@ -93,43 +93,8 @@ Result<crewai::KickoffRequest> build_kickoff(const KickoffArgs& a) {
   req.task_webhook_url = a.hooks.task_url;
   req.step_webhook_url = a.hooks.step_url;
   req.crew_webhook_url = a.hooks.crew_url;
-  if (!a.human_webhook.empty()) {
-    crewai::HumanInputWebhook h;
-    h.url = a.human_webhook;
-    if (!a.human_bearer.empty() && !a.human_basic.empty()) {
-      return make_error(ErrorCode::invalid_argument,
-                        "give only one of --human-input-bearer and --human-input-basic");
-    }
-    if (!a.human_bearer.empty()) {
-      h.auth = crewai::HumanInputWebhook::Auth::bearer;
-      h.token = a.human_bearer;
-    } else if (!a.human_basic.empty()) {
-      auto colon = a.human_basic.find(':');
-      if (colon == std::string::npos) {
-        return make_error(ErrorCode::invalid_argument, "--human-input-basic expects USER:PASS");
-      }
-      h.auth = crewai::HumanInputWebhook::Auth::basic;
-      h.username = a.human_basic.substr(0, colon);
-      h.password = a.human_basic.substr(colon + 1);
-    }
-    req.human_input_webhook = std::move(h);
-  } else if (!a.human_bearer.empty() || !a.human_basic.empty()) {
-    return make_error(ErrorCode::invalid_argument,
-                      "--human-input-bearer/--human-input-basic need --human-input-webhook URL");
-  }
-  if (!a.events_webhook.empty()) {
-    crewai::StreamingWebhooks w;
-    w.url = a.events_webhook;
-    for (const auto& e : a.events) {
-      if (!e.empty()) w.events.push_back(e);
-    }
-    w.realtime = a.events_realtime;
-    w.bearer_token = a.events_bearer;
-    req.webhooks = std::move(w);
-  } else if (!a.events.empty() || a.events_realtime || !a.events_bearer.empty()) {
-    return make_error(ErrorCode::invalid_argument,
-                      "--events/--events-realtime/--events-bearer need --events-webhook URL");
-  }
+  if (auto ok = apply_run_hooks(a.run_hooks, req.human_input_webhook, req.webhooks); !ok)
+    return tl::unexpected(ok.error());
   req.restore_from_state_id = a.restore_from_state_id;
   return req;
 }
@@ -144,9 +109,12 @@ Result<std::optional<crewai::Millis>> deadline_of(const FollowArgs& a) {
 constexpr crewai::Millis kWaitNotFoundGrace{10'000};
 
 // Follows a run to a stop; Ctrl-C ends the wait (the run itself goes on) with exit 130.
+// `resume` (a crew's ResumeRequest) follows the run the resume carries on under, which on the live
+// service has a new kickoff id.
 int follow(Connection& c, const std::string& id, const FollowArgs& a, bool json,
            const Interrupt& in,
-           std::optional<std::chrono::system_clock::time_point> kicked_off = {}) {
+           std::optional<std::chrono::system_clock::time_point> kicked_off = {},
+           bool human_input_webhook = false, const crewai::ResumeRequest* resume = nullptr) {
   auto deadline = deadline_of(a);
   if (!deadline) return fail(deadline.error(), json);
   crewai::WaitOptions w;
@@ -160,7 +128,9 @@ int follow(Connection& c, const std::string& id, const FollowArgs& a, bool json,
     w.kicked_off_at = std::chrono::steady_clock::now() - std::max(grace - kWaitNotFoundGrace,
                                                                   crewai::Millis(0));
   }
-  auto r = c.client->wait(id, std::move(w));
+  w.human_input_webhook = human_input_webhook;
+  auto r = resume ? c.client->resume_and_wait(*resume, std::move(w))
+                  : c.client->wait(id, std::move(w));
   if (!r) {
     crewai::Error e = r.error();
     if (e.kickoff_id.empty()) e.kickoff_id = id;
@@ -211,7 +181,7 @@ int cmd_kickoff(const GlobalFlags& g, const KickoffArgs& a) {
     return kExitOk;
   }
   if (!g.json && !g.quiet) std::cerr << "crewctl: kicked off " << *id << "; waiting for it\n";
-  return follow(**conn, *id, a.follow, g.json, in, kicked_off);
+  return follow(**conn, *id, a.follow, g.json, in, kicked_off, req->human_input_webhook.has_value());
 }
 
 int cmd_status(const GlobalFlags& g, const std::string& kickoff_id) {
@@ -235,11 +205,21 @@ namespace {
 
 // `resume --callback-url`: POST {"feedback", "source"} to a paused flow's callback URL.
 int answer_flow(const GlobalFlags& g, const ResumeArgs& a) {
+  const auto& h = a.run_hooks;
   if (!a.task.empty() || a.approve || a.reject || !a.hooks.task_url.empty() ||
-      !a.hooks.step_url.empty() || !a.hooks.crew_url.empty()) {
+      !a.hooks.step_url.empty() || !a.hooks.crew_url.empty() || !h.human_webhook.empty() ||
+      !h.events_webhook.empty()) {
     return fail(make_error(ErrorCode::invalid_argument,
                            "--callback-url answers a flow: --task, --approve/--reject and webhook "
                            "URLs are for crews (POST /resume)")
+                    .value(),
+                g.json);
+  }
+  if (a.callback_url.find(a.kickoff_id) == std::string::npos) {
+    return fail(make_error(ErrorCode::invalid_argument,
+                           "--callback-url does not name run " + a.kickoff_id +
+                               ": it answers another flow. Use the callback URL of this run's "
+                               "feedback request (its flow id is the kickoff id)")
                     .value(),
                 g.json);
   }
@@ -291,18 +271,30 @@ int cmd_resume(const GlobalFlags& g, const ResumeArgs& a) {
   req.task_webhook_url = a.hooks.task_url;
   req.step_webhook_url = a.hooks.step_url;
   req.crew_webhook_url = a.hooks.crew_url;
+  if (auto ok = apply_run_hooks(a.run_hooks, req.human_input_webhook, req.webhooks); !ok)
+    return fail(ok.error(), g.json);
   Interrupt in;
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
+  if (a.wait) {
+    if (!g.json && !g.quiet) std::cerr << "crewctl: resuming " << a.kickoff_id << "; waiting for the run\n";
+    return follow(**conn, a.kickoff_id, a.follow, g.json, in, {}, req.human_input_webhook.has_value(),
+                  &req);
+  }
   auto r = (*conn)->client->resume(req, in.token());
   if (!r) return fail_call(r.error(), g.json, in);
-  if (!a.wait) {
-    if (g.json) print_json({{"kickoff_id", a.kickoff_id}, {"status", r->status}, {"message", r->message}});
-    else std::cout << "resume: " << r->status << (r->message.empty() ? "" : ": " + r->message) << "\n";
-    return kExitOk;
+  const std::string& now = r->kickoff_id.empty() ? a.kickoff_id : r->kickoff_id;
+  if (g.json) {
+    print_json({{"kickoff_id", now}, {"resumed_from", a.kickoff_id}, {"status", r->status},
+                {"message", r->message}});
+  } else {
+    std::cout << "resume: " << (r->status.empty() ? "accepted" : r->status)
+              << (r->message.empty() ? "" : ": " + r->message) << "\n";
+    if (now != a.kickoff_id) {
+      std::cout << "the run goes on as " << now << " (follow it: crewctl wait " << now << ")\n";
+    }
   }
-  if (!g.json && !g.quiet) std::cerr << "crewctl: resume " << r->status << "; waiting for the run\n";
-  return follow(**conn, a.kickoff_id, a.follow, g.json, in);
+  return kExitOk;
 }
 
 }  // namespace crewctl

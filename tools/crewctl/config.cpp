@@ -51,7 +51,7 @@ std::string default_config_path() {
 }
 
 struct Profile {
-  std::string base_url, token, token_file;
+  std::string base_url, token, token_file, kind;
   std::optional<double> timeout, poll_interval, rate;
   std::optional<int> max_concurrent, max_retries;
 };
@@ -155,6 +155,11 @@ Result<Profile> read_profile(const GlobalFlags& f, std::string& note) {
   p.base_url = *base_url;
   p.token = *token;
   p.token_file = token_file->empty() ? std::string() : expand_home(*token_file);
+  auto kind = toml_string(*t, "kind", where);
+  if (!kind) return tl::unexpected(kind.error());
+  p.kind = *kind;
+  if (!p.kind.empty() && !crewai::deployment_kind_from_string(p.kind))
+    return make_error(ErrorCode::invalid_argument, where + ": kind must be \"crew\" or \"flow\"");
   auto timeout = toml_number(Num::timeout, *t, "timeout", where);
   auto poll = toml_number(Num::poll_interval, *t, "poll_interval", where);
   auto rate = toml_number(Num::rate, *t, "rate", where);
@@ -232,11 +237,44 @@ Result<std::string> read_token_file(const std::string& path) {
   return token;
 }
 
+namespace {
+
+// flag > CREWAI_KIND > profile `kind` (checked when read) > crew.
+Result<crewai::DeploymentKind> kind_of(const GlobalFlags& f, const Profile& p) {
+  std::string where = "--kind";
+  std::string value = f.kind;
+  if (value.empty()) {
+    if (const char* k = env("CREWAI_KIND")) {
+      value = k;
+      where = "CREWAI_KIND";
+    }
+  }
+  if (value.empty()) value = p.kind;
+  if (value.empty()) return crewai::DeploymentKind::crew;
+  auto kind = crewai::deployment_kind_from_string(value);
+  if (!kind)
+    return make_error(ErrorCode::invalid_argument,
+                      where + " must be crew or flow, got \"" + value + "\"");
+  return *kind;
+}
+
+}  // namespace
+
+Result<crewai::DeploymentKind> resolve_kind(const GlobalFlags& f) {
+  std::string note;
+  auto profile = read_profile(f, note);
+  if (!profile) return tl::unexpected(profile.error());
+  return kind_of(f, *profile);
+}
+
 Result<Settings> resolve_settings(const GlobalFlags& f, bool need_connection) {
   Settings s;
   auto profile = read_profile(f, s.source_note);
   if (!profile) return tl::unexpected(profile.error());
   const Profile& p = *profile;
+  auto kind = kind_of(f, p);
+  if (!kind) return tl::unexpected(kind.error());
+  s.kind = *kind;
 
   if (!f.url.empty()) s.base_url = f.url;
   else if (const char* u = env("CREWAI_BASE_URL")) s.base_url = u;
@@ -288,6 +326,7 @@ crewai::ClientOptions client_options(const Settings& s) {
   crewai::ClientOptions o;
   o.base_url = s.base_url;
   o.token = s.token;
+  o.kind = s.kind;
   auto ms = [](double seconds) {
     return crewai::Millis(std::max(1LL, static_cast<long long>(seconds * 1000)));
   };

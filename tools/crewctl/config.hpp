@@ -30,6 +30,7 @@ struct GlobalFlags {
   bool quiet = false;
   std::string sim_crew;              // --sim CREW.json (kickoff, batch, inputs)
   std::optional<double> sim_time_scale;
+  std::string kind;  // --kind crew|flow; empty: CREWAI_KIND, else the profile's kind, else crew
   std::string sim_dialect;           // --sim-dialect; empty: the simulator's default
 };
 
@@ -43,11 +44,16 @@ struct Settings {
   std::optional<int> max_concurrent;
   std::optional<double> rate;
   std::string source_note;  // which config file was read, for error messages
+  crewai::DeploymentKind kind = crewai::DeploymentKind::crew;
 };
 
 // Resolves every field. `need_connection` false skips the "no URL / no token" checks (--sim).
 // Errors are invalid_argument (exit 2) and name the flag, variable or file at fault.
 crewai::Result<Settings> resolve_settings(const GlobalFlags& flags, bool need_connection);
+
+// The deployment kind alone (flag > CREWAI_KIND > profile `kind` > crew), for work done before a
+// connection (reading a batch's inputs). A value other than crew/flow names where it came from.
+crewai::Result<crewai::DeploymentKind> resolve_kind(const GlobalFlags& flags);
 
 // ClientOptions from settings (poll interval, timeout, retries applied).
 crewai::ClientOptions client_options(const Settings& s);

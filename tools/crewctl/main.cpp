@@ -19,7 +19,7 @@ constexpr const char* kMainFooter = R"(Examples:
   crewctl batch rows.jsonl -o results.jsonl --ordered --concurrency 32 --rate 5
 
 Configuration: flags > environment (CREWAI_BASE_URL, CREWAI_TOKEN, CREWAI_MAX_CONCURRENT,
-CREWAI_TIMEOUT, CREWAI_POLL_INTERVAL, CREWAI_MAX_RETRIES) > profile in ~/.config/crewctl/config.toml.
+CREWAI_TIMEOUT, CREWAI_POLL_INTERVAL, CREWAI_MAX_RETRIES, CREWAI_KIND) > profile in ~/.config/crewctl/config.toml.
 
 Exit codes:
   0    everything succeeded
@@ -64,6 +64,13 @@ void add_common(CLI::App* cmd, GlobalFlags& g, bool sim) {
   }
 }
 
+void add_kind(CLI::App* cmd, GlobalFlags& g) {
+  cmd->add_option("--kind", g.kind,
+                  "crew (default) or flow: flows get typed input values and no /inputs "
+                  "enforcement (else CREWAI_KIND, else the profile's kind)")
+      ->check(CLI::IsMember({"crew", "flow"}));
+}
+
 void add_follow(CLI::App* cmd, GlobalFlags& g, FollowArgs& f) {
   cmd->add_option("--poll-interval", g.poll_interval_seconds,
                   "Seconds between status polls, 0.01-3600 (default: 1s growing to 15s)");
@@ -75,6 +82,18 @@ void add_webhooks(CLI::App* cmd, WebhookArgs& w) {
   cmd->add_option("--task-webhook-url", w.task_url, "Called after each task");
   cmd->add_option("--step-webhook-url", w.step_url, "Called after each agent step");
   cmd->add_option("--crew-webhook-url", w.crew_url, "Called when the crew finishes");
+}
+
+void add_run_hooks(CLI::App* cmd, RunHookArgs& h) {
+  cmd->add_option("--human-input-webhook", h.human_webhook, "Where the crew asks for human input");
+  cmd->add_option("--human-input-bearer", h.human_bearer, "Bearer token for that webhook");
+  cmd->add_option("--human-input-basic", h.human_basic, "USER:PASS for that webhook");
+  cmd->add_option("--events-webhook", h.events_webhook,
+                  "Stream the run's events (crew_kickoff_*, task_*, ...) to this URL");
+  cmd->add_option("--events", h.events, "Only these event types (comma-separated or repeated)")
+      ->delimiter(',');
+  cmd->add_flag("--events-realtime", h.events_realtime, "One POST per event instead of batches");
+  cmd->add_option("--events-bearer", h.events_bearer, "Bearer token for --events-webhook");
 }
 
 void add_batch_options(CLI::App* cmd, BatchArgs& b, GlobalFlags& g) {
@@ -98,6 +117,9 @@ void add_batch_options(CLI::App* cmd, BatchArgs& b, GlobalFlags& g) {
                 "With --resume: kick off again items whose kickoff outcome is unknown");
   cmd->add_flag("--no-journal", b.no_journal, "Keep no journal (an interrupted batch cannot resume)");
   cmd->add_flag("--dry-run", b.dry_run, "Validate every line and the inputs against /inputs; run nothing");
+  cmd->add_flag("--cancel-on-stop", b.cancel_on_stop,
+                "When the batch stops (Ctrl-C, --max-errors, --max-error-rate), cancel the runs in "
+                "flight (POST /stop; recorded cancelled) instead of following them");
 }
 
 struct Commands {
@@ -106,10 +128,11 @@ struct Commands {
   KickoffArgs kick;
   ResumeArgs resume;
   BatchArgs batch;
+  CancelArgs cancel;
   std::string id;
   crewai::sim::CliOptions serve;
   CLI::App *inputs = nullptr, *kickoff = nullptr, *status = nullptr, *wait = nullptr,
-           *res = nullptr, *bat = nullptr, *srv = nullptr;
+           *res = nullptr, *bat = nullptr, *srv = nullptr, *can = nullptr;
 };
 
 void add_kickoff(CLI::App& app, Commands& c) {
@@ -127,15 +150,8 @@ void add_kickoff(CLI::App& app, Commands& c) {
   k->add_option("--inputs", c.kick.inputs, "All inputs as a JSON object, or @file");
   k->add_option("--meta", c.kick.meta, "Metadata as a JSON object, or @file");
   add_webhooks(k, c.kick.hooks);
-  k->add_option("--human-input-webhook", c.kick.human_webhook, "Where the crew asks for human input");
-  k->add_option("--human-input-bearer", c.kick.human_bearer, "Bearer token for that webhook");
-  k->add_option("--human-input-basic", c.kick.human_basic, "USER:PASS for that webhook");
-  k->add_option("--events-webhook", c.kick.events_webhook,
-                "Stream the run's events (crew_kickoff_*, task_*, ...) to this URL");
-  k->add_option("--events", c.kick.events, "Only these event types (comma-separated or repeated)")
-      ->delimiter(',');
-  k->add_flag("--events-realtime", c.kick.events_realtime, "One POST per event instead of batches");
-  k->add_option("--events-bearer", c.kick.events_bearer, "Bearer token for --events-webhook");
+  add_run_hooks(k, c.kick.run_hooks);
+  add_kind(k, c.g);
   k->add_option("--restore-from-state-id", c.kick.restore_from_state_id,
                 "Flows: start from this persisted state");
   k->add_flag("--wait", c.kick.wait, "Follow the run to the end and print its result");
@@ -163,7 +179,10 @@ void add_resume(CLI::App& app, Commands& c) {
   crewctl resume 3f1c... --task draft_task --feedback "Looks good" --approve
   crewctl resume 3f1c... --task draft_task --feedback "More detail" --reject --wait --json
   crewctl resume 3f1c... --callback-url "$CALLBACK_URL" --feedback "Approved" --wait   # a flow
-Webhook URLs are not carried over by the service: pass them again to keep receiving events.
+Webhook URLs are not carried over by the service: pass them again to keep receiving events
+(--task/--step/--crew-webhook-url, --human-input-webhook for the next pause, --events-webhook).
+A live deployment answers a new kickoff id: it is printed, and --wait follows it.
+--callback-url must name the run ID (its flow id) in its path or query.
 A flow's callback URL comes from its feedback request (webhook); it must be on the deployment's
 origin (scheme, host, port), because the token goes with it.)");
   add_common(r, c.g, false);
@@ -177,8 +196,24 @@ origin (scheme, host, port), because the token goes with it.)");
   auto* reject = r->add_flag("--reject", c.resume.reject, "Reject it (the task runs again)");
   approve->excludes(reject);
   add_webhooks(r, c.resume.hooks);
-  r->add_flag("--wait", c.resume.wait, "Follow the run after resuming");
+  add_run_hooks(r, c.resume.run_hooks);
+  r->add_flag("--wait", c.resume.wait,
+              "Follow the run after resuming (under the new kickoff id when the service gives one)");
   add_follow(r, c.g, c.resume.follow);
+}
+
+void add_cancel(CLI::App& app, Commands& c) {
+  c.can = app.add_subcommand("cancel", "Stop runs (POST /stop/ID); --wait until they read REVOKED");
+  c.can->footer(R"(Examples:
+  crewctl cancel 3f1c...
+  crewctl cancel 3f1c... 9a2b... --wait --json
+A run that had already ended is reported with its state (not an error). Exit codes: 0 every run
+was stopped or had already ended; 4 --deadline passed before a stopped run read REVOKED; 5 a call
+error, an unknown run, or a deployment that cannot cancel runs (no /stop route).)");
+  add_common(c.can, c.g, false);
+  c.can->add_option("ID", c.cancel.kickoff_ids, "Kickoff ids of the runs to stop")->required();
+  c.can->add_flag("--wait", c.cancel.wait, "Follow each stopped run until it reads REVOKED");
+  add_follow(c.can, c.g, c.cancel.follow);
 }
 
 void add_batch(CLI::App& app, Commands& c) {
@@ -191,6 +226,7 @@ void add_batch(CLI::App& app, Commands& c) {
   cat rows.jsonl | crewctl batch - --no-journal > results.jsonl   # summary on stderr)");
   add_common(c.bat, c.g, true);
   add_batch_options(c.bat, c.batch, c.g);
+  add_kind(c.bat, c.g);
 }
 
 // The numbers CLI11 read for one command, checked by the rules the environment and profiles use
@@ -246,6 +282,7 @@ int run(int argc, char** argv) {
   add_status_wait(app, c);
   add_resume(app, c);
   add_batch(app, c);
+  add_cancel(app, c);
   c.srv = app.add_subcommand("serve", "Run the AMP simulator (same options as crewai-sim)");
   crewai::sim::add_cli_options(*c.srv, c.serve);
 
@@ -266,6 +303,7 @@ int run(int argc, char** argv) {
   if (*c.wait) return cmd_wait(g, c.id, c.follow);
   if (*c.res) return cmd_resume(g, c.resume);
   if (*c.bat) return cmd_batch(g, c.batch);
+  if (*c.can) return cmd_cancel(g, c.cancel);
   if (*c.srv) return crewai::sim::run_cli(c.serve);
   return kExitUsage;
 }

@@ -85,6 +85,22 @@ std::string paint(const std::string& text, const char* code, bool color) {
   return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : text;
 }
 
+// How to answer a pause, in the form its kind takes: a flow answers at its callback URL, a crew
+// through /resume with the task id (which a live crew only sends to its human-input webhook).
+void print_pause_hint(const crewai::RunResult& r) {
+  if (r.flow_id) {
+    if (r.pause_task_output) std::cout << "output:\n" << *r.pause_task_output << "\n";
+    std::cout << "answer it:  crewctl resume " << r.kickoff_id
+              << " --callback-url URL --feedback TEXT   (URL: from the flow's feedback request)\n";
+    return;
+  }
+  std::cout << "paused on:  " << r.pause_task_id.value_or("? (the task id arrives on the human-input webhook)")
+            << "\n";
+  if (r.pause_task_output) std::cout << "output:\n" << *r.pause_task_output << "\n";
+  std::cout << "answer it:  crewctl resume " << r.kickoff_id << " --task "
+            << r.pause_task_id.value_or("TASK_ID") << " --feedback TEXT --approve|--reject\n";
+}
+
 }  // namespace
 
 int exit_code_for(const crewai::Error& e) {
@@ -115,6 +131,7 @@ Json run_to_json(const crewai::RunResult& r) {
   j["state"] = std::string(crewai::to_string(r.state));
   j["raw_state"] = r.raw_state;
   j["kickoff_id"] = r.kickoff_id;
+  if (r.resumed_from) j["resumed_from"] = *r.resumed_from;
   j["message"] = r.message;
   j["result"] = r.result ? Json(*r.result) : Json();
   j["result_json"] = r.result_json;
@@ -124,6 +141,7 @@ Json run_to_json(const crewai::RunResult& r) {
                   {"task_output", r.pause_task_output ? Json(*r.pause_task_output) : Json()},
                   {"flow_id", r.flow_id ? Json(*r.flow_id) : Json()}};
   }
+  if (!r.warnings.empty()) j["warnings"] = r.warnings;
   j["usage_metrics"] = r.usage_metrics;
   j["timings"] = timings_to_json(r);
   return j;
@@ -146,6 +164,7 @@ void print_json(const Json& j) {
 void print_run(const crewai::RunResult& r, bool json) {
   if (json) return print_json(run_to_json(r));
   std::cout << "kickoff_id: " << r.kickoff_id << "\n";
+  if (r.resumed_from) std::cout << "resumed from: " << *r.resumed_from << "\n";
   std::cout << "state:      " << crewai::to_string(r.state);
   if (!r.raw_state.empty() && r.raw_state != crewai::to_string(r.state)) {
     std::cout << " (" << r.raw_state << ")";
@@ -160,12 +179,7 @@ void print_run(const crewai::RunResult& r, bool json) {
   }
   if (!r.message.empty()) std::cout << "message:    " << r.message << "\n";
   if (r.duration_seconds) std::cout << "duration:   " << format_seconds(*r.duration_seconds) << "\n";
-  if (r.is_paused()) {
-    std::cout << "paused on:  " << r.pause_task_id.value_or("?") << "\n";
-    if (r.pause_task_output) std::cout << "output:\n" << *r.pause_task_output << "\n";
-    std::cout << "answer it:  crewctl resume " << r.kickoff_id << " --task "
-              << r.pause_task_id.value_or("TASK") << " --feedback TEXT --approve|--reject\n";
-  }
+  if (r.is_paused()) print_pause_hint(r);
   if (r.result) std::cout << "result:\n" << *r.result << "\n";
   std::cout.flush();
 }
@@ -224,14 +238,14 @@ int exit_code_for(const Summary& s) {
   if (n(Outcome::error) + n(Outcome::ambiguous) > 0) return kExitCallError;
   if (n(Outcome::timeout) > 0) return kExitTimeout;
   if (n(Outcome::paused) > 0) return kExitPaused;
-  if (n(Outcome::failed) > 0) return kExitFailed;
+  if (n(Outcome::failed) + n(Outcome::cancelled) > 0) return kExitFailed;
   if (n(Outcome::invalid) > 0) return kExitUsage;
   return kExitOk;
 }
 
 Json summary_to_json(const Summary& s, int exit_code) {
   Json counts = Json::object();
-  for (int i = 0; i < 8; ++i) counts[std::string(crewai::to_string(static_cast<Outcome>(i)))] = s.counts[i];
+  for (int i = 0; i < crewai::kOutcomeCount; ++i) counts[std::string(crewai::to_string(static_cast<Outcome>(i)))] = s.counts[i];
   auto opt = [](const std::optional<double>& v) { return v ? Json(*v) : Json(); };
   return {{"total", s.total},
           {"counts", counts},
@@ -248,9 +262,10 @@ Json summary_to_json(const Summary& s, int exit_code) {
 }
 
 std::string summary_text(const Summary& s, bool color) {
-  static const char* kColors[8] = {"32", "31", "33", "35", "35", "31", "31", "2"};
+  static const char* kColors[crewai::kOutcomeCount] = {"32", "31", "33", "35", "35",
+                                                         "31", "31", "2",  "33"};
   std::string counts;
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < crewai::kOutcomeCount; ++i) {
     if (s.counts[i] == 0) continue;
     if (!counts.empty()) counts += ", ";
     counts += paint(fmt::format("{} {}", s.counts[i], crewai::to_string(static_cast<Outcome>(i))),

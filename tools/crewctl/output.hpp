@@ -45,7 +45,7 @@ bool colors_enabled(std::FILE* stream);  // a terminal, and NO_COLOR unset
 // Per-outcome counts and duration percentiles of a finished batch.
 struct Summary {
   std::size_t total = 0;
-  std::size_t counts[8] = {};  // by crewai::Outcome
+  std::size_t counts[crewai::kOutcomeCount] = {};  // by crewai::Outcome
   std::optional<double> p50, p90, p99;
   double elapsed_seconds = 0;
   std::uint64_t retries = 0, http_429 = 0, http_5xx = 0;
