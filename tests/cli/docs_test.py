@@ -14,6 +14,8 @@ to that block; several may stand in a row:
   <!-- docs-test: skip "TEXT" REASON -->          skip the block's examples that contain TEXT
   <!-- docs-test: exit=N -->                      every example of the block must exit N
   <!-- docs-test: exit=N "TEXT" -->               the examples that contain TEXT must exit N
+  <!-- docs-test: crew=NAME -->                   the block runs against its own simulator of
+                                                  examples/crews/NAME.json (a flow, say)
 Placeholders: a kickoff id written 3f1c2a... (or 3f1c...) is the id of a run that has finished;
 $HITL_TOKEN, $EVENTS_TOKEN and $CALLBACK_URL are set to harmless values. An example that pipes into a
 program this machine lacks (jq, say) is skipped, saying so.
@@ -38,7 +40,7 @@ import time
 
 DOCS = ["README.md", "docs/cli.md"]
 EXAMPLE_TIMEOUT = 60  # seconds; a hang fails the example instead of the whole ctest run
-MARKER = re.compile(r'<!--\s*docs-test:\s*(skip|exit=(\d+))\s*(?:"([^"]*)")?\s*(.*?)\s*-->')
+MARKER = re.compile(r'<!--\s*docs-test:\s*(skip|exit=(\d+)|crew=([\w-]+))\s*(?:"([^"]*)")?\s*(.*?)\s*-->')
 ID_PLACEHOLDER = re.compile(r"\b3f1c[0-9a-f]*\.\.\.")
 TOKEN = "docs-test-token"
 
@@ -71,8 +73,8 @@ def blocks(path):
             m = MARKER.search(line)
             if m:
                 markers.append({"exit": int(m.group(2)) if m.group(2) else None,
-                                "skip": m.group(1) == "skip", "text": m.group(3),
-                                "reason": m.group(4)})
+                                "skip": m.group(1) == "skip", "crew": m.group(3),
+                                "text": m.group(4), "reason": m.group(5)})
             elif line.strip():
                 markers = [] if not line.lstrip().startswith("<!--") else markers
 
@@ -189,6 +191,7 @@ def main():
     passed = failed = skipped = 0
     root = tempfile.mkdtemp(prefix="crewctl-docs-test-")
     sim = qa_sim = None
+    crew_sims = {}  # crew name -> (process, url), for blocks marked crew=NAME
     try:
         bin_dir = os.path.join(root, "bin")
         os.makedirs(bin_dir)
@@ -207,6 +210,11 @@ def main():
             for start, examples, markers in blocks(os.path.join(args.source, doc)):
                 cwd = block_dir(root, args.source, "%s-%d" % (doc.replace("/", "_"), start))
                 block_env = dict(env, HOME=cwd, XDG_CONFIG_HOME=os.path.join(cwd, ".config"))
+                crew = next((m["crew"] for m in markers if m["crew"]), None)
+                if crew:
+                    if crew not in crew_sims:
+                        crew_sims[crew] = start_simulator(crewctl, args.source, crew)
+                    block_env["CREWAI_BASE_URL"] = crew_sims[crew][1]
                 for example in examples:
                     where = "%s:%d: %s" % (doc, start, example.strip())
                     expected, reason = verdict(example, markers)
@@ -248,7 +256,7 @@ def main():
                     failed += 1
                     print("FAIL  %s\n      exit %s\n      stderr: %s" % (where, code, err.strip()))
     finally:
-        for proc in (sim, qa_sim):
+        for proc in [sim, qa_sim] + [p for p, _ in crew_sims.values()]:
             if proc is not None:
                 stop(proc)
         shutil.rmtree(root, ignore_errors=True)
