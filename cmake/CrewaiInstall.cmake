@@ -73,6 +73,11 @@ if(TARGET crewctl)
   add_custom_target(crewctl_completions ALL DEPENDS ${dir}/crewctl ${dir}/_crewctl)
   install(FILES ${dir}/crewctl DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
   install(FILES ${dir}/_crewctl DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+  if(CREWAI_BUILD_TESTS)
+    add_test(NAME crewctl_completion_test
+             COMMAND ${PROJECT_SOURCE_DIR}/scripts/check-completion $<TARGET_FILE:crewctl>)
+    set_tests_properties(crewctl_completion_test PROPERTIES LABELS cli)
+  endif()
 endif()
 
 # --- Debian package: `make package` -> crewai-cpp_<version>_amd64.deb -------------------------
