@@ -3,7 +3,8 @@
 JOBS ?= 2
 CTEST_ARGS ?=
 
-.PHONY: all demo test bootstrap release debug asan tsan test-debug test-asan test-tsan test-fuzz fuzz bench clean
+.PHONY: all demo test bootstrap release debug asan tsan test-debug test-asan test-tsan test-fuzz fuzz bench clean \
+        install package docs check-install
 
 all: release
 
@@ -27,9 +28,32 @@ TSAN_TARGETS = policy_test engine_test client_test webhook_test flow_hitl_test j
 tsan: bootstrap build/tsan/build.ninja
 	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TARGETS)
 
-# The main job: a batch against the embedded simulator.
-demo: release
+# The main job: a batch against the embedded simulator. Builds crewctl and the libraries it links,
+# nothing else (no tests, fuzzers or benchmarks), so the first result comes quickly.
+demo: bootstrap build/release/build.ninja
+	cmake --build --preset release -j $(JOBS) --target crewctl
 	scripts/demo
+
+# What `cmake --install` and the package need: the SDK libraries, crewctl, crewai-sim, completions.
+INSTALL_TARGETS = crewai_batch crewctl crewai-sim crewctl_completions
+PREFIX ?= /usr/local
+install: bootstrap build/release/build.ninja
+	cmake --build --preset release -j $(JOBS) --target $(INSTALL_TARGETS)
+	cmake --install build/release --prefix $(PREFIX)
+
+# The Debian package: build/release/packages/crewai-cpp_<version>_amd64.deb (Depends computed).
+package: bootstrap build/release/build.ninja
+	cmake --build --preset release -j $(JOBS) --target $(INSTALL_TARGETS)
+	cd build/release && cpack -G DEB
+
+# Install into a temp prefix, build examples/ against it (installed and build tree), pkg-config,
+# the quickstart against crewai-sim, the .deb unpacked and run. Uses the debug build of `make test`.
+check-install: debug
+	scripts/check-install build/debug
+
+# API reference from the public headers: build/docs/html/index.html (doxygen installed on demand).
+docs:
+	scripts/docs
 
 test-debug: debug
 	ctest --preset debug $(CTEST_ARGS)

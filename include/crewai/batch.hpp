@@ -29,72 +29,112 @@ namespace batch {
 struct BatchFactory;  // src/batch/batch_factory.hpp: a Batch over a journal the caller opened
 }
 
+/// One line of a batch's input: the inputs of one run.
 struct BatchItem {
   std::size_t index = 0;  // position in the input (0-based); records are keyed by it
   std::string id;         // optional user id (echoed in the record)
+  /// The crew's inputs for this item's kickoff.
   Json inputs = Json::object();
   Json meta;              // merged into the kickoff's meta (with meta.requestId added)
   std::string invalid_reason;  // non-empty: the item is recorded `invalid` without any call
 };
 
-// cancelled: the batch stopped the run (POST /stop) when it was stopped itself.
+/// How an item ended (the `outcome` of its record; docs/cli.md, "Batch output"). cancelled: the
+/// batch stopped the run (POST /stop) when it was stopped itself.
 enum class Outcome { succeeded, failed, paused, timeout, ambiguous, invalid, error, skipped, cancelled };
 inline constexpr int kOutcomeCount = 9;
+/// The outcome's name as written in records ("succeeded", ...).
 std::string_view to_string(Outcome o) noexcept;
+/// The outcome named `s`, or nullopt for an unknown name.
 std::optional<Outcome> outcome_from_string(std::string_view s) noexcept;
 
+/// The record of one finished item: its outcome, its kickoffs and its result.
 struct ItemRecord {
+  /// The item's position in the input (BatchItem::index).
   std::size_t index = 0;
+  /// The item's id (BatchItem::id).
   std::string id;
+  /// How the item ended.
   Outcome outcome = Outcome::skipped;
   std::string request_id;                 // meta.requestId sent with the kickoff(s)
   std::string kickoff_id;                 // the last attempt's
   std::vector<std::string> kickoff_ids;   // every attempt's, in order
   int attempts = 0;                       // kickoffs made for this item
+  /// The run's final output as text (succeeded).
   std::optional<std::string> result;
+  /// The run's result as JSON when it is JSON; null otherwise.
   Json result_json;
   std::string error;                      // the reason for every outcome but succeeded
   std::string run_state;                  // the run's final AMP state when known ("FAILED", ...)
+  ///@{
+  /// The paused task and its output (outcome paused), to answer with Client::resume.
   std::optional<std::string> pause_task_id, pause_task_output;
+  ///@}
+  ///@{
+  /// Start and end of the item's run, unix seconds.
   std::optional<double> started_at, finished_at;  // unix seconds
+  ///@}
+  /// Seconds the item's run took.
   std::optional<double> duration_seconds;
 };
 
+/// The record as one JSON object (one line of the results file).
 Json to_json(const ItemRecord& r);
+/// Reads a record written by to_json; a protocol error names what is wrong.
 Result<ItemRecord> record_from_json(const Json& j);
 
+/// The progress of a batch at one moment (BatchObserver::on_snapshot, BatchReport).
 struct BatchSnapshot {
+  ///@{
+  /// Items in all, finished, and running now.
   std::size_t total = 0, done = 0, in_flight = 0;
+  ///@}
+  ///@{
+  /// Finished items by outcome (see Outcome).
   std::size_t succeeded = 0, failed = 0, paused = 0, timeout = 0, ambiguous = 0, invalid = 0,
               error = 0, skipped = 0, cancelled = 0;
+  ///@}
+  ///@{
+  /// Requests retried, and answers 429 and 5xx, over the whole batch.
   std::uint64_t retries = 0, http_429 = 0, http_5xx = 0;
+  ///@}
   int concurrency = 0;          // current adaptive limit
+  /// The circuit breaker is open: no requests until its cooldown ends.
   bool circuit_open = false;
+  /// A stop rule or request_stop() is ending the batch.
   bool stopping = false;
   std::size_t restored = 0;     // records taken from the journal (a resumed batch)
+  /// Seconds since the batch started.
   double elapsed_seconds = 0;
   double rate_per_second = 0;   // finished items per second (recent)
+  /// Estimated seconds until every item is done, once the rate is known.
   std::optional<double> eta_seconds;
 };
 
+/// Callbacks of a running batch, called one at a time from a thread of the batch.
 class BatchObserver {
  public:
   virtual ~BatchObserver() = default;
   // Each finished item, in completion order. Return false to stop the batch (no new kickoffs).
   virtual bool on_record(const ItemRecord&) { return true; }
+  /// Every BatchOptions::snapshot_interval, and once at the end.
   virtual void on_snapshot(const BatchSnapshot&) {}
 };
 
+/// The limits, stop rules and journal of a batch.
 struct BatchOptions {
   int max_concurrent = 16;             // runs in flight (not connections)
   int min_concurrent = 1;              // adaptive floor
   double kickoffs_per_second = 0;      // 0 = unlimited
   double requests_per_second = 0;      // 0 = unlimited (all requests)
+  /// Adaptive concurrency: lower the limit (not below min_concurrent) when the deployment signals
+  /// overload (429, 5xx), raise it back towards max_concurrent afterwards.
   bool adaptive = true;
   int breaker_threshold = 8;           // consecutive transport failures that open the circuit
   Millis breaker_cooldown{5'000};      // open → probe after this long
   std::optional<std::size_t> max_errors;          // stop rule
   std::optional<double> max_error_rate;           // stop rule, after min_sample records
+  /// max_error_rate applies once this many records exist.
   std::size_t min_sample = 20;
   int retry_failed = 0;                // re-kick items whose run ended FAILED, this many times
   std::optional<Millis> item_deadline; // per item wait deadline (else the client's PollPolicy)
@@ -108,6 +148,7 @@ struct BatchOptions {
   // forced stop leaves every run in flight resumable.
   bool cancel_on_force = false;
   Millis cancel_grace{1'000};
+  /// How often BatchObserver::on_snapshot is called.
   Millis snapshot_interval{500};
   bool check_inputs = true;            // GET /inputs once; crews: items missing names are
                                        // `invalid`; flows (the client's kind): nothing is
@@ -131,10 +172,13 @@ struct BatchOptions {
   std::vector<ItemRecord> earlier_records;
 };
 
+/// What Batch::run returns: every item's record and the final counts.
 struct BatchReport {
   std::vector<ItemRecord> records;     // one per item, in input order
+  /// The counts when the batch ended.
   BatchSnapshot final_snapshot;
   bool stopped = false;                // a stop rule or request_stop() ended it early
+  /// Why the batch stopped early (empty when it did not).
   std::string stop_reason;
   // The journal could not be written (a full disk, say): no kickoff was sent after that, and the
   // records it lacks are only in `records` (write them out: a resume takes them from earlier_records).
@@ -143,6 +187,8 @@ struct BatchReport {
   std::vector<std::string> warnings;
 };
 
+/// Many runs of one deployment from a list of items: bounded concurrency, rate limits, stop rules,
+/// and a journal from which an interrupted batch resumes without paying twice.
 class Batch {
  public:
   // The client must outlive the batch. Fails when the journal cannot be opened, is in use by another

@@ -42,15 +42,20 @@ struct RequestEvent {
   std::optional<Millis> retry_in;  // set when this attempt will be retried after that wait
 };
 
+/// Where the deployment is, its token, and the timeouts and policies of every call.
 struct ClientOptions {
   std::string base_url;  // e.g. https://my-crew.crewai.com (a trailing '/' is trimmed; prefixes kept)
   std::string token;     // bearer token; never logged
+  /// Time allowed to open a connection.
   Millis connect_timeout{10'000};
+  /// Time allowed for one request (every request but the first).
   Millis request_timeout{30'000};
   // The first request's timeout, for a cold start; later requests use request_timeout. To bound
   // every request by one timeout, set both (crewctl --timeout and CREWAI_TIMEOUT do).
   Millis first_call_timeout{120'000};
+  /// When failed requests are retried.
   RetryPolicy retry{};
+  /// How wait() polls.
   PollPolicy poll{};
   std::string status_path = "/status/{id}";  // "/{id}/status" for old deployments
   DeploymentKind kind = DeploymentKind::crew;  // flows: typed inputs, /inputs not enforced
@@ -67,6 +72,7 @@ struct ClientOptions {
   static Result<ClientOptions> from_env();
 };
 
+/// Options of one wait() or run().
 struct WaitOptions {
   std::optional<Millis> deadline;  // overrides PollPolicy::deadline for this wait
   std::stop_token stop;            // request_stop() ends the wait with `cancelled`
@@ -81,46 +87,66 @@ struct WaitOptions {
 
 // Counters since the client was made (all requests, every attempt).
 struct ClientStats {
+  ///@{
+  /// Requests sent, retries among them, and those that got no HTTP answer.
   std::uint64_t requests = 0, retries = 0, transport_failures = 0;
+  ///@}
+  ///@{
+  /// Answers 429 and 5xx.
   std::uint64_t http_429 = 0, http_5xx = 0;
 };
 
+/// One deployed crew or flow. Each call has a blocking form, a std::future form and a callback
+/// form (the callback runs on the engine thread and must not block); all are thread-safe.
 class Client {
  public:
+  /// The completion handler of the callback forms.
   template <class T>
   using Callback = std::function<void(Result<T>)>;
 
   // Validates the options (URL, token) and starts the engine thread.
   static Result<Client> create(ClientOptions options);
 
+  ///@{
+  /// Movable, not copyable.
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
+  ///@}
   ~Client();
 
+  ///@{
   // GET /inputs: the names the crew requires.
   Result<std::vector<std::string>> inputs(std::stop_token stop = {});
   std::future<Result<std::vector<std::string>>> inputs_async();
   void inputs_async(Callback<std::vector<std::string>> cb);
 
+  ///@}
+  ///@{
   // POST /kickoff: the kickoff id. Retried only while the request provably did not reach the
   // app; otherwise an `ambiguous` error (a paid run may exist).
   Result<std::string> kickoff(const KickoffRequest& req, std::stop_token stop = {});
   std::future<Result<std::string>> kickoff_async(KickoffRequest req);
   void kickoff_async(KickoffRequest req, Callback<std::string> cb, std::stop_token stop = {});
 
+  ///@}
+  ///@{
   // GET /status/{id}: one read of the state.
   Result<RunResult> status(const std::string& kickoff_id, std::stop_token stop = {});
   std::future<Result<RunResult>> status_async(std::string kickoff_id);
   void status_async(std::string kickoff_id, Callback<RunResult> cb);
 
+  ///@}
+  ///@{
   // Polls until a terminal state or a pause (a result), or the deadline (deadline_exceeded).
   // A failed poll is retried as a poll; it never causes a new kickoff.
   Result<RunResult> wait(const std::string& kickoff_id, WaitOptions opts = {});
   std::future<Result<RunResult>> wait_async(std::string kickoff_id, WaitOptions opts = {});
   void wait_async(std::string kickoff_id, WaitOptions opts, Callback<RunResult> cb);
 
+  ///@}
+  ///@{
   // Crews: checks the inputs against /inputs (missing names: invalid_input before anything is
   // spent). Flows: /inputs lists optional state fields, so nothing is required; a name it lacks is
   // sent anyway and named in RunResult::warnings. Then kickoff + wait. For flows (ClientOptions::kind)
@@ -130,6 +156,8 @@ class Client {
   std::future<Result<RunResult>> run_async(KickoffRequest req, WaitOptions opts = {});
   void run_async(KickoffRequest req, WaitOptions opts, Callback<RunResult> cb);
 
+  ///@}
+  ///@{
   // POST /resume: answers a paused crew task.
   Result<ResumeResponse> resume(const ResumeRequest& req, std::stop_token stop = {});
   std::future<Result<ResumeResponse>> resume_async(ResumeRequest req);
@@ -142,6 +170,8 @@ class Client {
   std::future<Result<RunResult>> resume_and_wait_async(ResumeRequest req, WaitOptions opts = {});
   void resume_and_wait_async(ResumeRequest req, WaitOptions opts, Callback<RunResult> cb);
 
+  ///@}
+  ///@{
   // POST <callback_url> {"feedback", "source"}: answers a paused flow (FlowRequest from
   // read_flow_request, <crewai/webhooks.hpp>); then wait() again. The callback URL must have the
   // scheme, host and port of options().base_url, because the bearer token goes with it: any other
@@ -152,6 +182,8 @@ class Client {
   std::future<Result<ResumeResponse>> answer_flow_async(FlowAnswer answer);
   void answer_flow_async(FlowAnswer answer, Callback<ResumeResponse> cb);
 
+  ///@}
+  ///@{
   // POST /stop/{id}: cancels a run; it then reads REVOKED (wait() returns it as such). Retried
   // like a GET: stopping twice is harmless. A run that had already ended is not an error: the
   // result says `stopped == false` and the state it ended in. A deployment without the route
@@ -162,6 +194,7 @@ class Client {
   std::future<Result<CancelResult>> cancel_async(std::string kickoff_id);
   void cancel_async(std::string kickoff_id, Callback<CancelResult> cb);
 
+  ///@}
   // Webhooks as a wake-up call. Hand the body of any webhook the deployment POSTs to you (crew,
   // task, step, human-input, or streaming events) to on_webhook(): every wait()/run() following a
   // kickoff id the body names polls now instead of at its next interval, so a run's end is seen as
@@ -176,7 +209,9 @@ class Client {
   // Changes the request rate limit (0 = unlimited) for requests sent from now on. Thread-safe.
   void set_request_rate(double per_second);
 
+  /// Counters of every request since the client was made.
   ClientStats stats() const;
+  /// The options the client was made with.
   const ClientOptions& options() const;
 
   struct Impl;  // implementation detail (opaque to users)

@@ -16,6 +16,7 @@
 
 namespace crewai {
 
+/// The canonical error codes: what went wrong, independent of the server's dialect.
 enum class ErrorCode {
   invalid_argument,     // the caller's request is malformed (bad option, bad URL, bad JSON)
   invalid_input,        // the crew's inputs are wrong: missing names (422 missing_inputs) or a 400
@@ -36,9 +37,13 @@ enum class ErrorCode {
   internal,             // a bug in this library
 };
 
+/// The code's name as written in the enum ("unavailable", ...).
 std::string_view to_string(ErrorCode code) noexcept;
 
+/// An error of a call: a code, the HTTP status and message when there was an answer, and whether
+/// repeating the call is safe.
 struct Error {
+  /// What went wrong.
   ErrorCode code = ErrorCode::internal;
   int http_status = 0;       // 0 when no HTTP answer was read
   std::string message;       // the server's message (any error-body dialect) or ours
@@ -51,9 +56,11 @@ struct Error {
   std::string to_string() const;
 };
 
+/// What every call returns: the value, or an Error.
 template <class T>
 using Result = tl::expected<T, Error>;
 
+/// An Error as the unexpected value of a Result (for code that returns Result<T>).
 inline tl::unexpected<Error> make_error(ErrorCode code, std::string message, int http_status = 0) {
   Error e;
   e.code = code;

@@ -11,17 +11,25 @@
 
 namespace crewai {
 
+/// Durations in the options and policies: milliseconds.
 using Millis = std::chrono::milliseconds;
 
+/// Exponential backoff between retries of one request: initial * multiplier^(n-1), capped at max,
+/// with jitter.
 struct BackoffPolicy {
+  /// How the capped delay is randomised.
   enum class Jitter {
     none,          // exactly initial * multiplier^(n-1), capped
     full,          // uniform in [0, capped]
     proportional,  // capped * (1 ± spread)
   };
+  /// The delay before the first retry (before jitter).
   Millis initial{250};
+  /// Each delay is the previous one times this.
   double multiplier = 2.0;
+  /// No delay exceeds this (before jitter).
   Millis max{Millis(20'000)};
+  /// The randomisation applied to each delay.
   Jitter jitter = Jitter::full;
   double spread = 0.2;  // for proportional jitter
 
@@ -29,10 +37,12 @@ struct BackoffPolicy {
   Millis delay(int retry, double uniform01) const;
 };
 
+/// When a failed request is tried again, and after how long.
 struct RetryPolicy {
   int max_attempts = 6;                    // tries in all, the first included; 1 = never retry
   Millis max_elapsed{Millis(120'000)};     // no retry starts after this much time on one request
   Millis max_retry_after{Millis(300'000)}; // a longer Retry-After is clamped to this
+  /// The delays between tries (a server's Retry-After wins, up to max_retry_after).
   BackoffPolicy backoff{};
 
   // The wait before retry number `retry`, honouring a server's Retry-After when present, or
@@ -40,6 +50,7 @@ struct RetryPolicy {
   std::optional<Millis> next_delay(int retry, Millis elapsed, std::optional<Millis> retry_after,
                                    double uniform01) const;
 
+  /// A policy that never retries (max_attempts = 1).
   static RetryPolicy none() {
     RetryPolicy p;
     p.max_attempts = 1;
@@ -52,6 +63,7 @@ struct RetryPolicy {
 std::optional<Millis> parse_retry_after(std::string_view value,
                                         std::chrono::system_clock::time_point now);
 
+/// How Client::wait polls GET /status: growing intervals with jitter, under a deadline.
 struct PollPolicy {
   Millis initial{1'000};   // first wait after kickoff
   double growth = 1.5;     // each wait is the previous one times this...

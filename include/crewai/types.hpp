@@ -14,6 +14,7 @@
 
 namespace crewai {
 
+/// JSON values (inputs, results, raw bodies): nlohmann::json.
 using Json = nlohmann::json;
 
 // Every lifecycle state of a run, across the AMP dialects (see AMP-API.md).
@@ -39,22 +40,33 @@ enum class DeploymentKind { crew, flow };
 std::string_view to_string(DeploymentKind k) noexcept;  // "crew", "flow"
 std::optional<DeploymentKind> deployment_kind_from_string(std::string_view s) noexcept;
 
+/// How far a run has come, as the status reports it; every field is optional.
 struct Progress {
   std::string unit;  // "task" or "step" (empty when unknown)
+  ///@{
+  /// Units (tasks or steps) completed, in all, and remaining.
   std::optional<std::int64_t> completed, total, remaining;
+  ///@}
+  ///@{
+  /// The current unit and its agent, and when the run started and was last updated (as sent).
   std::optional<std::string> current, current_agent, started_at, updated_at;
+  ///@}
+  /// Seconds the run has taken, as the server counts them.
   std::optional<double> duration_seconds;
 };
 
 // One outcome of `GET /status/{id}` or of a whole run (kickoff + wait).
 struct RunResult {
+  /// The run's kickoff id.
   std::string kickoff_id;
   Json inputs = Json::object();   // what was sent (empty when only the id was known)
+  /// The run's state, whatever the dialect.
   RunState state = RunState::pending;
   std::string raw_state;          // as the server spelled it ("FAILURE", "completed", ...)
   std::string message;            // the server's `status` message, or the error text on failure
   std::optional<std::string> result;  // final output as text
   Json result_json;               // result_json, else `result` decoded when it is JSON text; null otherwise
+  /// Progress, when the status reports it.
   std::optional<Progress> progress;
   Json usage_metrics;             // null when unknown
   Json last_executed_task;        // a string or an object (both are seen)
@@ -62,18 +74,26 @@ struct RunResult {
   // Set on the run that a resume started (Client::resume_and_wait): the kickoff id it was resumed
   // from. The live /resume answers a new kickoff id and kickoff_id is then that new one.
   std::optional<std::string> resumed_from;
+  ///@{
   // Pause (state == paused): what is needed to answer it with Client::resume.
   std::optional<std::string> pause_task_id;
   std::optional<std::string> pause_task_output;
+  ///@}
+  ///@{
   // Client-side timing: kickoff accepted, terminal state observed.
   std::optional<std::chrono::system_clock::time_point> started_at, finished_at;
+  ///@}
+  /// Seconds from kickoff to the terminal state (client-side).
   std::optional<double> duration_seconds;
   Json raw;                       // the last status body as received
   // What the client noticed and let through, e.g. flow inputs the state model lacks (run()).
   std::vector<std::string> warnings;
 
+  /// The run succeeded.
   bool is_success() const noexcept { return state == RunState::success; }
+  /// The run has ended (success, failed, revoked, not found).
   bool is_terminal() const noexcept { return crewai::is_terminal(state); }
+  /// The run waits for human input.
   bool is_paused() const noexcept { return state == RunState::paused; }
 
   // The result as JSON: result_json, else JSON found in the text (a JSON string, a fenced ```json
@@ -97,44 +117,68 @@ struct RunResult {
   Result<Json> validated(const Json& schema) const;
 };
 
+/// Where a crew asks for human input (the kickoff's humanInputWebhook), and how it authenticates.
 struct HumanInputWebhook {
+  /// The endpoint the platform POSTs the request to.
   std::string url;
+  ///@{
+  /// How the platform authenticates to it: none, a bearer token, or basic (user and password).
   enum class Auth { none, bearer, basic } auth = Auth::none;
+  ///@}
   std::string token;     // bearer
   std::string username;  // basic
   std::string password;  // basic
 };
 
+/// The run's events streamed to a URL (the kickoff's `webhooks` block).
 struct StreamingWebhooks {
+  /// Only these event types (crew_kickoff_started, task_completed, ...); empty: all.
   std::vector<std::string> events;
+  /// The endpoint that receives the events.
   std::string url;
+  /// One POST per event instead of batches.
   bool realtime = false;
   std::string bearer_token;  // empty: no authentication block
 };
 
+/// What POST /kickoff sends: the inputs, and the optional metadata and webhooks.
 struct KickoffRequest {
   Json inputs = Json::object();  // crews: non-string values are sent as their JSON text; flows: as is
   Json meta;                     // null: not sent
+  ///@{
+  /// Called after each task, each agent step, and when the crew finishes.
   std::string task_webhook_url, step_webhook_url, crew_webhook_url;
+  ///@}
+  /// Where the crew asks for human input.
   std::optional<HumanInputWebhook> human_input_webhook;
+  /// Stream the run's events to a URL.
   std::optional<StreamingWebhooks> webhooks;
+  /// Flows: start from this persisted state (empty: not sent).
   std::string restore_from_state_id;
 };
 
+/// What POST /resume sends to answer a paused crew task.
 struct ResumeRequest {
   std::string execution_id;  // the kickoff id
+  /// The paused task's id (RunResult::pause_task_id).
   std::string task_id;
+  /// The human's feedback.
   std::string human_feedback;
+  /// true approves the task output; false rejects it and the task runs again.
   bool is_approve = true;
+  ///@{
   // Not carried over from the kickoff by the service: send them again or they stop.
   std::string task_webhook_url, step_webhook_url, crew_webhook_url;
   std::optional<HumanInputWebhook> human_input_webhook;  // for the next pause of the resumed run
   std::optional<StreamingWebhooks> webhooks;             // event streaming for the resumed run
+  ///@}
 };
 
-// Either answer shape is read: the docs' {"status", "message"} and the live {"kickoff_id"}.
+/// The answer to POST /resume. Either shape is read: the docs' {"status", "message"} and the
+/// live {"kickoff_id"}.
 struct ResumeResponse {
   std::string status;   // "resumed", "retrying", "completed" (empty in the live answer)
+  /// The server's message.
   std::string message;
   // Live: the resumed work runs under this new kickoff id (follow it, not the paused one).
   // Empty: it goes on under the same id.
@@ -144,6 +188,7 @@ struct ResumeResponse {
 // The answer to Client::cancel (POST /stop/{id}). Stopping a run that has already ended is not an
 // error of the call: `stopped` is false and `state` says how it ended.
 struct CancelResult {
+  /// The run asked to stop.
   std::string kickoff_id;
   bool stopped = false;            // the deployment took the stop; the run then reads REVOKED
   std::optional<RunState> state;   // not stopped: the state the run had already reached, when known
@@ -165,7 +210,9 @@ struct FlowRequest {
 // The answer to a FlowRequest: POST <callback_url> {"feedback", "source"}.
 struct FlowAnswer {
   std::string callback_url;  // FlowRequest::callback_url: must be on the client's base_url origin
+  /// The human's answer.
   std::string feedback;
+  /// Where the answer comes from (sent as `source`).
   std::string source = "api";
 };
 

@@ -4,7 +4,9 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "completion.hpp"
 #include "crewai/sim/cli.hpp"
+#include "crewai/version.hpp"
 #include "embedded_sim.hpp"
 #include "output.hpp"
 #include "validate.hpp"
@@ -270,7 +272,7 @@ int run(int argc, char** argv) {
   CLI::App app{"crewctl: run deployed CrewAI crews from the command line", "crewctl"};
   app.footer(kMainFooter);
   app.require_subcommand(1);
-  app.set_version_flag("--version", "crewctl 0.1.0");
+  app.set_version_flag("--version", "crewctl " + std::string(crewai::version()));
   Commands c;
   // The connection options are taken before the subcommand too (crewctl --token-file F kickoff
   // ...), the habit of git, gh and kubectl; both places fill the same flags.
@@ -285,6 +287,8 @@ int run(int argc, char** argv) {
   add_cancel(app, c);
   c.srv = app.add_subcommand("serve", "Run the AMP simulator (same options as crewai-sim)");
   crewai::sim::add_cli_options(*c.srv, c.serve);
+  std::string shell;
+  auto* completion = add_completion(app, shell);  // last: it walks the commands above
 
   try {
     app.parse(argc, argv);
@@ -305,6 +309,7 @@ int run(int argc, char** argv) {
   if (*c.bat) return cmd_batch(g, c.batch);
   if (*c.can) return cmd_cancel(g, c.cancel);
   if (*c.srv) return crewai::sim::run_cli(c.serve);
+  if (*completion) return cmd_completion(app, shell);
   return kExitUsage;
 }
 
