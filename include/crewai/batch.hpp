@@ -66,6 +66,7 @@ struct BatchSnapshot {
   std::size_t succeeded = 0, failed = 0, paused = 0, timeout = 0, ambiguous = 0, invalid = 0,
               error = 0, skipped = 0;
   std::uint64_t retries = 0, http_429 = 0, http_5xx = 0;
+  std::uint64_t connections = 0;  // new connections the client opened during this batch
   int concurrency = 0;          // current adaptive limit
   bool circuit_open = false;
   bool stopping = false;

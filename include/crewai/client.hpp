@@ -77,6 +77,7 @@ struct WaitOptions {
 struct ClientStats {
   std::uint64_t requests = 0, retries = 0, transport_failures = 0;
   std::uint64_t http_429 = 0, http_5xx = 0;
+  std::uint64_t connections = 0;  // new connections opened (reused ones are not counted)
 };
 
 class Client {
