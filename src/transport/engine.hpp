@@ -39,10 +39,8 @@ struct Request {
   std::string body;                 // POST body
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{30'000};  // whole transfer
-  // Use a new connection, never one from the pool. libcurl silently re-sends a request whose
-  // reused connection died before any answer byte arrived; for a non-idempotent POST (a paid
-  // kickoff) the first copy may have been processed, so such requests must not ride a reused
-  // connection. The connection joins the pool afterwards for later GETs.
+  // Use a new connection, never one from the pool (it joins the pool afterwards). Not needed for
+  // non-idempotent POSTs any more: refuse_resend makes a reused connection safe for them.
   bool fresh_connection = false;
   // Send the body through a read callback that cannot rewind, so that libcurl never re-sends the
   // request on its own: when a reused connection dies before any answer byte, the transfer fails
