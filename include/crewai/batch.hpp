@@ -97,6 +97,8 @@ struct BatchSnapshot {
   ///@{
   /// Requests retried, and answers 429 and 5xx, over the whole batch.
   std::uint64_t retries = 0, http_429 = 0, http_5xx = 0;
+  /// New connections the client opened during this batch.
+  std::uint64_t connections = 0;
   ///@}
   int concurrency = 0;          // current adaptive limit
   /// The circuit breaker is open: no requests until its cooldown ends.

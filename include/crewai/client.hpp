@@ -94,6 +94,7 @@ struct ClientStats {
   ///@{
   /// Answers 429 and 5xx.
   std::uint64_t http_429 = 0, http_5xx = 0;
+  std::uint64_t connections = 0;  // new connections opened (reused ones are not counted)
 };
 
 /// One deployed crew or flow. Each call has a blocking form, a std::future form and a callback

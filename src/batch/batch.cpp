@@ -349,6 +349,7 @@ BatchSnapshot Batch::Impl::snapshot(Steady::time_point now) const {
   s.retries = cs.retries - baseline.retries;
   s.http_429 = cs.http_429 - baseline.http_429;
   s.http_5xx = cs.http_5xx - baseline.http_5xx;
+  s.connections = cs.connections - baseline.connections;
   s.concurrency = opt.adaptive ? std::min(adaptive.limit(), opt.max_concurrent) : opt.max_concurrent;
   s.circuit_open = breaker.state() != policy::CircuitBreaker::State::closed;
   s.stopping = stopping;

@@ -260,7 +260,9 @@ void Client::Impl::transmit(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> lo
     req.headers.emplace_back("Content-Type: application/json");
     req.headers.emplace_back("Expect:");
     req.body = loop->ex.body;
-    req.fresh_connection = true;  // never let curl re-send a kickoff/resume on its own
+    // Kickoffs, resumes and flow answers ride pooled connections but are never re-sent by curl
+    // on its own; POST /stop may be (repeating it cannot start a run).
+    req.refuse_resend = !is_get(loop->ex);
   }
   req.connect_timeout = options.connect_timeout;
   req.timeout = warmed.load() ? options.request_timeout : options.first_call_timeout;

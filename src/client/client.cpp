@@ -80,6 +80,7 @@ ClientStats Client::stats() const {
   s.transport_failures = impl_->n_transport.load();
   s.http_429 = impl_->n_429.load();
   s.http_5xx = impl_->n_5xx.load();
+  s.connections = impl_->engine.stats().connections_opened;
   return s;
 }
 

@@ -106,6 +106,7 @@ struct Engine::Impl {
   std::atomic<std::uint64_t> submitted_{0};
   std::atomic<std::uint64_t> completed_{0};
   std::atomic<std::uint64_t> queued_timers_{0};
+  std::atomic<std::uint64_t> connections_opened_{0};
 
   // Engine thread only.
   std::unordered_map<RequestId, std::unique_ptr<Transfer>> running_;
@@ -338,6 +339,10 @@ void Engine::Impl::complete(std::unique_ptr<Transfer> t) {
 }
 
 void Engine::Impl::recycle(CURL* easy) {
+  long connects = 0;  // read before the reset clears it; 0 for a handle that never ran
+  if (curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0) {
+    connections_opened_.fetch_add(static_cast<std::uint64_t>(connects));
+  }
   if (free_handles_.size() >= kMaxFreeHandles) {
     curl_easy_cleanup(easy);
     return;
@@ -438,6 +443,7 @@ Engine::Stats Engine::stats() const {
   s.completed = impl_->completed_.load();
   s.active = s.submitted - std::min(s.submitted, s.completed);
   s.queued_timers = impl_->queued_timers_.load();
+  s.connections_opened = impl_->connections_opened_.load();
   return s;
 }
 

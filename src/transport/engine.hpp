@@ -39,11 +39,14 @@ struct Request {
   std::string body;                 // POST body
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{30'000};  // whole transfer
-  // Use a new connection, never one from the pool. libcurl silently re-sends a request whose
-  // reused connection died before any answer byte arrived; for a non-idempotent POST (a paid
-  // kickoff) the first copy may have been processed, so such requests must not ride a reused
-  // connection. The connection joins the pool afterwards for later GETs.
+  // Use a new connection, never one from the pool (it joins the pool afterwards). Not needed for
+  // non-idempotent POSTs any more: refuse_resend makes a reused connection safe for them.
   bool fresh_connection = false;
+  // Send the body through a read callback that cannot rewind, so that libcurl never re-sends the
+  // request on its own: when a reused connection dies before any answer byte, the transfer fails
+  // with Failure::send (may have reached the app) instead of going out a second time on a new
+  // connection. This lets non-idempotent POSTs ride pooled connections safely.
+  bool refuse_resend = false;
 };
 
 enum class Failure {
@@ -101,8 +104,11 @@ class Engine {
   void shutdown();
 
   // active = submitted - completed (queued in the inbox, queued inside curl, or transferring).
+  // connections_opened: new connections curl made (CURLINFO_NUM_CONNECTS summed over finished
+  // transfers); with a warm pool it stays near the connection cap, not the request count.
   struct Stats {
     std::uint64_t submitted = 0, completed = 0, active = 0, queued_timers = 0;
+    std::uint64_t connections_opened = 0;
   };
   Stats stats() const;
 

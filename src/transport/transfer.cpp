@@ -56,6 +56,19 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// The body of a refuse_resend request. curl asks for it once; a second pass would need a rewind,
+// which refuse_seek denies (see Request::refuse_resend).
+size_t on_read(char* buffer, size_t size, size_t count, void* user) {
+  auto& t = *static_cast<Transfer*>(user);
+  const std::string& body = t.request.body;
+  const size_t n = std::min(size * count, body.size() - t.body_sent);
+  body.copy(buffer, n, t.body_sent);
+  t.body_sent += n;
+  return n;
+}
+
+int refuse_seek(void*, curl_off_t, int) { return CURL_SEEKFUNC_FAIL; }
+
 bool is_plain_http(std::string_view url) {
   return url.size() >= 7 && iequals(url.substr(0, 7), "http://");
 }
@@ -70,10 +83,16 @@ bool set_method(Transfer& t) {
   const auto& req = t.request;
   if (req.method == "GET") return set(e, CURLOPT_HTTPGET, 1L);
   if (req.method != "POST" && !set(e, CURLOPT_CUSTOMREQUEST, req.method.c_str())) return false;
-  if (req.method == "POST" || !req.body.empty()) {
-    return set(e, CURLOPT_POST, 1L) && set(e, CURLOPT_POSTFIELDS, req.body.data()) &&
-           set(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+  if (req.method != "POST" && req.body.empty()) return true;
+  // The size is always given, so a read-callback body goes out with Content-Length, not chunked.
+  const auto size = static_cast<curl_off_t>(req.body.size());
+  if (req.refuse_resend) {
+    return set(e, CURLOPT_POST, 1L) && set(e, CURLOPT_READFUNCTION, &on_read) &&
+           set(e, CURLOPT_READDATA, &t) && set(e, CURLOPT_SEEKFUNCTION, &refuse_seek) &&
+           set(e, CURLOPT_SEEKDATA, &t) && set(e, CURLOPT_POSTFIELDSIZE_LARGE, size);
   }
+  return set(e, CURLOPT_POST, 1L) && set(e, CURLOPT_POSTFIELDS, req.body.data()) &&
+         set(e, CURLOPT_POSTFIELDSIZE_LARGE, size);
   return true;
 }
 
@@ -152,6 +171,8 @@ void finish_transfer(Transfer& t, CURLcode result) {
                                                           : classify(result, started);
   if (r.failure == Failure::too_large) {
     r.error = "response too large (over " + std::to_string(t.max_response_bytes) + " bytes)";
+  } else if (result == CURLE_SEND_FAIL_REWIND) {
+    r.error = "the connection closed before any answer; not re-sent (the server may have it)";
   } else if (t.error_buffer[0] != '\0') {
     r.error = t.error_buffer;
   } else {
@@ -179,6 +200,7 @@ Failure classify(CURLcode result, bool request_started) {
     case CURLE_OPERATION_TIMEDOUT:
       return request_started ? Failure::timeout : Failure::connect;
     case CURLE_SEND_ERROR:
+    case CURLE_SEND_FAIL_REWIND:  // a refuse_resend request whose connection died unanswered
       return Failure::send;
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:

@@ -19,6 +19,7 @@ struct Transfer {
   curl_slist* headers = nullptr;
   std::size_t max_response_bytes = 0;
   bool too_large = false;
+  std::size_t body_sent = 0;  // how much of request.body the read callback has handed to curl
   char error_buffer[CURL_ERROR_SIZE] = {};
 
   Transfer() = default;

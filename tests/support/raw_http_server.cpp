@@ -184,7 +184,7 @@ void RawHttpServer::accept_loop() {
     ++connections_;
     open_fds_.push_back(fd);
     max_open_ = std::max(max_open_, open_fds_.size());
-    workers_.emplace_back([this, fd] { serve(fd); });
+    workers_.emplace_back([this, fd, n = connections_] { serve(fd, n); });
   }
 }
 
@@ -194,10 +194,12 @@ bool RawHttpServer::wait_release() {
   return !stopping_;
 }
 
-void RawHttpServer::serve(int fd) {
+void RawHttpServer::serve(int fd, std::size_t connection) {
   std::string buffer;
   RawRequest req;
-  while (read_request(fd, buffer, req)) {
+  for (std::size_t n = 1; read_request(fd, buffer, req); ++n) {
+    req.connection = connection;
+    req.on_connection = n;
     {
       std::lock_guard lock(mutex_);
       received_.push_back(req);

@@ -3,7 +3,9 @@
 // Listens on 127.0.0.1:0; one thread per connection (keep-alive, Content-Length bodies only).
 // The handler runs on the connection's thread and decides the answer: a status/headers/body, a
 // `hold` (the answer waits until release() or destruction — no sleeps), or a `reset` (the
-// connection is closed without answering). Counts requests and connections. The destructor
+// connection is closed without answering, after the whole request was read). Each request says
+// which connection it came on and its place there, so a handler can script a kept-alive connection
+// that dies on its second request. Counts requests and connections. The destructor
 // releases held answers, closes every socket and joins every thread.
 #pragma once
 
@@ -25,6 +27,8 @@ struct RawRequest {
   std::string target;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::size_t connection = 0;     // 1-based, in accept order
+  std::size_t on_connection = 0;  // 1 for the first request on its connection, 2 for the next...
 
   // The first header named `name` (case-insensitive), or "" when absent.
   std::string header(std::string_view name) const;
@@ -63,7 +67,7 @@ class RawHttpServer {
 
  private:
   void accept_loop();
-  void serve(int fd);
+  void serve(int fd, std::size_t connection);
   bool wait_release();  // true when released, false when stopping
 
   Handler handler_;

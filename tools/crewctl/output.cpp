@@ -225,6 +225,7 @@ Summary summarize(const crewai::BatchReport& report, bool interrupted) {
   s.retries = snap.retries;
   s.http_429 = snap.http_429;
   s.http_5xx = snap.http_5xx;
+  s.connections = snap.connections;
   s.restored = snap.restored;
   s.stopped = report.stopped;
   s.stop_reason = report.stop_reason;
@@ -254,6 +255,7 @@ Json summary_to_json(const Summary& s, int exit_code) {
           {"retries", s.retries},
           {"http_429", s.http_429},
           {"http_5xx", s.http_5xx},
+          {"connections_opened", s.connections},
           {"restored", s.restored},
           {"stopped", s.stopped},
           {"stop_reason", s.stop_reason},
@@ -278,7 +280,8 @@ std::string summary_text(const Summary& s, bool color) {
     out += fmt::format("durations: p50 {}  p90 {}  p99 {}\n", format_seconds(*s.p50),
                        format_seconds(*s.p90), format_seconds(*s.p99));
   }
-  out += fmt::format("retries: {}  HTTP 429: {}  HTTP 5xx: {}", s.retries, s.http_429, s.http_5xx);
+  out += fmt::format("retries: {}  HTTP 429: {}  HTTP 5xx: {}  connections opened: {}", s.retries,
+                     s.http_429, s.http_5xx, s.connections);
   if (s.restored > 0) out += fmt::format("  restored from the journal: {}", s.restored);
   out += "\n";
   if (s.stopped && !s.stop_reason.empty()) out += "stopped early: " + s.stop_reason + "\n";

@@ -49,6 +49,7 @@ struct Summary {
   std::optional<double> p50, p90, p99;
   double elapsed_seconds = 0;
   std::uint64_t retries = 0, http_429 = 0, http_5xx = 0;
+  std::uint64_t connections = 0;  // new connections opened (a warm pool keeps this low)
   std::size_t restored = 0;
   bool stopped = false, interrupted = false;
   std::string stop_reason;
