@@ -102,11 +102,12 @@ TEST(PooledPosts, ABatchOpensAboutItsConcurrencyInConnections) {
   EXPECT_EQ(request_ids.size(), static_cast<std::size_t>(kItems));
   EXPECT_EQ(kickoffs(sim), kItems);
   expect_no_duplicate_kickoffs(sim);
-  // One per run in flight (each run has one request out at a time) plus /inputs and a little
-  // slack; a fresh connection per kickoff would be over kItems.
+  // About one per run in flight (each run has one request out at a time) plus /inputs. The bound
+  // is twice that: a run's last poll and the next run's kickoff can briefly overlap, and a loaded
+  // machine makes that more likely. A fresh connection per kickoff would be over kItems (300).
   const auto opened = report.final_snapshot.connections;
   EXPECT_GE(opened, 1u);
-  EXPECT_LE(opened, static_cast<std::uint64_t>(kConcurrency + 4));
+  EXPECT_LE(opened, static_cast<std::uint64_t>(2 * kConcurrency + 2));
   EXPECT_EQ(c.stats().connections, opened);  // a fresh client: the batch opened them all
 }
 

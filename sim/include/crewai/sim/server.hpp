@@ -26,7 +26,7 @@ enum class ErrorStyle { docs, fastapi };  // {"error","message"} | {"detail": ..
 
 // The dialect of a simulator that was not told one: ServerOptions, `crewai-sim`/`crewctl serve`
 // --dialect and crewctl's embedded --sim all start from this one constant.
-inline constexpr Dialect kDefaultDialect = Dialect::amp;
+inline constexpr Dialect kDefaultDialect = Dialect::live;
 
 constexpr const char* dialect_name(Dialect d) {
   switch (d) {
