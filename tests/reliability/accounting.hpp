@@ -142,4 +142,14 @@ inline void print_figure(const std::string& line) {
   std::fflush(stdout);
 }
 
+// JSONL of n research-crew items with ids t0, t1, ... (the input of the crewctl reliability tests).
+inline std::string topics_jsonl(std::size_t n) {
+  std::string text;
+  for (std::size_t i = 0; i < n; ++i) {
+    text += R"({"id": "t)" + std::to_string(i) + R"(", "inputs": {"topic": "topic )" + std::to_string(i) +
+            R"(", "current_year": "2026"}})" + "\n";
+  }
+  return text;
+}
+
 }  // namespace crewai::test

@@ -16,15 +16,6 @@
 namespace crewai::test {
 namespace {
 
-std::string topics(std::size_t n) {
-  std::string text;
-  for (std::size_t i = 0; i < n; ++i) {
-    text += R"({"id": "t)" + std::to_string(i) + R"(", "inputs": {"topic": "topic )" + std::to_string(i) +
-            R"(", "current_year": "2026"}})" + "\n";
-  }
-  return text;
-}
-
 ClientOptions fast_client(const SimFixture& sim) {
   ClientOptions co;
   co.base_url = sim.base_url();
@@ -92,7 +83,7 @@ class BatchFilesTest : public CliTest {
 
 TEST_F(BatchFilesTest, AnOutputThatIsTheInputIsRefusedWhateverItsSpelling) {
   SimFixture sim("research");
-  const std::string text = topics(3);
+  const std::string text = topics_jsonl(3);
   auto in = write("io.jsonl", text);
   ASSERT_EQ(::symlink(in.c_str(), path("link.jsonl").c_str()), 0);
   ASSERT_EQ(::link(in.c_str(), path("hard.jsonl").c_str()), 0);
@@ -126,7 +117,7 @@ TEST_F(BatchFilesTest, AnOutputThatIsTheInputIsRefusedWhateverItsSpelling) {
 
 TEST_F(BatchFilesTest, ResumeWithoutAJournalIsAnErrorUnlessResumeOrStart) {
   SimFixture sim("research");
-  auto in = write("in.jsonl", topics(4));
+  auto in = write("in.jsonl", topics_jsonl(4));
   auto out = path("out.jsonl");
   auto typo = crewctl(batch(sim, in, out, {"--resume", "--journal", path("typo.journal")}));
   EXPECT_EQ(typo.exit_code, 2);
@@ -157,7 +148,7 @@ std::string corpus_journal(const std::string& name) {
 TEST_F(BatchFilesTest, ARefusedResumeLeavesTheEarlierResultsAsTheyWere) {
   SimFixture sim("research");
   SimFixture other("research");
-  auto in = write("in.jsonl", topics(4));
+  auto in = write("in.jsonl", topics_jsonl(4));
   auto out = path("out.jsonl");
   const std::string journal = out + ".journal";
   ASSERT_EQ(crewctl(batch(sim, in, out)).exit_code, 0);
@@ -181,7 +172,7 @@ TEST_F(BatchFilesTest, ARefusedResumeLeavesTheEarlierResultsAsTheyWere) {
                                     std::filesystem::copy_options::overwrite_existing);
          return batch(sim, in, out, {"--resume"});
        }, 2},
-      {"changed inputs", [&] { return batch(sim, write("in2.jsonl", topics(5)), out, {"--resume", "--journal", journal}); }, 2},
+      {"changed inputs", [&] { return batch(sim, write("in2.jsonl", topics_jsonl(5)), out, {"--resume", "--journal", journal}); }, 2},
       {"another deployment", [&] { return batch(other, in, out, {"--resume"}); }, 2},
       {"a wrong token", [&] {
          auto args = batch(sim, in, out, {"--resume"});
@@ -261,7 +252,7 @@ TEST_F(BatchFilesTest, UnjournalledResultsAreReportedAndAResumeTakesThemInsteadO
 TEST_F(BatchFilesTest, CrewctlExitsFiveOnAFullJournalDiskAndTheResumeLosesAndPaysNothing) {
   constexpr std::size_t kItems = 30;
   SimFixture sim("research");
-  auto in = write("in.jsonl", topics(kItems));
+  auto in = write("in.jsonl", topics_jsonl(kItems));
   auto out = path("out.jsonl");
   std::vector<std::string> args = {"/bin/sh", "-c",
                                    "trap '' XFSZ; { (ulimit -f 160; exec \"$@\") 2>&1; echo \"exit=$?\"; } | cat",
@@ -291,7 +282,7 @@ TEST_F(BatchFilesTest, CrewctlExitsFiveOnAFullJournalDiskAndTheResumeLosesAndPay
 
 TEST_F(BatchFilesTest, RequestIdsAreStableAcrossResumesAndDifferInAnotherBatch) {
   SimFixture sim("research");
-  auto in = write("in.jsonl", topics(5));
+  auto in = write("in.jsonl", topics_jsonl(5));
   ASSERT_EQ(crewctl(batch(sim, in, path("a.jsonl"))).exit_code, 0);
   ASSERT_EQ(crewctl(batch(sim, in, path("b.jsonl"))).exit_code, 0);  // the same items, another batch
   auto a = json_lines(read_file(path("a.jsonl")));

@@ -10,15 +10,6 @@
 namespace crewai::test {
 namespace {
 
-std::string topics(std::size_t n) {
-  std::string text;
-  for (std::size_t i = 0; i < n; ++i) {
-    text += R"({"id": "t)" + std::to_string(i) + R"(", "inputs": {"topic": "topic )" + std::to_string(i) +
-            R"(", "current_year": "2026"}})" + "\n";
-  }
-  return text;
-}
-
 std::size_t count_lines(const std::string& text) {
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
@@ -39,7 +30,7 @@ TEST_F(CrashTest, SigkillAtTenRandomMomentsThenResumeKicksOffNothingTwice) {
   constexpr std::size_t kItems = 400;
   constexpr int kKills = 10;
   SimFixture sim("research", [](sim::ServerOptions& o) { o.time_scale = 0.002; });  // 0.25 s a run
-  auto in = write("in.jsonl", topics(kItems));
+  auto in = write("in.jsonl", topics_jsonl(kItems));
   std::mt19937 rng(20260611);
   std::uniform_int_distribution<std::size_t> pick(0, kItems * 9 / 10);
   std::vector<std::size_t> moments;
@@ -115,7 +106,7 @@ TEST_F(CrashTest, ReadOnlyJournalIsAClearErrorBeforeAnyKickoff) {
       EXPECT_NE(b.error().message.find("journal"), std::string::npos) << b.error().message;
     }
 
-    auto cli = crewctl(conn(sim, {"batch", write("in.jsonl", topics(3)), "-o", path("out.jsonl"),
+    auto cli = crewctl(conn(sim, {"batch", write("in.jsonl", topics_jsonl(3)), "-o", path("out.jsonl"),
                                   "--journal", journal}));
     EXPECT_EQ(cli.exit_code, 2) << journal << "\n" << cli.err;
     EXPECT_NE(cli.err.find("journal"), std::string::npos) << cli.err;
@@ -147,7 +138,7 @@ class FullDiskTest : public CrashTest {
 
 TEST_F(FullDiskTest, FullDiskJournalIsAClearErrorBeforeAnyKickoff) {
   SimFixture sim("research");
-  auto in = write("in.jsonl", topics(20));
+  auto in = write("in.jsonl", topics_jsonl(20));
   std::string out = run_limited(0, conn(sim, {"batch", in, "-o", path("out.jsonl"), "--journal",
                                               path("full.journal")}));
   // An error exit (5: "journal ...: cannot open: disk I/O error"), not a signal (exit=1xx).
@@ -164,7 +155,7 @@ TEST_F(FullDiskTest, FullDiskJournalIsAClearErrorBeforeAnyKickoff) {
 TEST_F(FullDiskTest, DiskFillingMidBatchStopsCleanlyAndResumes) {
   constexpr std::size_t kItems = 300;
   SimFixture sim("research");
-  auto in = write("in.jsonl", topics(kItems));
+  auto in = write("in.jsonl", topics_jsonl(kItems));
   auto t0 = std::chrono::steady_clock::now();
   std::string out = run_limited(80, batch_args(sim, in));
   EXPECT_NE(out.find("exit=5\n"), std::string::npos) << out;

@@ -12,15 +12,6 @@
 namespace crewai::test {
 namespace {
 
-std::string topics(std::size_t n) {
-  std::string text;
-  for (std::size_t i = 0; i < n; ++i) {
-    text += R"({"id": "t)" + std::to_string(i) + R"(", "inputs": {"topic": "topic )" + std::to_string(i) +
-            R"(", "current_year": "2026"}})" + "\n";
-  }
-  return text;
-}
-
 std::int64_t requests_to(const Json& stats, const std::string& endpoint) {
   std::int64_t n = 0;
   if (stats["requests"].contains(endpoint)) {
@@ -58,7 +49,7 @@ class JournalOwnerTest : public CliTest {
 TEST_F(JournalOwnerTest, SecondProcessIsRefusedNamingTheHolderBeforeAnyRequest) {
   constexpr std::size_t kItems = 40;
   SimFixture sim("research", slow_runs);
-  auto in = write("in.jsonl", topics(kItems));
+  auto in = write("in.jsonl", topics_jsonl(kItems));
   const std::string journal = path("b.journal");
   auto holder = spawn(batch_args(sim, in, journal));
   std::string holder_err = last_err_;
@@ -95,7 +86,7 @@ TEST_F(JournalOwnerTest, SecondProcessIsRefusedNamingTheHolderBeforeAnyRequest) 
 TEST_F(JournalOwnerTest, TwoResumesStartedTogetherKickOffNothingTwice) {
   constexpr std::size_t kItems = 24;
   SimFixture sim("research", slow_runs);
-  auto in = write("in.jsonl", topics(kItems));
+  auto in = write("in.jsonl", topics_jsonl(kItems));
   const std::string journal = path("b.journal");
   auto first = spawn(batch_args(sim, in, journal));
   ASSERT_TRUE(wait_until([&] { return sim.stats()["kickoffs"]["total"].get<int>() >= 4; }, 30s));
@@ -121,7 +112,7 @@ TEST_F(JournalOwnerTest, TwoResumesStartedTogetherKickOffNothingTwice) {
 TEST_F(JournalOwnerTest, SigkilledHolderLeavesNothingStuck) {
   constexpr std::size_t kItems = 24;
   SimFixture sim("research", slow_runs);
-  auto in = write("in.jsonl", topics(kItems));
+  auto in = write("in.jsonl", topics_jsonl(kItems));
   const std::string journal = path("b.journal");
   auto holder = spawn(batch_args(sim, in, journal));
   ASSERT_TRUE(wait_until([&] { return sim.stats()["kickoffs"]["total"].get<int>() >= 4; }, 30s));
