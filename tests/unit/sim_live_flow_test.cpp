@@ -8,10 +8,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-json body_of(const ApiHarness::Response& r) {
-  return json::parse(r.body, nullptr, false);
-}
-
 void use_amp(sim::ServerOptions& o) {
   o.dialect = sim::Dialect::amp;
 }

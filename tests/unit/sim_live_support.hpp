@@ -71,6 +71,12 @@ class ApiHarness {
   sim::detail::Clock::time_point now_ = sim::detail::Clock::time_point{} + std::chrono::hours(1);
 };
 
+// A response body as JSON (discarded, not thrown, when it is not JSON: a test then fails on its
+// fields).
+inline nlohmann::json body_of(const ApiHarness::Response& r) {
+  return nlohmann::json::parse(r.body, nullptr, false);
+}
+
 inline const nlohmann::json kResearchInputs = {{"topic", "AI agents"}, {"current_year", "2025"}};
 
 // Every status key but `state` is present and null.

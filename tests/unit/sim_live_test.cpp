@@ -11,10 +11,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-json body_of(const ApiHarness::Response& r) {
-  return json::parse(r.body, nullptr, false);
-}
-
 TEST(SimLive, NoRootRouteAndUnknownRoutesAreFastApi404sEvenWithoutAToken) {
   ApiHarness api("research");
   for (const char* target : {"/", "/nope", "/kickoff/extra"}) {
