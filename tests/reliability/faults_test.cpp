@@ -211,14 +211,20 @@ TEST(Reliability, SimulatorRestartMidBatch) {
   EXPECT_GT(a.count("error"), 0u);
   EXPECT_EQ(a.count("succeeded") + a.count("error") + a.count("ambiguous"), kItems);
   EXPECT_LE(a.count("ambiguous"), 20u);  // only kickoffs in transit at the restart
+  std::size_t vanished = 0;
   for (const auto& r : report.records) {
     if (r.outcome != Outcome::error) continue;
     EXPECT_NE(r.error.find("404"), std::string::npos) << r.error;
-    // Seen running, then unknown after the restart: a run that stopped being visible (vanished),
-    // not a run that never existed.
-    EXPECT_NE(r.error.find("stopped being visible"), std::string::npos) << r.error;
+    // Seen running, then unknown after the restart: a run that stopped being visible (vanished).
+    // A run kicked off in the last moments before the restart may never have been polled: it is
+    // reported as unknown after the grace (not_found) — both name the 404 and keep the kickoff id.
+    const bool seen_then_gone = r.error.find("stopped being visible") != std::string::npos;
+    const bool never_seen = r.error.find("never existed") != std::string::npos;
+    EXPECT_TRUE(seen_then_gone || never_seen) << r.error;
+    vanished += seen_then_gone ? 1 : 0;
     EXPECT_FALSE(r.kickoff_id.empty());
   }
+  EXPECT_GT(vanished, 0u);  // most runs in flight had been polled (every 20-100 ms) before it
   EXPECT_GT(second->stats()["kickoffs"]["total"].get<int>(), 0);
 }
 
