@@ -39,6 +39,29 @@ struct BatchItem {
   std::string invalid_reason;  // non-empty: the item is recorded `invalid` without any call
 };
 
+/// A pause that a human-input webhook reported: what answering it needs.
+struct PauseNotice {
+  std::string kickoff_id;    // the paused run
+  std::string task_id;       // crews: ResumeRequest::task_id
+  std::string task_output;   // what the human reviews
+  std::string callback_url;  // flows: FlowAnswer::callback_url (empty for crews)
+};
+
+/// A webhook receiver serving a batch (crewctl --listen): it hands every kickoff its webhook URLs
+/// and reports the pauses that only a webhook reveals (a live crew waiting for a human reads
+/// NOT FOUND; a flow's callback URL arrives only on its webhook). Implementations are thread-safe.
+class BatchWebhooks {
+ public:
+  virtual ~BatchWebhooks() = default;
+  // Sets the webhook URLs (and their authentication) on a kickoff of the batch.
+  virtual void decorate(KickoffRequest& req) = 0;
+  // `paused` runs once, on any thread, when the human-input webhook of `kickoff_id` arrives (at
+  // once when it already has); it must be quick. A later watch of the same id replaces it.
+  virtual void watch(const std::string& kickoff_id, std::function<void(PauseNotice)> paused) = 0;
+  // Drops the watch (a `paused` already running may still complete).
+  virtual void unwatch(const std::string& kickoff_id) = 0;
+};
+
 /// How an item ended (the `outcome` of its record; docs/cli.md, "Batch output"). cancelled: the
 /// batch stopped the run (POST /stop) when it was stopped itself.
 enum class Outcome { succeeded, failed, paused, timeout, ambiguous, invalid, error, skipped, cancelled };
@@ -70,6 +93,9 @@ struct ItemRecord {
   /// The paused task and its output (outcome paused), to answer with Client::resume.
   std::optional<std::string> pause_task_id, pause_task_output;
   ///@}
+  // A paused flow: where its answer goes (the callback_url of its feedback request, heard on the
+  // human-input webhook). Answer with Client::answer_flow.
+  std::optional<std::string> pause_callback_url;
   ///@{
   /// Start and end of the item's run, unix seconds.
   std::optional<double> started_at, finished_at;  // unix seconds
@@ -172,6 +198,10 @@ struct BatchOptions {
   // journalled (the journal's disk was full) is neither downgraded nor paid for again, not even
   // with rerun_ambiguous. Later entries for an index win.
   std::vector<ItemRecord> earlier_records;
+  // A webhook receiver (must outlive the batch): every kickoff carries its URLs, each wait is
+  // woken by its webhooks, and a pause heard there ends the wait as `paused` with its task id and
+  // output (and a flow's callback URL), even while GET /status reads NOT FOUND. Null: polling only.
+  BatchWebhooks* webhooks = nullptr;
 };
 
 /// What Batch::run returns: every item's record and the final counts.

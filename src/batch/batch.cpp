@@ -115,6 +115,8 @@ Result<void> Batch::Impl::preflight() {
 Result<void> Batch::Impl::restore() {
   auto known = journal->load();
   if (!known) return tl::unexpected(known.error());
+  auto answered = answered_pauses();
+  if (!answered) return tl::unexpected(answered.error());
   std::vector<const ItemRecord*> earlier(items.size(), nullptr);
   for (const auto& r : opt.earlier_records) {
     if (r.index < items.size() && r.outcome == Outcome::succeeded) earlier[r.index] = &r;
@@ -128,6 +130,7 @@ Result<void> Batch::Impl::restore() {
     s.kickoff_ids = j.kickoff_ids;
     s.request_id = j.request_id;
     if (restore_earlier(j, earlier)) continue;
+    if (follow_answered(i, j, *answered)) continue;
     bool rerun = opt.rerun_ambiguous &&
                  ((j.final_record && j.final_record->outcome == Outcome::ambiguous) ||
                   (!j.final_record && j.intent_without_id));
@@ -232,6 +235,7 @@ Result<BatchReport> Batch::Impl::run() {
     feed_adaptive(now);
     auto wake = now + opt.snapshot_interval;
     if (!stopping) launch_ready(now, wake);
+    if (!holding.empty()) release_holds(now, wake);
     if (drain_until) wake = std::min(wake, *drain_until);
     if (forced_at && !kick_stop.stop_requested()) {
       wake = std::min(wake, *forced_at + kForcedKickoffGrace);

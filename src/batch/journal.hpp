@@ -46,6 +46,26 @@ struct JournalItem {
   std::optional<ItemRecord> final_record;  // present when the item finished
 };
 
+// ---- The inbox (crewctl inbox): items whose final record is `paused`, and the answers sent to
+// them. One pause is named by (index, paused kickoff id, paused_at = its record's finished_at):
+// the same item may pause again later (another review step, or a rejected task asked again).
+struct InboxAnswer {
+  std::size_t index = 0;
+  std::string paused_kickoff_id;  // ItemRecord::kickoff_id of the paused record
+  double paused_at = 0;           // ItemRecord::finished_at of the paused record
+  std::string feedback;
+  bool approve = true;
+  double sent_at = 0;                  // the answer's intent, durable before it was sent
+  std::optional<double> answered_at;   // null: sent, outcome unknown (the process died meanwhile)
+  std::string kickoff_id;  // answered: the run that carries on (live: a new id; else the same)
+  std::string status;      // answered: the deployment's status/message
+};
+
+struct InboxEntry {
+  ItemRecord record;                  // outcome paused
+  std::optional<InboxAnswer> answer;  // the answer to this very pause, when one was sent
+};
+
 class Journal {
  public:
   virtual ~Journal() = default;
@@ -69,6 +89,34 @@ class Journal {
   // any (once a write fails, every later write fails with it too).
   virtual Result<void> flush() = 0;
   virtual std::string path() const = 0;
+
+  // ---- Inbox. Each call is synchronous and durable before it returns (not group-committed: the
+  // inbox answers one item at a time and must not send an answer before its intent is on disk). A
+  // backend without an inbox answers ErrorCode::unimplemented (the default); a batch then does not
+  // follow answered pauses. Safe from any thread, concurrently with the record_* writer.
+
+  // Every item whose final record is `paused`, sorted by index, with the answer to that pause.
+  virtual Result<std::vector<InboxEntry>> inbox() {
+    return make_error(ErrorCode::unimplemented, "this journal has no inbox");
+  }
+  // Records that `a` (sent_at set, answered_at empty) is about to be sent. Fails with
+  // failed_precondition, writing nothing, when that pause already has an answer (sent or answered):
+  // the caller must not send it again. Two processes racing on one pause: exactly one succeeds.
+  virtual Result<void> record_answer_intent(const InboxAnswer& a) {
+    (void)a;
+    return make_error(ErrorCode::unimplemented, "this journal has no inbox");
+  }
+  // Records the outcome of an answer whose intent was recorded (answered_at, kickoff_id, status).
+  virtual Result<void> record_answer(const InboxAnswer& a) {
+    (void)a;
+    return make_error(ErrorCode::unimplemented, "this journal has no inbox");
+  }
+  // Drops the answer intent of a pause: the answer provably did not reach the deployment (it was
+  // refused before sending, or a transport failure before any byte), so it may be sent again.
+  virtual Result<void> forget_answer(const InboxAnswer& a) {
+    (void)a;
+    return make_error(ErrorCode::unimplemented, "this journal has no inbox");
+  }
 };
 
 struct SqliteJournalOptions {

@@ -74,6 +74,7 @@ void Batch::Impl::kickoff(std::size_t i) {
   req.inputs = items[i].inputs;
   req.meta = items[i].meta.is_object() ? items[i].meta : Json::object();
   req.meta["requestId"] = slots[i].request_id;
+  if (opt.webhooks) opt.webhooks->decorate(req);
   auto sent = Steady::now();
   // A forced stop aborts the kickoff too after a short grace (scheduler.hpp), so that the batch
   // leaves at once: one on the wire ends `ambiguous` (journaled as such), one not yet sent
@@ -134,12 +135,14 @@ void Batch::Impl::start_wait(std::size_t i, const std::string& id,
   w.deadline = opt.item_deadline;
   w.stop = follow.get_token();
   w.kicked_off_at = kicked_off_at;
+  if (opt.webhooks) hook_wait(i, id, w);
   client.wait_async(id, std::move(w), [this, i](Result<RunResult> r) {
     post([this, i, r = std::move(r)]() mutable { on_wait(i, std::move(r)); });
   });
 }
 
 void Batch::Impl::on_wait(std::size_t i, Result<RunResult> r) {
+  if (opt.webhooks && hold_for_pause(i, r)) return;
   Slot& s = slots[i];
   ItemRecord rec = base_record(i);
   bool final_in_journal = true;
@@ -156,6 +159,7 @@ void Batch::Impl::on_wait(std::size_t i, Result<RunResult> r) {
         rec.outcome = Outcome::paused;
         rec.pause_task_id = r->pause_task_id;
         rec.pause_task_output = r->pause_task_output;
+        if (s.heard && !s.heard->callback_url.empty()) rec.pause_callback_url = s.heard->callback_url;
         rec.error = "waiting for human input" +
                     (r->pause_task_id ? " on task " + *r->pause_task_id : std::string());
         break;

@@ -70,9 +70,10 @@ std::string results_line(const ItemRecord& r) {
   for (std::string_view key : kFieldOrder) {
     auto it = j.find(std::string(key));
     out[std::string(key)] = it != j.end() ? ordered(*it) : OrderedJson(nullptr);
-    if (key == "run_state" && (r.pause_task_id || r.pause_task_output)) {
+    if (key == "run_state" && (r.pause_task_id || r.pause_task_output || r.pause_callback_url)) {
       out["pause"] = {{"task_id", r.pause_task_id ? OrderedJson(*r.pause_task_id) : OrderedJson()},
                       {"task_output", r.pause_task_output ? OrderedJson(*r.pause_task_output) : OrderedJson()}};
+      if (r.pause_callback_url) out["pause"]["callback_url"] = *r.pause_callback_url;
     }
   }
   for (const auto& [key, value] : j.items()) {
@@ -89,6 +90,7 @@ Result<ItemRecord> record_from_results_line(const Json& line) {
   if (const auto pause = j.find("pause"); pause != j.end() && pause->is_object()) {
     if (pause->contains("task_id")) j["pause_task_id"] = (*pause)["task_id"];
     if (pause->contains("task_output")) j["pause_task_output"] = (*pause)["task_output"];
+    if (pause->contains("callback_url")) j["pause_callback_url"] = (*pause)["callback_url"];
   }
   return crewai::record_from_json(j);
 }

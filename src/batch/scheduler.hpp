@@ -41,6 +41,14 @@ struct Batch::Impl {
     std::optional<double> started_at;
     bool cancel_sent = false;  // POST /stop sent for the current run
     bool cancelled = false;    // ...and the deployment took it (or the run had already ended)
+    // With BatchOptions::webhooks (webhook_pauses.cpp): the wait of the run followed ends when its
+    // human-input webhook is heard; a pause seen on /status first waits briefly for its details.
+    std::shared_ptr<std::stop_source> wait_stop;
+    std::shared_ptr<std::stop_callback<std::function<void()>>> wait_stop_link;  // follow -> wait_stop
+    std::optional<PauseNotice> heard;
+    std::optional<RunResult> held;  // paused per /status, waiting for its webhook until hold_until
+    Steady::time_point hold_until{};
+    bool hold_done = false;  // held once already for this run
   };
 
   Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObserver* obs);
@@ -61,6 +69,15 @@ struct Batch::Impl {
   void on_kickoff(std::size_t i, Result<std::string> r, Steady::time_point sent);
   void start_wait(std::size_t i, const std::string& id, Steady::time_point kicked_off_at);
   void on_wait(std::size_t i, Result<RunResult> r);
+  // webhook_pauses.cpp (BatchOptions::webhooks).
+  void hook_wait(std::size_t i, const std::string& id, WaitOptions& w);
+  void on_pause_heard(std::size_t i, const std::string& id, PauseNotice n);
+  bool hold_for_pause(std::size_t i, Result<RunResult>& r);
+  void release_holds(Steady::time_point now, Steady::time_point& wake);
+  // answered.cpp: a paused item answered from the inbox is followed under the answer's run.
+  Result<std::vector<batch::InboxEntry>> answered_pauses();
+  bool follow_answered(std::size_t i, const batch::JournalItem& j,
+                       const std::vector<batch::InboxEntry>& answered);
   // POST /stop for every run in flight with a kickoff id (once per run); answers come back as
   // events through `sink`, which outlives the batch.
   void cancel_in_flight();
@@ -100,6 +117,7 @@ struct Batch::Impl {
 
   std::optional<Error> journal_error;  // the first journal write that failed
   std::vector<std::string> warnings;  // for BatchReport::warnings
+  std::vector<std::size_t> holding;   // slots with a held pause (webhook_pauses.cpp)
   // Posts a completion to the loop while the batch lives; a late answer (after run() returned)
   // finds `impl` null and is dropped.
   struct Sink {

@@ -21,6 +21,7 @@
 
 #include "batch/journal.hpp"
 #include "batch/journal_lock.hpp"
+#include "batch/sqlite_inbox.hpp"
 #include "batch/sqlite_util.hpp"
 #include "batch/unix_time.hpp"
 
@@ -114,6 +115,15 @@ class SqliteJournal final : public Journal {
 
   std::string path() const override { return path_; }
 
+  // The inbox (sqlite_inbox.cpp): on this connection, beside the writer thread.
+  Result<std::vector<InboxEntry>> inbox() override {
+    std::lock_guard db_lock(db_mu_);
+    return sqlite_inbox::list(db_.get(), path_);
+  }
+  Result<void> record_answer_intent(const InboxAnswer& a) override { return inbox_write(a, &sqlite_inbox::record_intent); }
+  Result<void> record_answer(const InboxAnswer& a) override { return inbox_write(a, &sqlite_inbox::record_answer); }
+  Result<void> forget_answer(const InboxAnswer& a) override { return inbox_write(a, &sqlite_inbox::forget); }
+
  private:
   void enqueue(Op op) {
     {
@@ -124,6 +134,12 @@ class SqliteJournal final : public Journal {
     work_cv_.notify_one();
   }
 
+  Result<void> inbox_write(const InboxAnswer& a,
+                           Result<void> (*op)(sqlite3*, const std::string&, const InboxAnswer&)) {
+    std::lock_guard db_lock(db_mu_);
+    if (!lock_) return make_error(ErrorCode::internal, "journal " + path_ + ": opened as a reader");
+    return op(db_.get(), path_, a);
+  }
   void writer_loop();
   Result<void> commit(std::vector<Op>& ops);
   Result<void> write_op(Op& op);

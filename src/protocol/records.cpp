@@ -58,6 +58,7 @@ Json to_json(const ItemRecord& r) {
       {"run_state", r.run_state},
       {"pause_task_id", or_null(r.pause_task_id)},
       {"pause_task_output", or_null(r.pause_task_output)},
+      {"pause_callback_url", or_null(r.pause_callback_url)},
       {"started_at", or_null(r.started_at)},
       {"finished_at", or_null(r.finished_at)},
       {"duration_seconds", or_null(r.duration_seconds)},
@@ -91,6 +92,7 @@ Result<ItemRecord> record_from_json(const Json& j) {
   r.run_state = get_string(j, "run_state").value_or("");
   r.pause_task_id = get_string(j, "pause_task_id");
   r.pause_task_output = get_string(j, "pause_task_output");
+  r.pause_callback_url = get_string(j, "pause_callback_url");
   r.started_at = get_number(j, "started_at");
   r.finished_at = get_number(j, "finished_at");
   r.duration_seconds = get_number(j, "duration_seconds");

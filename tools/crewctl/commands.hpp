@@ -9,8 +9,17 @@
 
 namespace crewctl {
 
+// --listen and its companions (listen.cpp): a webhook receiver in this process.
+struct ListenArgs {
+  std::string listen;            // HOST:PORT; empty: no receiver
+  std::string public_url;        // what the deployment reaches; empty: http://<listen address>
+  std::string flow_secret_file;  // HMAC secret of flow feedback requests (else $CREWAI_FLOW_SECRET)
+  std::string events_out;        // --events-out FILE: streamed events as JSONL
+};
+
 struct FollowArgs {
   std::string deadline;  // DURATION; empty: the client's default (6 h)
+  ListenArgs listen;     // kickoff --wait, wait, resume --wait
 };
 
 struct WebhookArgs {
@@ -63,6 +72,8 @@ struct BatchArgs {
   bool no_journal = false, resume = false, rerun_ambiguous = false, dry_run = false;
   bool resume_or_start = false;  // resume when the journal exists, else start (--resume alone refuses)
   bool cancel_on_stop = false;  // a stop cancels the runs in flight (POST /stop)
+  ListenArgs listen;
+  std::vector<std::string> events;  // with --listen: stream these event types (empty: none)
 };
 
 int cmd_inputs(const GlobalFlags& g);

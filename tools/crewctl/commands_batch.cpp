@@ -11,6 +11,7 @@
 #include "batch_files.hpp"
 #include "commands.hpp"
 #include "connection.hpp"
+#include "listen.hpp"
 #include "crewai/batch.hpp"
 #include "output.hpp"
 #include "signals.hpp"
@@ -229,12 +230,19 @@ int report_batch(const GlobalFlags& g, const BatchArgs& a, const crewai::BatchRe
 }  // namespace
 
 int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
+  if (auto ok = check_listen_flags(a.listen, nullptr, nullptr); !ok) return fail(ok.error(), g.json);
+  if (!a.events.empty() && a.listen.listen.empty()) {
+    return fail(make_error(ErrorCode::invalid_argument, "--events needs --listen HOST:PORT").value(), g.json);
+  }
   auto prepared = prepare(g, a);
   if (!prepared) return fail(prepared.error(), g.json);
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
   auto opts = batch_options(a, (*conn)->settings);
   if (!opts) return fail(opts.error(), g.json);
+  auto rx = start_listening(a.listen, a.events, false, (*conn)->client.get(), g.quiet);
+  if (!rx) return fail(rx.error(), g.json);
+  opts->webhooks = rx->get();
   opts->journal_path = prepared->journal;
   if (prepared->resuming && a.output != "-") opts->earlier_records = earlier_records(a.output);
   std::size_t total = prepared->items.size();
@@ -275,6 +283,13 @@ int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
     return fail(report.error(), g.json);
   }
   auto finished = (*writer)->finish();
+  if (*rx) {
+    std::map<std::string, std::pair<std::size_t, std::string>> runs;
+    for (const auto& r : report->records) {
+      for (const auto& id : r.kickoff_ids) runs[id] = {r.index, r.id};
+    }
+    finish_listening(**rx, a.listen, runs, g.quiet);
+  }
   std::optional<crewai::Error> write_error = printer.write_error();
   if (!write_error && !finished) write_error = finished.error();
   return report_batch(g, a, *report, interrupts > 0, write_error, prepared->journal);

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "connection.hpp"
+#include "listen.hpp"
 #include "output.hpp"
 #include "protocol/json_util.hpp"
 #include "signals.hpp"
@@ -114,7 +115,8 @@ constexpr crewai::Millis kWaitNotFoundGrace{10'000};
 int follow(Connection& c, const std::string& id, const FollowArgs& a, bool json,
            const Interrupt& in,
            std::optional<std::chrono::system_clock::time_point> kicked_off = {},
-           bool human_input_webhook = false, const crewai::ResumeRequest* resume = nullptr) {
+           bool human_input_webhook = false, const crewai::ResumeRequest* resume = nullptr,
+           Receiver* rx = nullptr) {
   auto deadline = deadline_of(a);
   if (!deadline) return fail(deadline.error(), json);
   crewai::WaitOptions w;
@@ -129,8 +131,17 @@ int follow(Connection& c, const std::string& id, const FollowArgs& a, bool json,
                                                                   crewai::Millis(0));
   }
   w.human_input_webhook = human_input_webhook;
-  auto r = resume ? c.client->resume_and_wait(*resume, std::move(w))
-                  : c.client->wait(id, std::move(w));
+  std::string callback_url;
+  Result<crewai::RunResult> r = crewai::RunResult{};
+  if (rx) {
+    auto f = follow_listening(*c.client, *rx, id, std::move(w));
+    r = std::move(f.run);
+    callback_url = std::move(f.callback_url);
+    if (r && resume) r->resumed_from = resume->execution_id;
+    finish_listening(*rx, a.listen, {{id, {0, ""}}}, false);
+  } else {
+    r = resume ? c.client->resume_and_wait(*resume, std::move(w)) : c.client->wait(id, std::move(w));
+  }
   if (!r) {
     crewai::Error e = r.error();
     if (e.kickoff_id.empty()) e.kickoff_id = id;
@@ -146,7 +157,7 @@ int follow(Connection& c, const std::string& id, const FollowArgs& a, bool json,
     r->started_at = kicked_off;
     r->duration_seconds = std::chrono::duration<double>(*r->finished_at - *kicked_off).count();
   }
-  print_run(*r, json);
+  print_run(*r, json, callback_url);
   return exit_code_for(*r);
 }
 
@@ -167,11 +178,23 @@ int cmd_inputs(const GlobalFlags& g) {
 }
 
 int cmd_kickoff(const GlobalFlags& g, const KickoffArgs& a) {
-  auto req = build_kickoff(a);
+  if (auto ok = check_listen_flags(a.follow.listen, &a.hooks, &a.run_hooks); !ok) return fail(ok.error(), g.json);
+  if (!a.follow.listen.listen.empty() && !a.wait) {
+    return fail(make_error(ErrorCode::invalid_argument, "--listen needs --wait (the receiver lives as long as the command)").value(), g.json);
+  }
+  RunHookArgs hooks = a.run_hooks;
+  std::vector<std::string> events;
+  if (!a.follow.listen.listen.empty()) std::swap(events, hooks.events);  // streamed to the receiver
+  KickoffArgs plain = a;
+  plain.run_hooks = hooks;
+  auto req = build_kickoff(plain);
   if (!req) return fail(req.error(), g.json);
   Interrupt in;
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
+  auto rx = start_listening(a.follow.listen, events, hooks.events_realtime, (*conn)->client.get(), g.quiet);
+  if (!rx) return fail(rx.error(), g.json);
+  if (*rx) (*rx)->decorate(*req);
   auto kicked_off = std::chrono::system_clock::now();
   auto id = (*conn)->client->kickoff(*req, in.token());
   if (!id) return fail_call(id.error(), g.json, in);
@@ -181,7 +204,8 @@ int cmd_kickoff(const GlobalFlags& g, const KickoffArgs& a) {
     return kExitOk;
   }
   if (!g.json && !g.quiet) std::cerr << "crewctl: kicked off " << *id << "; waiting for it\n";
-  return follow(**conn, *id, a.follow, g.json, in, kicked_off, req->human_input_webhook.has_value());
+  return follow(**conn, *id, a.follow, g.json, in, kicked_off, req->human_input_webhook.has_value(),
+                nullptr, rx->get());
 }
 
 int cmd_status(const GlobalFlags& g, const std::string& kickoff_id) {
@@ -195,10 +219,13 @@ int cmd_status(const GlobalFlags& g, const std::string& kickoff_id) {
 }
 
 int cmd_wait(const GlobalFlags& g, const std::string& kickoff_id, const FollowArgs& a) {
+  if (auto ok = check_listen_flags(a.listen, nullptr, nullptr); !ok) return fail(ok.error(), g.json);
   Interrupt in;
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
-  return follow(**conn, kickoff_id, a, g.json, in);
+  auto rx = start_listening(a.listen, {}, false, (*conn)->client.get(), g.quiet);
+  if (!rx) return fail(rx.error(), g.json);
+  return follow(**conn, kickoff_id, a, g.json, in, {}, false, nullptr, rx->get());
 }
 
 namespace {
@@ -263,6 +290,13 @@ int cmd_resume(const GlobalFlags& g, const ResumeArgs& a) {
                     .value(),
                 g.json);
   }
+  if (auto ok = check_listen_flags(a.follow.listen, &a.hooks, &a.run_hooks); !ok) return fail(ok.error(), g.json);
+  if (!a.follow.listen.listen.empty() && !a.wait) {
+    return fail(make_error(ErrorCode::invalid_argument, "--listen needs --wait (the receiver lives as long as the command)").value(), g.json);
+  }
+  RunHookArgs run_hooks = a.run_hooks;
+  std::vector<std::string> events;
+  if (!a.follow.listen.listen.empty()) std::swap(events, run_hooks.events);
   crewai::ResumeRequest req;
   req.execution_id = a.kickoff_id;
   req.task_id = a.task;
@@ -271,11 +305,24 @@ int cmd_resume(const GlobalFlags& g, const ResumeArgs& a) {
   req.task_webhook_url = a.hooks.task_url;
   req.step_webhook_url = a.hooks.step_url;
   req.crew_webhook_url = a.hooks.crew_url;
-  if (auto ok = apply_run_hooks(a.run_hooks, req.human_input_webhook, req.webhooks); !ok)
+  if (auto ok = apply_run_hooks(run_hooks, req.human_input_webhook, req.webhooks); !ok)
     return fail(ok.error(), g.json);
   Interrupt in;
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
+  auto rx = start_listening(a.follow.listen, events, run_hooks.events_realtime, (*conn)->client.get(), g.quiet);
+  if (!rx) return fail(rx.error(), g.json);
+  if (*rx) {
+    // The resumed run gets the receiver's URLs again (nothing carries over) and is followed under
+    // the id the resume answers.
+    (*rx)->decorate(req);
+    auto r = (*conn)->client->resume(req, in.token());
+    if (!r) return fail_call(r.error(), g.json, in);
+    const std::string now = r->kickoff_id.empty() ? a.kickoff_id : r->kickoff_id;
+    if (!g.json && !g.quiet) std::cerr << "crewctl: resumed " << a.kickoff_id << "; following " << now << "\n";
+    return follow(**conn, now, a.follow, g.json, in, std::chrono::system_clock::now(), true, &req,
+                  rx->get());
+  }
   if (a.wait) {
     if (!g.json && !g.quiet) std::cerr << "crewctl: resuming " << a.kickoff_id << "; waiting for the run\n";
     return follow(**conn, a.kickoff_id, a.follow, g.json, in, {}, req.human_input_webhook.has_value(),

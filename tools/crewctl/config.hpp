@@ -32,6 +32,7 @@ struct GlobalFlags {
   std::optional<double> sim_time_scale;
   std::string kind;  // --kind crew|flow; empty: CREWAI_KIND, else the profile's kind, else crew
   std::string sim_dialect;           // --sim-dialect; empty: the simulator's default
+  bool listening = false;            // --listen: webhooks end the waits, so polls can be slow
 };
 
 // Settings after precedence. base_url/token may be empty when --sim provides them later.

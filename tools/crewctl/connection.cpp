@@ -48,6 +48,12 @@ crewai::Result<std::unique_ptr<Connection>> connect(const GlobalFlags& flags) {
     opts.poll.initial = crewai::Millis(200);
     opts.poll.cap = crewai::Millis(1000);
   }
+  if (flags.listening && !conn->settings.poll_interval_seconds) {
+    // With --listen a webhook ends each wait; polling is the fallback (a lost webhook), so it can be
+    // slow: fewer requests per run.
+    opts.poll.initial = use_sim ? crewai::Millis(2'000) : crewai::Millis(10'000);
+    opts.poll.cap = use_sim ? crewai::Millis(10'000) : crewai::Millis(60'000);
+  }
   if (flags.verbose) opts.trace = trace_request;
   auto client = crewai::Client::create(std::move(opts));
   if (!client) return tl::unexpected(client.error());

@@ -80,6 +80,26 @@ void add_follow(CLI::App* cmd, GlobalFlags& g, FollowArgs& f) {
                   "Stop following after this long: 90, 90s, 5m, 2h, up to 30d (exit 4)");
 }
 
+void add_listen(CLI::App* cmd, ListenArgs& l) {
+  auto* grp = "Webhook receiver";
+  cmd->add_option("--listen", l.listen,
+                  "Receive the deployment's webhooks in this process on HOST:PORT (port 0: any free "
+                  "one; the address is printed on stderr): waits end when a webhook comes, pauses "
+                  "arrive with their task id")
+      ->group(grp);
+  cmd->add_option("--public-url", l.public_url,
+                  "The URL at which the deployment reaches --listen (a tunnel or ingress; default "
+                  "http://<listen address>)")
+      ->group(grp);
+  cmd->add_option("--flow-secret-file", l.flow_secret_file,
+                  "Check flow feedback requests against this HMAC secret (else $CREWAI_FLOW_SECRET)")
+      ->group(grp);
+  cmd->add_option("--events-out", l.events_out,
+                  "With --listen: stream the run's events and write each once, in order per run, "
+                  "to FILE (JSONL)")
+      ->group(grp);
+}
+
 void add_webhooks(CLI::App* cmd, WebhookArgs& w) {
   cmd->add_option("--task-webhook-url", w.task_url, "Called after each task");
   cmd->add_option("--step-webhook-url", w.step_url, "Called after each agent step");
@@ -158,6 +178,7 @@ void add_kickoff(CLI::App& app, Commands& c) {
                 "Flows: start from this persisted state");
   k->add_flag("--wait", c.kick.wait, "Follow the run to the end and print its result");
   add_follow(k, c.g, c.kick.follow);
+  add_listen(k, c.kick.follow.listen);
 }
 
 void add_status_wait(CLI::App& app, Commands& c) {
@@ -172,6 +193,7 @@ void add_status_wait(CLI::App& app, Commands& c) {
   add_common(c.wait, c.g, false);
   c.wait->add_option("ID", c.id, "Kickoff id")->required();
   add_follow(c.wait, c.g, c.follow);
+  add_listen(c.wait, c.follow.listen);
 }
 
 void add_resume(CLI::App& app, Commands& c) {
@@ -202,6 +224,7 @@ origin (scheme, host, port), because the token goes with it.)");
   r->add_flag("--wait", c.resume.wait,
               "Follow the run after resuming (under the new kickoff id when the service gives one)");
   add_follow(r, c.g, c.resume.follow);
+  add_listen(r, c.resume.follow.listen);
 }
 
 void add_cancel(CLI::App& app, Commands& c) {
@@ -229,6 +252,11 @@ void add_batch(CLI::App& app, Commands& c) {
   add_common(c.bat, c.g, true);
   add_batch_options(c.bat, c.batch, c.g);
   add_kind(c.bat, c.g);
+  add_listen(c.bat, c.batch.listen);
+  c.bat->add_option("--events", c.batch.events,
+                    "With --listen: stream these event types (comma-separated; \"all\" for every one)")
+      ->delimiter(',')
+      ->group("Webhook receiver");
 }
 
 // The numbers CLI11 read for one command, checked by the rules the environment and profiles use
@@ -296,6 +324,10 @@ int run(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  c.g.listening = (*c.kickoff && !c.kick.follow.listen.listen.empty()) ||
+                  (*c.wait && !c.follow.listen.listen.empty()) ||
+                  (*c.res && !c.resume.follow.listen.listen.empty()) ||
+                  (*c.bat && !c.batch.listen.listen.empty());
   const GlobalFlags& g = c.g;
   if (auto ok = check_flags(c); !ok) {
     print_error(ok.error(), g.json);

@@ -85,20 +85,27 @@ std::string paint(const std::string& text, const char* code, bool color) {
   return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : text;
 }
 
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./:=") == std::string::npos)
+    return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 // How to answer a pause, in the form its kind takes: a flow answers at its callback URL, a crew
 // through /resume with the task id (which a live crew only sends to its human-input webhook).
-void print_pause_hint(const crewai::RunResult& r) {
-  if (r.flow_id) {
-    if (r.pause_task_output) std::cout << "output:\n" << *r.pause_task_output << "\n";
-    std::cout << "answer it:  crewctl resume " << r.kickoff_id
-              << " --callback-url URL --feedback TEXT   (URL: from the flow's feedback request)\n";
-    return;
+void print_pause_hint(const crewai::RunResult& r, const std::string& callback_url) {
+  if (!r.flow_id && callback_url.empty()) {
+    std::cout << "paused on:  " << r.pause_task_id.value_or("? (the task id arrives on the human-input webhook)")
+              << "\n";
   }
-  std::cout << "paused on:  " << r.pause_task_id.value_or("? (the task id arrives on the human-input webhook)")
-            << "\n";
   if (r.pause_task_output) std::cout << "output:\n" << *r.pause_task_output << "\n";
-  std::cout << "answer it:  crewctl resume " << r.kickoff_id << " --task "
-            << r.pause_task_id.value_or("TASK_ID") << " --feedback TEXT --approve|--reject\n";
+  std::cout << "answer it:  " << resume_command(r, callback_url)
+            << (r.flow_id || !callback_url.empty()
+                    ? (callback_url.empty() ? "   (URL: from the flow's feedback request)" : "")
+                    : "   (or --reject)")
+            << "\n";
 }
 
 }  // namespace
@@ -161,8 +168,25 @@ void print_json(const Json& j) {
   std::cout << j.dump(-1, ' ', false, Json::error_handler_t::replace) << std::endl;
 }
 
-void print_run(const crewai::RunResult& r, bool json) {
-  if (json) return print_json(run_to_json(r));
+std::string resume_command(const crewai::RunResult& r, const std::string& callback_url) {
+  if (r.flow_id || !callback_url.empty()) {
+    return "crewctl resume " + r.kickoff_id + " --callback-url " +
+           (callback_url.empty() ? std::string("URL") : shell_quote(callback_url)) +
+           " --feedback TEXT";
+  }
+  return "crewctl resume " + r.kickoff_id + " --task " + shell_quote(r.pause_task_id.value_or("TASK_ID")) +
+         " --feedback TEXT --approve";
+}
+
+void print_run(const crewai::RunResult& r, bool json, const std::string& callback_url) {
+  if (json) {
+    crewai::Json j = run_to_json(r);
+    if (r.is_paused()) {
+      if (!callback_url.empty()) j["pause"]["callback_url"] = callback_url;
+      j["pause"]["answer_with"] = resume_command(r, callback_url);
+    }
+    return print_json(j);
+  }
   std::cout << "kickoff_id: " << r.kickoff_id << "\n";
   if (r.resumed_from) std::cout << "resumed from: " << *r.resumed_from << "\n";
   std::cout << "state:      " << crewai::to_string(r.state);
@@ -179,7 +203,7 @@ void print_run(const crewai::RunResult& r, bool json) {
   }
   if (!r.message.empty()) std::cout << "message:    " << r.message << "\n";
   if (r.duration_seconds) std::cout << "duration:   " << format_seconds(*r.duration_seconds) << "\n";
-  if (r.is_paused()) print_pause_hint(r);
+  if (r.is_paused()) print_pause_hint(r, callback_url);
   if (r.result) std::cout << "result:\n" << *r.result << "\n";
   std::cout.flush();
 }

@@ -34,8 +34,13 @@ int exit_code_for(const crewai::RunResult& r);
 crewai::Json run_to_json(const crewai::RunResult& r);
 crewai::Json error_to_json(const crewai::Error& e);
 
-// Prints a run: one JSON object on stdout (json), else readable text on stdout.
-void print_run(const crewai::RunResult& r, bool json);
+// Prints a run: one JSON object on stdout (json), else readable text on stdout. A paused run also
+// shows the crewctl command that answers it (`callback_url`: a paused flow's, from its webhook).
+void print_run(const crewai::RunResult& r, bool json, const std::string& callback_url = {});
+// The command that answers a pause: `crewctl resume ID --task TASK --feedback TEXT --approve` for a
+// crew, `crewctl resume ID --callback-url URL --feedback TEXT` for a flow. Placeholders
+// (TASK_ID, URL) where the pause's details are unknown.
+std::string resume_command(const crewai::RunResult& r, const std::string& callback_url);
 // Prints an error: "crewctl: <message>" on stderr, and with json an {"error": {...}} object on stdout.
 void print_error(const crewai::Error& e, bool json);
 void print_json(const crewai::Json& j);  // one line on stdout
