@@ -8,6 +8,7 @@
 #include "crewai/sim/cli.hpp"
 #include "crewai/version.hpp"
 #include "embedded_sim.hpp"
+#include "inbox.hpp"
 #include "output.hpp"
 #include "validate.hpp"
 
@@ -151,10 +152,12 @@ struct Commands {
   ResumeArgs resume;
   BatchArgs batch;
   CancelArgs cancel;
+  InboxArgs inbox;
   std::string id;
   crewai::sim::CliOptions serve;
   CLI::App *inputs = nullptr, *kickoff = nullptr, *status = nullptr, *wait = nullptr,
            *res = nullptr, *bat = nullptr, *srv = nullptr, *can = nullptr;
+  CLI::App *inbox_list = nullptr, *inbox_show = nullptr, *inbox_answer = nullptr;
 };
 
 void add_kickoff(CLI::App& app, Commands& c) {
@@ -259,6 +262,44 @@ void add_batch(CLI::App& app, Commands& c) {
       ->group("Webhook receiver");
 }
 
+void add_inbox(CLI::App& app, Commands& c) {
+  auto* in = app.add_subcommand("inbox", "The paused items of a batch journal: list, show, answer");
+  in->require_subcommand(1);
+  in->footer(R"(Examples:
+  crewctl batch rows.jsonl -o results.jsonl --listen 0.0.0.0:8080 --public-url https://hooks.example.com
+  crewctl inbox list --journal results.jsonl.journal
+  crewctl inbox show --journal results.jsonl.journal 7
+  crewctl inbox answer --journal results.jsonl.journal --all --feedback "Looks good" --approve
+  crewctl batch rows.jsonl -o results.jsonl --resume      # follows the answered runs to their end
+See docs/cli.md, "Human in the loop".)");
+  c.inbox_list = in->add_subcommand("list", "Paused items: index, id, kickoff id, task id, output excerpt, age");
+  c.inbox_list->add_option("--journal", c.inbox.journal, "The batch's journal")->required();
+  c.inbox_list->add_flag("--json", c.g.json, "One JSON object {\"inbox\": [...]} on stdout");
+  c.inbox_show = in->add_subcommand("show", "One paused item with its whole output");
+  c.inbox_show->add_option("--journal", c.inbox.journal, "The batch's journal")->required();
+  c.inbox_show->add_option("INDEX", c.inbox.indexes, "The item's index")->required()->expected(1);
+  c.inbox_show->add_flag("--json", c.g.json, "JSON on stdout");
+  auto* ans = c.inbox_answer = in->add_subcommand(
+      "answer", "Answer paused items (crews: POST /resume; flows: their callback), each at most once");
+  ans->footer(R"(Each answer is recorded in the journal before it is sent and after: run it again (or after
+a crash) and answered items are skipped. An answer whose outcome is unknown (the process died while
+it was out) is checked with GET /status; when the deployment cannot tell (a live crew reads NOT
+FOUND), it is not sent again unless --resend. Exit codes: 0 all answered; 5 some failed or unknown;
+130 interrupted (after the item in hand).
+--feedback-file lines: {"index": 3, "feedback": "...", "approve": false} or {"id": "row-7", ...}.)");
+  add_common(ans, c.g, false);
+  ans->add_option("--journal", c.inbox.journal, "The batch's journal")->required();
+  ans->add_option("INDEX", c.inbox.indexes, "Indexes of the items to answer");
+  ans->add_flag("--all", c.inbox.all, "Answer every paused item");
+  ans->add_option("--feedback", c.inbox.feedback, "Feedback text (for every item not in --feedback-file)");
+  ans->add_option("--feedback-file", c.inbox.feedback_file, "Per-item feedback: JSONL keyed by index or id");
+  auto* approve = ans->add_flag("--approve", c.inbox.approve, "Approve the task output");
+  auto* reject = ans->add_flag("--reject", c.inbox.reject, "Reject it (the task runs again)");
+  approve->excludes(reject);
+  ans->add_flag("--resend", c.inbox.resend, "Send again answers whose outcome is unknown");
+  add_kind(ans, c.g);
+}
+
 // The numbers CLI11 read for one command, checked by the rules the environment and profiles use
 // (validate.hpp). --timeout, --poll-interval and --max-retries are checked with the settings.
 crewai::Result<void> check_flags(const Commands& c) {
@@ -313,6 +354,7 @@ int run(int argc, char** argv) {
   add_resume(app, c);
   add_batch(app, c);
   add_cancel(app, c);
+  add_inbox(app, c);
   c.srv = app.add_subcommand("serve", "Run the AMP simulator (same options as crewai-sim)");
   crewai::sim::add_cli_options(*c.srv, c.serve);
   std::string shell;
@@ -340,6 +382,9 @@ int run(int argc, char** argv) {
   if (*c.res) return cmd_resume(g, c.resume);
   if (*c.bat) return cmd_batch(g, c.batch);
   if (*c.can) return cmd_cancel(g, c.cancel);
+  if (*c.inbox_list) return cmd_inbox_list(g, c.inbox);
+  if (*c.inbox_show) return cmd_inbox_show(g, c.inbox);
+  if (*c.inbox_answer) return cmd_inbox_answer(g, c.inbox);
   if (*c.srv) return crewai::sim::run_cli(c.serve);
   if (*completion) return cmd_completion(app, shell);
   return kExitUsage;

@@ -2,6 +2,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 
 #include "protocol/json_util.hpp"
@@ -14,6 +15,12 @@ using crewai::ErrorCode;
 using crewai::make_error;
 
 constexpr std::string_view kKinds[] = {"task", "crew", "step", "human", "events"};
+
+// Streamed events after which the run's state is worth reading at once.
+bool ends_run(const std::string& type) {
+  return type == "crew_kickoff_completed" || type == "crew_kickoff_failed" || type == "flow_finished" ||
+         type == "method_execution_failed";
+}
 
 bool same_secret(std::string_view given, const std::string& secret) {
   return given.size() == secret.size() && CRYPTO_memcmp(given.data(), secret.data(), secret.size()) == 0;
@@ -117,11 +124,14 @@ WebhookDesk::Answer WebhookDesk::accept(const std::string& kind, std::string_vie
   if (kind == "events") {
     auto events = crewai::read_stream_events(body);
     if (!events) return refuse(400, "bad_request", "not a streaming delivery");
+    bool wake = std::any_of(events->begin(), events->end(), [](const auto& e) { return ends_run(e.type); });
+    if (wake && client_) client_->on_webhook(body);
     std::lock_guard lock(mu_);
     std::map<std::string, std::vector<crewai::StreamEvent>> by_run;
     for (auto& e : *events) by_run[e.execution_id].push_back(std::move(e));
     for (auto& [run, list] : by_run) crewai::merge_events(events_[run], std::move(list));
     ++accepted_["events"];
+    return {200, R"({"ok":true})"};
   } else {
     bool readable = kind == "task"   ? crewai::read_task_webhook(body).has_value()
                     : kind == "crew" ? crewai::read_crew_webhook(body).has_value()
@@ -130,7 +140,9 @@ WebhookDesk::Answer WebhookDesk::accept(const std::string& kind, std::string_vie
     std::lock_guard lock(mu_);
     ++accepted_[kind];
   }
-  if (client_) client_->on_webhook(body);
+  // Only the crew webhook says the run ended: a task's or a step's end would cost a poll each
+  // (kept for what they are, counted, and otherwise left alone).
+  if (kind == "crew" && client_) client_->on_webhook(body);
   return {200, R"({"ok":true})"};
 }
 
