@@ -5,6 +5,8 @@
 // each item once; kickoff --wait --listen prints the exact resume command; webhooks shorten waits
 // (fewer polls, counted by the simulator).
 #include <csignal>
+#include <map>
+#include <set>
 
 #include "cli/cli_fixture.hpp"
 
@@ -31,7 +33,9 @@ class CliInbox : public CliTest, public ::testing::WithParamInterface<sim::Diale
   }
   std::string rows(std::size_t n) {
     std::string text;
-    for (std::size_t i = 0; i < n; ++i) text += R"({"id": "row-)" + std::to_string(i) + R"(", "topic": "t)" + std::to_string(i) + "\"}\n";
+    for (std::size_t i = 0; i < n; ++i) {
+      text += R"({"id": "row-)" + std::to_string(i) + R"(", "inputs": {"topic": "t)" + std::to_string(i) + "\"}}\n";
+    }
     return write("rows.jsonl", text);
   }
   // Successful resumes the simulator took (live: runs continued under a new id; amp: 200 answers).
@@ -166,6 +170,55 @@ TEST_P(CliInbox, WebhooksShortenWaitsWithFewerPolls) {
   EXPECT_LT(polls_listen, polls_plain) << "plain " << polls_plain << ", with --listen " << polls_listen;
   std::cerr << "polls for 10 runs: " << polls_plain << " plain, " << polls_listen << " with --listen\n";
   EXPECT_LE(polls_listen, 10 * 2);  // about one per run: the webhook's
+}
+
+TEST_P(CliInbox, EventsOutHoldsEveryStreamedEventOnceInOrderPerRun) {
+  SimFixture sim("research", tweak());
+  const auto in = write("rows.jsonl", R"({"id": "a", "inputs": {"topic": "x", "current_year": "2026"}}
+{"id": "b", "inputs": {"topic": "y", "current_year": "2026"}}
+)");
+  const auto events = path("events.jsonl");
+  auto r = crewctl(conn(sim, {"batch", in, "--no-journal", "-o", path("out.jsonl"), "--listen", "127.0.0.1:0",
+                              "--events", "all", "--events-out", events, "--poll-interval", "0.05"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, std::vector<Json>> by_run;
+  std::set<std::string> seen;
+  for (const auto& line : json_lines(read_file(events))) {
+    ASSERT_TRUE(line["index"].is_number()) << line.dump();
+    const std::string item = line.value("id", "");
+    EXPECT_EQ(item, line["index"] == 0 ? "a" : "b");
+    EXPECT_TRUE(seen.insert(line.value("execution_id", "") + "/" + line["event"].value("id", "")).second)
+        << "twice: " << line.dump();
+    by_run[line.value("execution_id", "")].push_back(line["event"]);
+  }
+  ASSERT_EQ(by_run.size(), 2u) << read_file(events);
+  for (const auto& [run, list] : by_run) {
+    EXPECT_EQ(list.front().value("type", ""), "crew_kickoff_started") << run;
+    EXPECT_EQ(list.back().value("type", ""), "crew_kickoff_completed") << run;
+    for (std::size_t i = 1; i < list.size(); ++i) {
+      EXPECT_LE(list[i - 1].value("timestamp", ""), list[i].value("timestamp", "")) << run;
+    }
+  }
+}
+
+TEST_P(CliInbox, PausedFlowsAreAnsweredAtTheirCallbackUrl) {
+  SimFixture sim("flow_review", tweak());
+  const auto in = write("rows.jsonl", R"({"company": "Acme", "website": "acme.example"}
+{"company": "Initech", "website": "initech.example"}
+)");
+  const auto out = path("results.jsonl"), journal = path("results.jsonl.journal");
+  auto first = crewctl(conn(sim, {"batch", in, "-o", out, "--kind", "flow", "--listen", "127.0.0.1:0",
+                                  "--poll-interval", "0.05"}));
+  ASSERT_EQ(first.exit_code, 3) << first.err;
+  auto inbox = Json::parse(crewctl({"inbox", "list", "--journal", journal, "--json"}).out, nullptr, false)["inbox"];
+  ASSERT_EQ(inbox.size(), 2u);
+  for (const auto& e : inbox) EXPECT_NE(e.value("callback_url", "").find("/feedback"), std::string::npos) << e.dump();
+  auto answer = crewctl(conn(sim, {"inbox", "answer", "--journal", journal, "--all", "--feedback", "go", "--approve",
+                                   "--kind", "flow"}));
+  ASSERT_EQ(answer.exit_code, 0) << answer.err;
+  auto rest = crewctl(conn(sim, {"batch", in, "-o", out, "--kind", "flow", "--resume", "--poll-interval", "0.05"}));
+  EXPECT_EQ(rest.exit_code, 0) << rest.err;
+  EXPECT_EQ(count(sim.stats(), "POST /flows/{id}/feedback", "200"), 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, CliInbox, ::testing::Values(sim::Dialect::live, sim::Dialect::amp),

@@ -127,6 +127,9 @@ TEST(Receiver, ForgedWebhooksAreRefusedCountedAndNeverActedOn) {
   const std::string sig = crewai::sim::detail::hmac_sha256_hex("flow-secret", ts + "." + flow);
   EXPECT_EQ(status_of(round_trip(port, post(human, flow, {"X-Timestamp: " + ts, "X-Signature: sha256=" + sig}))), 200);
   EXPECT_EQ(status_of(round_trip(port, post(events, event, {"Authorization: Bearer " + (*rx)->desk().bearer()}))), 200);
+  // Deliveries repeat: the same event twice is kept once.
+  EXPECT_EQ(status_of(round_trip(port, post(events, event, {"Authorization: Bearer " + (*rx)->desk().bearer()}))), 200);
+  EXPECT_EQ((*rx)->desk().events()["k1"].size(), 1u);
   auto k1 = (*rx)->desk().await_pause("k1", std::chrono::steady_clock::now());
   ASSERT_TRUE(k1);
   EXPECT_EQ(k1->task_id, "t1");
@@ -147,7 +150,7 @@ TEST(Receiver, ForgedWebhooksAreRefusedCountedAndNeverActedOn) {
   EXPECT_EQ(counts["rejected"].value("too_large", 0), 1) << counts.dump();
   EXPECT_EQ(counts["rejected"].value("timeout", 0), 1) << counts.dump();
   EXPECT_EQ(counts["rejected"].value("malformed", 0), 1) << counts.dump();
-  EXPECT_EQ(counts["accepted"], (Json{{"human", 1}, {"flow", 1}, {"events", 1}})) << counts.dump();
+  EXPECT_EQ(counts["accepted"], (Json{{"human", 1}, {"flow", 1}, {"events", 2}})) << counts.dump();
 }
 
 class ReceiverBatch : public ::testing::TestWithParam<sim::Dialect> {};
