@@ -6,6 +6,7 @@
 // (fewer polls, counted by the simulator).
 #include <csignal>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "cli/cli_fixture.hpp"
@@ -130,8 +131,11 @@ TEST_P(CliInbox, KilledDuringInboxAnswerThenRerunAnswersEachItemOnce) {
 
 TEST_P(CliInbox, KickoffWaitListenPrintsTheExactResumeCommand) {
   SimFixture sim("approval", tweak(0.005));
-  auto paused = crewctl(conn(sim, {"kickoff", "-i", "topic=cats", "--wait", "--listen", "127.0.0.1:0"}));
+  auto paused = crewctl(conn(sim, {"kickoff", "-i", "topic=cats", "--wait", "--listen", "127.0.0.1:0", "-v"}));
   ASSERT_EQ(paused.exit_code, 3) << paused.err << paused.out;
+  // The webhook secrets (64 hex digits, made in the process) appear nowhere, not even with -v.
+  const std::regex secret("[0-9a-f]{64}");
+  EXPECT_FALSE(std::regex_search(paused.out + paused.err, secret)) << paused.err;
   auto at = paused.out.find("crewctl resume ");
   ASSERT_NE(at, std::string::npos) << paused.out;
   std::string line = paused.out.substr(at, paused.out.find('\n', at) - at);

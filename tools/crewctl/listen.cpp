@@ -81,14 +81,15 @@ crewai::Result<std::unique_ptr<Receiver>> start_listening(const ListenArgs& a,
 Followed follow_listening(crewai::Client& client, Receiver& rx, const std::string& id,
                           crewai::WaitOptions w) {
   // The caller's stop (Ctrl-C) and the webhook both end the wait; `heard` tells them apart.
-  std::stop_source local;
-  std::stop_callback link(w.stop, [&local] { local.request_stop(); });
+  // Shared: the receiver may still be running the watch callback after unwatch().
+  auto local = std::make_shared<std::stop_source>();
+  std::stop_callback link(w.stop, [local] { local->request_stop(); });
   auto heard = std::make_shared<std::atomic<bool>>(false);
-  rx.watch(id, [heard, &local](crewai::PauseNotice) {
+  rx.watch(id, [heard, local](crewai::PauseNotice) {
     *heard = true;
-    local.request_stop();
+    local->request_stop();
   });
-  w.stop = local.get_token();
+  w.stop = local->get_token();
   w.human_input_webhook = true;
   Followed f{client.wait(id, std::move(w)), {}};
   rx.unwatch(id);
