@@ -86,6 +86,7 @@ TEST(Receiver, ForgedWebhooksAreRefusedCountedAndNeverActedOn) {
   o.max_body_bytes = 4096;
   o.request_timeout = 300ms;
   o.stream_events = true;
+  o.unix_now = [] { return std::int64_t{1796000000}; };
   auto rx = Receiver::start(o, nullptr);
   ASSERT_TRUE(rx) << rx.error().message;
   KickoffRequest urls;
@@ -123,8 +124,11 @@ TEST(Receiver, ForgedWebhooksAreRefusedCountedAndNeverActedOn) {
   EXPECT_FALSE((*rx)->desk().await_pause("k2", deadline)) << "a forged webhook was acted on";
   EXPECT_TRUE((*rx)->desk().events().empty());
   EXPECT_EQ(status_of(round_trip(port, post(human, pause))), 200);
-  const std::string ts = "1796000000";
+  const std::string ts = "1796000100";
   const std::string sig = crewai::sim::detail::hmac_sha256_hex("flow-secret", ts + "." + flow);
+  const std::string old = "1795990000";  // a replay of a well-signed request, hours later
+  const std::string old_sig = crewai::sim::detail::hmac_sha256_hex("flow-secret", old + "." + flow);
+  EXPECT_EQ(status_of(round_trip(port, post(human, flow, {"X-Timestamp: " + old, "X-Signature: sha256=" + old_sig}))), 401);
   EXPECT_EQ(status_of(round_trip(port, post(human, flow, {"X-Timestamp: " + ts, "X-Signature: sha256=" + sig}))), 200);
   EXPECT_EQ(status_of(round_trip(port, post(events, event, {"Authorization: Bearer " + (*rx)->desk().bearer()}))), 200);
   // Deliveries repeat: the same event twice is kept once.
@@ -146,7 +150,7 @@ TEST(Receiver, ForgedWebhooksAreRefusedCountedAndNeverActedOn) {
   }
   const Json counts = (*rx)->desk().counts();
   EXPECT_EQ(counts["rejected"].value("not_found", 0), 3) << counts.dump();
-  EXPECT_EQ(counts["rejected"].value("unauthorized", 0), 4) << counts.dump();
+  EXPECT_EQ(counts["rejected"].value("unauthorized", 0), 5) << counts.dump();
   EXPECT_EQ(counts["rejected"].value("too_large", 0), 1) << counts.dump();
   EXPECT_EQ(counts["rejected"].value("timeout", 0), 1) << counts.dump();
   EXPECT_EQ(counts["rejected"].value("malformed", 0), 1) << counts.dump();

@@ -39,6 +39,9 @@ struct ReceiverOptions {
   std::string listen;       // HOST:PORT; port 0 picks a free one
   std::string public_url;   // what the deployment reaches; empty: http://<bound address>
   std::string flow_secret;  // checks flow feedback requests (X-Signature); empty: not checked
+  // A signed flow request whose X-Timestamp is further than this from now is refused (a replay).
+  std::chrono::seconds flow_max_age{300};
+  std::function<std::int64_t()> unix_now;  // the clock of that check; empty: the system clock
   std::size_t max_body_bytes = 1u << 20;
   std::chrono::milliseconds request_timeout{10'000};  // a whole request must arrive within this
   std::size_t max_connections = 256;
@@ -58,7 +61,9 @@ class WebhookDesk {
   };
 
   // `secret` is the path secret, `bearer` the streaming token; `client` may be null (tests).
-  WebhookDesk(std::string secret, std::string bearer, std::string flow_secret, crewai::Client* client);
+  WebhookDesk(std::string secret, std::string bearer, std::string flow_secret, crewai::Client* client,
+              std::chrono::seconds flow_max_age = std::chrono::seconds(300),
+              std::function<std::int64_t()> unix_now = {});
 
   // One request as received; `target` is the raw request target (path and query).
   Answer handle(std::string_view method, std::string_view target, const Headers& headers,
@@ -88,6 +93,8 @@ class WebhookDesk {
 
   const std::string secret_, bearer_, flow_secret_;
   crewai::Client* client_;
+  const std::chrono::seconds flow_max_age_;
+  const std::function<std::int64_t()> unix_now_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, std::uint64_t> accepted_, rejected_;

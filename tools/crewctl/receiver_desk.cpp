@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 
 #include "protocol/json_util.hpp"
 #include "receiver.hpp"
@@ -84,9 +85,10 @@ crewai::Result<std::pair<std::string, std::uint16_t>> parse_listen(const std::st
 }
 
 WebhookDesk::WebhookDesk(std::string secret, std::string bearer, std::string flow_secret,
-                         crewai::Client* client)
+                         crewai::Client* client, std::chrono::seconds flow_max_age,
+                         std::function<std::int64_t()> unix_now)
     : secret_(std::move(secret)), bearer_(std::move(bearer)), flow_secret_(std::move(flow_secret)),
-      client_(client) {}
+      client_(client), flow_max_age_(flow_max_age), unix_now_(std::move(unix_now)) {}
 
 std::string WebhookDesk::url(const std::string& public_url, const std::string& kind) const {
   std::string base = public_url;
@@ -156,6 +158,15 @@ WebhookDesk::Answer WebhookDesk::human_input(std::string_view body, const Header
     if (!req && req.error().code == ErrorCode::unauthenticated)
       return refuse(401, "unauthorized", "bad signature");
     if (!req || req->execution_id.empty()) return refuse(400, "bad_request", "not a flow request");
+    if (!flow_secret_.empty()) {
+      // The signature covers the timestamp; its age is ours to judge: an old one is a replay.
+      auto now = unix_now_ ? unix_now_()
+                           : std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
+      auto ts = crewai::protocol::parse_json(header(headers, "X-Timestamp"));
+      if (!ts || !ts->is_number_integer() || std::llabs(now - ts->get<std::int64_t>()) > flow_max_age_.count())
+        return refuse(401, "unauthorized", "stale or missing timestamp");
+    }
     n.kickoff_id = req->execution_id;
     n.task_id = req->method;
     n.task_output = req->output;

@@ -119,7 +119,8 @@ crewai::Result<std::unique_ptr<Receiver>> Receiver::start(ReceiverOptions option
     return crewai::make_error(crewai::ErrorCode::internal, "--listen: the system's random source failed");
   }
   std::unique_ptr<Receiver> r(new Receiver());
-  r->desk_ = std::make_unique<WebhookDesk>(std::move(secret), std::move(bearer), options.flow_secret, client);
+  r->desk_ = std::make_unique<WebhookDesk>(std::move(secret), std::move(bearer), options.flow_secret, client,
+                                           options.flow_max_age, options.unix_now);
   r->server_ = std::make_unique<Server>();
   Server& s = *r->server_;
   s.options = options;
