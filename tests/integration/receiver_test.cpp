@@ -157,6 +157,24 @@ TEST(Receiver, ForgedWebhooksAreRefusedCountedAndNeverActedOn) {
   EXPECT_EQ(counts["accepted"], (Json{{"human", 1}, {"flow", 1}, {"events", 2}})) << counts.dump();
 }
 
+TEST(WebhookDesk, UrlsUnderAPublicPathPrefixGetInAndNothingElseDoes) {
+  crewctl::WebhookDesk desk(crewctl::random_secret(), crewctl::random_secret(), "", nullptr);
+  const std::string url = desk.url("https://hooks.example.com/tunnel/", "human");
+  ASSERT_EQ(url.rfind("https://hooks.example.com/tunnel/", 0), 0u) << url;
+  const std::string target = url.substr(std::string("https://hooks.example.com").size());
+  const std::string pause = R"({"kickoff_id":"k","task_id":"t","task_output":"o"})";
+  EXPECT_EQ(desk.handle("GET", target, {}, "").status, 405);
+  EXPECT_EQ(desk.handle("POST", target + "?x=1", {}, pause).status, 200);
+  EXPECT_EQ(desk.handle("POST", target.substr(0, target.rfind('/')) + "/unknown", {}, pause).status, 404);
+  EXPECT_EQ(desk.handle("POST", "/tunnel/human", {}, pause).status, 404);
+  EXPECT_EQ(desk.handle("POST", target, {}, "not json").status, 400);
+  EXPECT_NE(crewctl::random_secret(), crewctl::random_secret());
+  EXPECT_FALSE(crewctl::parse_listen("8080"));
+  EXPECT_FALSE(crewctl::parse_listen("127.0.0.1:70000"));
+  EXPECT_EQ(crewctl::parse_listen("[::1]:0")->first, "::1");
+  EXPECT_EQ(crewctl::parse_listen(":9")->first, "127.0.0.1");
+}
+
 class ReceiverBatch : public ::testing::TestWithParam<sim::Dialect> {};
 
 TEST_P(ReceiverBatch, PausesHeardOnTheWebhookAreRecordedWithTheirTaskIds) {
