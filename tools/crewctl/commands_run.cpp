@@ -184,7 +184,11 @@ int cmd_kickoff(const GlobalFlags& g, const KickoffArgs& a) {
   }
   RunHookArgs hooks = a.run_hooks;
   std::vector<std::string> events;
-  if (!a.follow.listen.listen.empty()) std::swap(events, hooks.events);  // streamed to the receiver
+  bool realtime = hooks.events_realtime;
+  if (!a.follow.listen.listen.empty()) {  // streamed to the receiver, not to --events-webhook
+    std::swap(events, hooks.events);
+    hooks.events_realtime = false;
+  }
   KickoffArgs plain = a;
   plain.run_hooks = hooks;
   auto req = build_kickoff(plain);
@@ -192,7 +196,7 @@ int cmd_kickoff(const GlobalFlags& g, const KickoffArgs& a) {
   Interrupt in;
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
-  auto rx = start_listening(a.follow.listen, events, hooks.events_realtime, (*conn)->client.get(), g.quiet);
+  auto rx = start_listening(a.follow.listen, events, realtime, (*conn)->client.get(), g.quiet);
   if (!rx) return fail(rx.error(), g.json);
   if (*rx) (*rx)->decorate(*req);
   auto kicked_off = std::chrono::system_clock::now();
@@ -296,7 +300,11 @@ int cmd_resume(const GlobalFlags& g, const ResumeArgs& a) {
   }
   RunHookArgs run_hooks = a.run_hooks;
   std::vector<std::string> events;
-  if (!a.follow.listen.listen.empty()) std::swap(events, run_hooks.events);
+  bool realtime = run_hooks.events_realtime;
+  if (!a.follow.listen.listen.empty()) {
+    std::swap(events, run_hooks.events);
+    run_hooks.events_realtime = false;
+  }
   crewai::ResumeRequest req;
   req.execution_id = a.kickoff_id;
   req.task_id = a.task;
@@ -310,7 +318,7 @@ int cmd_resume(const GlobalFlags& g, const ResumeArgs& a) {
   Interrupt in;
   auto conn = connect(g);
   if (!conn) return fail(conn.error(), g.json);
-  auto rx = start_listening(a.follow.listen, events, run_hooks.events_realtime, (*conn)->client.get(), g.quiet);
+  auto rx = start_listening(a.follow.listen, events, realtime, (*conn)->client.get(), g.quiet);
   if (!rx) return fail(rx.error(), g.json);
   if (*rx) {
     // The resumed run gets the receiver's URLs again (nothing carries over) and is followed under

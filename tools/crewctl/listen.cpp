@@ -72,6 +72,7 @@ crewai::Result<std::unique_ptr<Receiver>> start_listening(const ListenArgs& a,
     if (!e.empty() && e != "all") o.event_types.push_back(e);
   }
   o.events_realtime = realtime;
+  o.quiet = quiet;
   auto rx = Receiver::start(std::move(o), client);
   if (!rx) return tl::unexpected(rx.error());
   if (!quiet) std::cerr << "crewctl: listening for webhooks on " << (*rx)->address() << "\n";
@@ -117,6 +118,7 @@ Followed follow_listening(crewai::Client& client, Receiver& rx, const std::strin
 void finish_listening(Receiver& rx, const ListenArgs& a,
                       const std::map<std::string, std::pair<std::size_t, std::string>>& items,
                       bool quiet) {
+  quiet = quiet || rx.quiet();
   if (!a.events_out.empty()) {
     std::ofstream out(a.events_out, std::ios::trunc);
     std::size_t n = 0;

@@ -49,6 +49,7 @@ struct ReceiverOptions {
   bool stream_events = false;
   std::vector<std::string> event_types;
   bool events_realtime = false;
+  bool quiet = false;  // -q: crewctl prints nothing about the receiver on stderr
 };
 
 // The socket-free core: routing, authentication, counting, pauses and events.
@@ -112,6 +113,7 @@ class Receiver final : public crewai::BatchWebhooks {
   Receiver& operator=(const Receiver&) = delete;
 
   std::string address() const;  // the bound HOST:PORT (no secret)
+  bool quiet() const { return options_.quiet; }
   WebhookDesk& desk() { return *desk_; }
 
   void decorate(crewai::KickoffRequest& req) override;
