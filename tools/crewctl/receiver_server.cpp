@@ -25,12 +25,14 @@ auto ec_token(beast::error_code& ec) { return net::redirect_error(net::use_await
 }  // namespace
 
 struct Receiver::Server {
-  net::io_context ioc{1};
-  std::thread thread;
-  tcp::endpoint bound;
-  std::atomic<std::size_t> connections{0};
+  // Declared before the io_context: destroying it destroys the suspended sessions, which still
+  // count themselves out of `connections` and read `options`.
   ReceiverOptions options;
   WebhookDesk* desk = nullptr;
+  std::atomic<std::size_t> connections{0};
+  tcp::endpoint bound;
+  net::io_context ioc{1};
+  std::thread thread;
 
   ~Server() {
     ioc.stop();
