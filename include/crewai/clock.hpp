@@ -55,12 +55,14 @@ std::shared_ptr<Clock> steady_clock();
 std::shared_ptr<Clock> clock_or_steady(std::shared_ptr<Clock> clock);
 
 // Virtual time: starts at a fixed point and moves only by advance()/advance_to(), or, in auto
-// mode, to the earliest time its watchers wait for once all of them are idle (a thread of its own
-// does the jumping, so that no watcher is woken from inside another's call). It must outlive its
+// mode, to the earliest time its watchers wait for (plus `slack`) once all of them are idle (a
+// thread of its own does the jumping, so that no watcher is woken from inside another's call).
+// Slack lets timers due close together fire in one jump, as on a loaded machine: each jump costs
+// the real round trips of whatever it starts. It must outlive its
 // watches (the engine and the batch keep the shared_ptr they were given).
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(bool auto_advance = false);
+  explicit ManualClock(bool auto_advance = false, duration slack = duration::zero());
   ~ManualClock() override;
   ManualClock(const ManualClock&) = delete;
   ManualClock& operator=(const ManualClock&) = delete;

@@ -53,9 +53,10 @@ std::shared_ptr<Clock> clock_or_steady(std::shared_ptr<Clock> clock) {
 // Lock order: a watcher's own lock (engine inbox, batch events) -> `mu` for idle/busy; wakes run
 // with `mu` released, taking only Watcher::mu and then the watcher's own lock.
 struct ManualClock::State {
-  explicit State(bool a) : auto_advance(a) {}
+  State(bool a, duration s) : auto_advance(a), slack(s) {}
 
   const bool auto_advance;
+  const duration slack;
   const time_point start = time_point{} + std::chrono::hours(24);  // `now - d` never underflows
   mutable std::mutex mu;
   std::condition_variable cv;  // the jumper waits on it
@@ -98,7 +99,7 @@ struct ManualClock::State {
       cv.wait(lock, [this] { return quit || due_jump_locked(); });
       if (quit) return;
       ++jumps;
-      auto ws = move_locked(std::max(*due_jump_locked(), now));
+      auto ws = move_locked(std::max(*due_jump_locked() + slack, now));
       lock.unlock();
       wake_all(ws);
       lock.lock();
@@ -120,7 +121,8 @@ class ManualWatch final : public Clock::Watch {
   std::shared_ptr<Watcher> watcher_;
 };
 
-ManualClock::ManualClock(bool auto_advance) : state_(std::make_shared<State>(auto_advance)) {
+ManualClock::ManualClock(bool auto_advance, duration slack)
+    : state_(std::make_shared<State>(auto_advance, std::max(slack, duration::zero()))) {
   if (auto_advance) state_->jumper = std::thread([s = state_.get()] { s->jump_loop(); });
 }
 
