@@ -116,5 +116,44 @@ TEST(EngineClock, AutoModeNeverJumpsOverARequestOnTheWire) {
   EXPECT_EQ(clock->elapsed(), 1h);
 }
 
+TEST(ManualClockTest, AdvanceWakesWatchersUntilTheirWatchIsGone) {
+  ManualClock clock;
+  std::atomic<int> woken{0};
+  auto watch = clock.watch([&] { woken.fetch_add(1); });
+  const auto t0 = clock.now();
+  clock.advance(5s);
+  EXPECT_EQ(clock.now(), t0 + 5s);
+  EXPECT_EQ(woken.load(), 1);
+  clock.advance_to(t0 + 1s);  // the past: nothing moves, nobody is woken
+  EXPECT_EQ(clock.now(), t0 + 5s);
+  EXPECT_EQ(woken.load(), 1);
+  watch.reset();
+  clock.advance(1s);
+  EXPECT_EQ(woken.load(), 1);
+  EXPECT_EQ(clock.elapsed(), 6s);
+}
+
+// Auto mode moves only when every watcher is idle, to the earliest time one waits for plus the
+// slack; a busy watcher, or idle ones with nothing due, hold it still.
+TEST(ManualClockTest, AutoModeJumpsOnlyWhenEveryWatcherIsIdle) {
+  ManualClock clock(true, 2ms);
+  Latch woken_a(1);
+  Latch woken_b(1);
+  auto a = clock.watch([&] { woken_a.count_down(); });
+  auto b = clock.watch([&] { woken_b.count_down(); });
+  const auto t0 = clock.now();
+  a->idle(t0 + 10s);  // b is busy (a new watch is): the clock holds still
+  EXPECT_EQ(clock.jumps(), 0u);
+  b->idle(t0 + 3s);
+  ASSERT_TRUE(woken_a.wait());
+  ASSERT_TRUE(woken_b.wait());
+  EXPECT_EQ(clock.now(), t0 + 3s + 2ms);
+  EXPECT_EQ(clock.jumps(), 1u);
+  a->idle(std::nullopt);
+  b->idle(std::nullopt);  // nothing due: no jump
+  EXPECT_EQ(clock.jumps(), 1u);
+  EXPECT_EQ(clock.now(), t0 + 3s + 2ms);
+}
+
 }  // namespace
 }  // namespace crewai::transport
