@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "crewai/clock.hpp"
 #include "crewai/error.hpp"
 #include "crewai/policy.hpp"
 #include "crewai/types.hpp"
@@ -65,6 +66,9 @@ struct ClientOptions {
   double max_requests_per_second = 0;        // token bucket on every request; 0 = unlimited
   std::optional<std::uint64_t> random_seed;  // jitter source; fixed for reproducible tests
   std::function<void(const RequestEvent&)> trace;  // runs on the engine thread; must not block
+  // The time of every timer, backoff, deadline and rate limit (a Batch on this client uses it
+  // too); null: the steady clock. Tests hand in a ManualClock to run in virtual time.
+  std::shared_ptr<Clock> clock;
 
   // CREWAI_BASE_URL / CREWAI_DEPLOYMENT_URL, CREWAI_TOKEN / CREWAI_DEPLOYMENT_TOKEN, CREWAI_TIMEOUT
   // (seconds), CREWAI_POLL_INTERVAL (seconds), CREWAI_MAX_RETRIES, CREWAI_KIND (crew | flow). A

@@ -33,6 +33,7 @@ std::string base_url_of(const tcp::endpoint& ep) {
 
 struct Server::Impl {
   explicit Impl(ServerOptions o) : opts(std::move(o)), api(opts) {}
+  detail::Clock::time_point now() const { return opts.now ? opts.now() : detail::Clock::now(); }
   ServerOptions opts;
   detail::Api api;
   std::unique_ptr<net::io_context> ioc = std::make_unique<net::io_context>();
@@ -88,10 +89,10 @@ net::awaitable<void> pump(Impl& s, std::string id) {
   net::steady_timer timer(ex);
   for (;;) {
     std::vector<detail::Outgoing> out;
-    auto next = s.api.due_webhooks(id, detail::Clock::now(), out);
+    auto next = s.api.due_webhooks(id, s.now(), out);
     for (auto& o : out) net::co_spawn(ex, deliver(s, std::move(o)), net::detached);
     if (!next) co_return;
-    timer.expires_at(*next);
+    timer.expires_after(*next - s.now());  // `next` is on the options' clock
     beast::error_code ec;
     co_await timer.async_wait(ec_token(ec));
     if (ec) co_return;
@@ -161,7 +162,7 @@ net::awaitable<void> session(Impl& s, beast::tcp_stream stream) {
     auto& req = parser.get();
     detail::Request in{std::string(req.method_string()), std::string(req.target()),
                        std::string(req[http::field::authorization]), std::move(req.body())};
-    auto out = s.api.handle(in, detail::Clock::now());
+    auto out = s.api.handle(in, s.now());
     for (auto& id : out.pump) net::co_spawn(ex, pump(s, id), net::detached);
     if (out.delay.count() > 0) {
       net::steady_timer timer(ex, out.delay);
@@ -241,7 +242,7 @@ std::uint16_t Server::port() const { return impl_->bound.port(); }
 std::string Server::base_url() const {
   return base_url_of(impl_->bound);
 }
-nlohmann::json Server::stats() const { return impl_->api.stats(detail::Clock::now()); }
+nlohmann::json Server::stats() const { return impl_->api.stats(impl_->now()); }
 void Server::reset_stats() { impl_->api.reset_stats(); }
 void Server::set_faults(FaultConfig f) { impl_->api.set_faults(std::move(f)); }
 

@@ -31,7 +31,7 @@ bool Batch::Impl::follow_answered(std::size_t i, const batch::JournalItem& j,
   s.started_at = j.final_record->started_at;
   s.phase = Phase::running;
   ++in_flight;
-  start_wait(i, it->answer->kickoff_id, Steady::now());
+  start_wait(i, it->answer->kickoff_id, clock->now());
   return true;
 }
 

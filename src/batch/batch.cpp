@@ -1,4 +1,4 @@
-// Batch: public surface, preflight, journal restore, and the scheduler loop.
+// Batch: public surface, preflight, journal restore, stop rules and snapshots (the loop: run_loop.cpp).
 #include "crewai/batch.hpp"
 
 #include <algorithm>
@@ -12,6 +12,7 @@ namespace crewai {
 
 Batch::Impl::Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObserver* obs)
     : client(c),
+      clock(clock_or_steady(c.options().clock)),
       items(std::move(it)),
       opt(std::move(o)),
       observer(obs,
@@ -33,6 +34,7 @@ Batch::Impl::Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObs
 void Batch::Impl::post(std::function<void()> fn) {
   std::lock_guard lock(mu);
   events.push_back(std::move(fn));
+  if (watch) watch->busy();
   cv.notify_one();
 }
 
@@ -149,7 +151,7 @@ Result<void> Batch::Impl::restore() {
     } else if (!j.kickoff_ids.empty()) {
       s.phase = Phase::running;
       ++in_flight;
-      start_wait(i, j.kickoff_ids.back(), Steady::now());
+      start_wait(i, j.kickoff_ids.back(), clock->now());
     }
   }
   return {};
@@ -176,108 +178,11 @@ void Batch::Impl::journal_failed(const Error& e) {
   if (!journal_error) journal_error = e;
 }
 
-Result<BatchReport> Batch::Impl::run() {
-  baseline = client.stats();
-  seen_overloads = baseline.http_429 + baseline.http_5xx;
-  seen_requests = baseline.requests;
-  window_start = Steady::now();
-  if (opt.requests_per_second > 0) client.set_request_rate(opt.requests_per_second);
-  if (auto ok = preflight(); !ok) return tl::unexpected(ok.error());
-  if (journal) {
-    if (auto ok = restore(); !ok) return tl::unexpected(ok.error());
-  }
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (slots[i].phase == Phase::queued) queue.push_back(i);
-  }
-  if (opt.dry_run) {
-    for (auto i : queue) {
-      ItemRecord r = base_record(i);
-      r.outcome = Outcome::skipped;
-      r.error = "dry run: valid, not kicked off";
-      finish(i, std::move(r), false);
-    }
-    queue.clear();
-  }
-
-  auto next_snapshot = Steady::now();
-  while (done < items.size()) {
-    std::deque<std::function<void()>> batch;
-    {
-      std::lock_guard lock(mu);
-      batch.swap(events);
-    }
-    for (auto& fn : batch) fn();
-
-    auto now = Steady::now();
-    int requests = stop_requests.load();
-    if (requests > handled_stop_requests) {
-      // Only the caller's second request (or force) abandons runs in flight; a stop rule that
-      // already fired does not count as the first.
-      bool force = force_requested.load() || requests >= 2;
-      handled_stop_requests = requests;
-      stop_new_work("stop requested");
-      if (force) forced = true;
-      if (force && opt.cancel_on_force && !cancelling) {
-        cancelling = true;
-        cancel_until = now + opt.cancel_grace;
-        cancel_in_flight();
-      }
-    }
-    if (observer_refused.load() && !stopping) stop_new_work("the observer asked to stop");
-    if (drain_until && now >= *drain_until) forced = true;
-    bool cancels_due = !cancelling || pending_cancels == 0 || now >= cancel_until;
-    if (forced && !follow.stop_requested() && cancels_due) follow.request_stop();
-    if (forced && !forced_at) forced_at = now;
-    if (forced_at && !kick_stop.stop_requested() && now >= *forced_at + kForcedKickoffGrace) {
-      kick_stop.request_stop();
-    }
-
-    feed_adaptive(now);
-    auto wake = now + opt.snapshot_interval;
-    if (!stopping) launch_ready(now, wake);
-    if (!holding.empty()) release_holds(now, wake);
-    if (drain_until) wake = std::min(wake, *drain_until);
-    if (forced_at && !kick_stop.stop_requested()) {
-      wake = std::min(wake, *forced_at + kForcedKickoffGrace);
-    }
-    if (cancelling && !follow.stop_requested()) wake = std::min(wake, cancel_until);
-    if (now >= next_snapshot) {
-      observer.snapshot(snapshot(now));
-      next_snapshot = now + opt.snapshot_interval;
-    }
-    wake = std::min(wake, next_snapshot);
-    if (done >= items.size()) break;
-
-    std::unique_lock lock(mu);
-    cv.wait_until(lock, wake, [this, requests] {
-      return !events.empty() || stop_requests.load() != requests ||
-             (observer_refused.load() && !stopping);
-    });
-  }
-
-  if (journal) {
-    if (auto ok = journal->flush(); !ok) {
-      journal_failed(ok.error());
-      if (stop_reason.empty()) stop_reason = "journal: " + ok.error().message;
-    }
-  }
-  BatchReport report;
-  report.final_snapshot = snapshot(Steady::now());
-  observer.snapshot(report.final_snapshot);
-  observer.close();
-  report.records = std::move(records);
-  report.stopped = stopping;
-  report.stop_reason = stop_reason;
-  report.journal_error = journal_error;
-  report.warnings = warnings;
-  return report;
-}
-
 void Batch::Impl::stop_new_work(const std::string& reason) {
   if (!stopping) {
     stopping = true;
     stop_reason = reason;
-    drain_until = Steady::now() + opt.drain_deadline;
+    drain_until = clock->now() + opt.drain_deadline;
   }
   while (!queue.empty()) {
     std::size_t i = queue.front();
@@ -382,7 +287,7 @@ void Batch::Impl::finish(std::size_t i, ItemRecord rec, bool final_in_journal) {
   }
   ++done;
   ++counts[static_cast<int>(rec.outcome)];
-  recent_finishes.push_back(Steady::now());
+  recent_finishes.push_back(clock->now());
   if (recent_finishes.size() > 4096) recent_finishes.pop_front();
   if (journal && final_in_journal) journal->record_final(rec);
   observer.record(rec);

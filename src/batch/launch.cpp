@@ -75,7 +75,7 @@ void Batch::Impl::kickoff(std::size_t i) {
   req.meta = items[i].meta.is_object() ? items[i].meta : Json::object();
   req.meta["requestId"] = slots[i].request_id;
   if (opt.webhooks) opt.webhooks->decorate(req);
-  auto sent = Steady::now();
+  auto sent = clock->now();
   // A forced stop aborts the kickoff too after a short grace (scheduler.hpp), so that the batch
   // leaves at once: one on the wire ends `ambiguous` (journaled as such), one not yet sent
   // ends `cancelled`.
@@ -89,7 +89,7 @@ void Batch::Impl::kickoff(std::size_t i) {
 
 void Batch::Impl::on_kickoff(std::size_t i, Result<std::string> r, Steady::time_point sent) {
   Slot& s = slots[i];
-  auto now = Steady::now();
+  auto now = clock->now();
   if (r) {
     breaker.on_success();
     s.kickoff_ids.push_back(*r);
@@ -172,7 +172,7 @@ void Batch::Impl::on_wait(std::size_t i, Result<RunResult> r) {
         [[fallthrough]];
       default:
         if (r->state == RunState::failed && s.attempts <= opt.retry_failed && !stopping) {
-          return requeue(i, Steady::now());  // a new run: the old one is known to be over
+          return requeue(i, clock->now());  // a new run: the old one is known to be over
         }
         rec.outcome = Outcome::failed;
         rec.error = r->message.empty() ? "the run ended " + rec.run_state : r->message;
@@ -181,7 +181,7 @@ void Batch::Impl::on_wait(std::size_t i, Result<RunResult> r) {
   } else {
     const Error& e = r.error();
     rec.error = e.to_string();
-    if (transport_trouble(e)) breaker.on_transport_failure(Steady::now());
+    if (transport_trouble(e)) breaker.on_transport_failure(clock->now());
     if (e.code == ErrorCode::cancelled && s.cancelled) {
       rec.outcome = Outcome::cancelled;
       rec.run_state = "REVOKED";

@@ -3,7 +3,8 @@
 // Client completions (engine thread) and journal commits (writer thread) never touch the
 // scheduler's state: they post events to the loop, which handles them one at a time with no lock
 // held. The loop waits on a condition variable until the next event or the next due time (a rate
-// wait, a requeue, a snapshot, the drain deadline): no sleeping, no polling of its own.
+// wait, a requeue, a snapshot, the drain deadline) on the client's clock: no sleeping, no polling
+// of its own, and in virtual time (a ManualClock) no real waiting either.
 #pragma once
 
 #include <atomic>
@@ -57,6 +58,15 @@ struct Batch::Impl {
   Result<BatchReport> run();
   void request_stop(bool force);
 
+  // The steps of run(), loop thread only.
+  Result<void> prepare();
+  void run_events();
+  void handle_stop(Steady::time_point now, int requests);
+  Steady::time_point next_wake(Steady::time_point now);
+  void wait_for_work(Steady::time_point wake, int requests);
+  void watch_clock(bool on);
+  BatchReport report();
+
   // Loop thread only.
   Result<void> preflight();
   Result<void> restore();
@@ -94,6 +104,7 @@ struct Batch::Impl {
   std::string request_id(std::size_t i, int attempt) const;
 
   Client& client;
+  std::shared_ptr<Clock> clock;  // the client's (ClientOptions::clock)
   std::vector<BatchItem> items;
   BatchOptions opt;
   batch::ObserverThread observer;
@@ -106,7 +117,7 @@ struct Batch::Impl {
   std::size_t done = 0, in_flight = 0, restored = 0;
   std::size_t counts[kOutcomeCount] = {};  // by Outcome
   std::deque<Steady::time_point> recent_finishes;  // for the rate
-  Steady::time_point started = Steady::now();
+  Steady::time_point started = clock->now();
   ClientStats baseline{};
   std::uint64_t seen_overloads = 0, seen_requests = 0;  // client counters at window_start
   Steady::time_point window_start{};
@@ -143,6 +154,8 @@ struct Batch::Impl {
   std::mutex mu;
   std::condition_variable cv;
   std::deque<std::function<void()>> events;  // guarded by mu
+  std::unique_ptr<Clock::Watch> watch;        // guarded by mu; set while run() loops
+  bool clock_moved = false;                   // guarded by mu
   std::atomic<int> stop_requests{0};
   std::atomic<bool> force_requested{false};
   std::atomic<bool> observer_refused{false};  // on_record returned false: a graceful stop

@@ -72,7 +72,7 @@ bool Batch::Impl::hold_for_pause(std::size_t i, Result<RunResult>& r) {
     } else if (!s.hold_done && !follow.stop_requested()) {
       s.hold_done = true;
       s.held = std::move(*r);
-      s.hold_until = Steady::now() + kPauseDetailsGrace;
+      s.hold_until = clock->now() + kPauseDetailsGrace;
       holding.push_back(i);
       return true;
     }

@@ -26,6 +26,7 @@ transport::EngineOptions engine_options(const ClientOptions& o) {
   e.max_host_connections = o.max_host_connections;
   e.user_agent = o.user_agent;
   e.ca_bundle = o.ca_bundle;
+  e.clock = o.clock;
   return e;
 }
 
@@ -225,11 +226,12 @@ struct SendLoop {
   Exchange ex;
   std::function<void(Answer)> done;
   int attempt = 1;
-  SteadyTime first = std::chrono::steady_clock::now();
+  SteadyTime first{};
 };
 
 void Client::Impl::send(std::shared_ptr<Op> op, Exchange ex, std::function<void(Answer)> done) {
-  attempt(std::move(op), std::make_shared<SendLoop>(SendLoop{std::move(ex), std::move(done)}));
+  attempt(std::move(op),
+          std::make_shared<SendLoop>(SendLoop{std::move(ex), std::move(done), 1, engine.clock().now()}));
 }
 
 void Client::Impl::set_rate(double per_second) {
@@ -243,7 +245,7 @@ void Client::Impl::set_rate(double per_second) {
 // Every attempt (first try or retry) takes a token when a request rate is set.
 void Client::Impl::attempt(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop) {
   if (request_bucket) {
-    auto wait = request_bucket->reserve(std::chrono::steady_clock::now());
+    auto wait = request_bucket->reserve(engine.clock().now());
     if (wait.count() > 0) {
       return after(op, std::chrono::ceil<Millis>(wait), [this, op, loop] { transmit(op, loop); });
     }
@@ -288,7 +290,7 @@ void Client::Impl::on_answer(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> l
       retry_after = parse_retry_after(*r.retry_after, std::chrono::system_clock::now());
     }
     auto elapsed =
-        std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - loop->first);
+        std::chrono::duration_cast<Millis>(engine.clock().now() - loop->first);
     wait = options.retry.next_delay(loop->attempt, elapsed, retry_after, random.uniform01());
   }
   if (options.trace) {

@@ -20,7 +20,7 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
   std::string id;
   Json inputs;
   WaitOptions opts;
-  SteadyTime start = std::chrono::steady_clock::now();
+  SteadyTime start{};
   SteadyTime kicked_off_at;
   std::optional<SteadyTime> deadline;
   int polls = 0;
@@ -62,7 +62,7 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
 
   // The next poll after `delay`, or the end of the wait when the deadline has passed.
   void schedule(Millis delay) {
-    auto now = std::chrono::steady_clock::now();
+    auto now = impl->engine.clock().now();
     if (deadline && now >= *deadline) {
       std::string msg = "deadline passed after " + std::to_string(polls) + " polls";
       if (last_state) msg += "; last state " + std::string(to_string(*last_state));
@@ -139,7 +139,7 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
     polling = false;
     const bool wake_now = std::exchange(woken, false);
     const auto& r = a.response;
-    bool in_grace = std::chrono::steady_clock::now() - kicked_off_at < policy().not_found_grace;
+    bool in_grace = impl->engine.clock().now() - kicked_off_at < policy().not_found_grace;
     bool answered = r.failure == transport::Failure::none;
     if (answered && r.status == 404 && seen_alive) return out_of_sight("answers HTTP 404");
     if (answered && r.status == 404 && in_grace) return schedule(next_interval());
@@ -148,7 +148,7 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
       if (answered && r.status == 404) {
         // The grace actually given, which a caller's kicked_off_at may have shortened.
         auto waited = std::chrono::duration_cast<std::chrono::seconds>(
-            std::chrono::steady_clock::now() - start);
+            impl->engine.clock().now() - start);
         e.message = "run " + id + " is unknown to the deployment (HTTP 404 for " +
                     std::to_string(waited.count()) + " s, past the not-found grace): it was lost " +
                     "or never existed";
@@ -201,6 +201,7 @@ void Client::Impl::do_wait(std::string id, WaitOptions opts, Json inputs,
                            std::function<void(Result<RunResult>)> cb) {
   auto w = std::make_shared<Waiter>();
   w->impl = this;
+  w->start = engine.clock().now();
   w->id = std::move(id);
   w->inputs = std::move(inputs);
   w->opts = std::move(opts);
@@ -252,7 +253,7 @@ void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
     do_kickoff(*shared_req, [this, shared_req, opts, cb, unknown](Result<std::string> id) mutable {
       if (!id) return cb(tl::unexpected(id.error()));
       auto started = std::chrono::system_clock::now();
-      if (!opts.kicked_off_at) opts.kicked_off_at = std::chrono::steady_clock::now();
+      if (!opts.kicked_off_at) opts.kicked_off_at = engine.clock().now();
       if (shared_req->human_input_webhook) opts.human_input_webhook = true;
       do_wait(*id, opts, shared_req->inputs, [cb, started, unknown](Result<RunResult> r) {
         if (r) {
@@ -294,7 +295,7 @@ void Client::Impl::do_resume_and_wait(ResumeRequest req, WaitOptions opts,
   do_resume(std::move(req), [this, from, opts, cb](Result<ResumeResponse> r) mutable {
     if (!r) return cb(tl::unexpected(r.error()));
     std::string follow = r->kickoff_id.empty() ? from : r->kickoff_id;
-    if (!opts.kicked_off_at) opts.kicked_off_at = std::chrono::steady_clock::now();
+    if (!opts.kicked_off_at) opts.kicked_off_at = engine.clock().now();
     auto started = std::chrono::system_clock::now();
     do_wait(follow, opts, Json(), [from, started, cb](Result<RunResult> run) {
       if (run) {

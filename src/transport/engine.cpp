@@ -21,8 +21,6 @@ namespace crewai::transport {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 constexpr std::size_t kMaxFreeHandles = 1024;
 constexpr int kIdlePollMs = 60'000;
 
@@ -88,7 +86,11 @@ struct Engine::Impl {
   bool take_inbox(Inbox& batch, bool stopping);
 
   const EngineOptions options_;
+  const std::shared_ptr<Clock> clock_;
   CURLM* multi_ = nullptr;
+  // Registered with clock_ while the loop runs; idle/busy under mutex_ (so an enqueue never
+  // races an idle), reset by the loop once stopped_ is set.
+  std::unique_ptr<Clock::Watch> watch_;
   std::thread thread_;
   std::atomic<std::thread::id> engine_id_{};
   std::mutex join_mutex_;
@@ -119,7 +121,8 @@ struct Engine::Impl {
   TimerHeap timers_;
 };
 
-Engine::Impl::Impl(EngineOptions opts) : options_(std::move(opts)) {
+Engine::Impl::Impl(EngineOptions opts)
+    : options_(std::move(opts)), clock_(clock_or_steady(options_.clock)) {
   max_active_ = static_cast<std::size_t>(std::max<long>(
       1, options_.max_total_connections > 0 ? options_.max_total_connections
                                             : options_.max_host_connections));
@@ -129,6 +132,7 @@ Engine::Impl::Impl(EngineOptions opts) : options_(std::move(opts)) {
   if (options_.max_total_connections > 0) {
     curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, options_.max_total_connections);
   }
+  watch_ = clock_->watch([this] { curl_multi_wakeup(multi_); });
   thread_ = std::thread([this] { run(); });
 }
 
@@ -139,6 +143,7 @@ bool Engine::Impl::enqueue(Fn&& add_to_inbox) {
   std::lock_guard lock(mutex_);
   if (stopped_) return false;
   add_to_inbox(inbox_);
+  watch_->busy();
   // Woken under the lock: the loop sets stopped_ under the same lock before it frees multi_.
   if (!wake_pending_) {
     wake_pending_ = true;
@@ -181,6 +186,7 @@ void Engine::Impl::run() {
     curl_multi_poll(multi_, nullptr, 0, poll_timeout_ms(), nullptr);
   }
   queued_timers_.fetch_sub(timers_.clear());  // any added by posts run while stopping
+  watch_.reset();  // before multi_ goes: its wake uses it
   for (CURL* easy : free_handles_) curl_easy_cleanup(easy);
   free_handles_.clear();
   curl_multi_cleanup(multi_);
@@ -300,7 +306,7 @@ void Engine::Impl::cancel_everything() {
 }
 
 void Engine::Impl::run_due_timers() {
-  const auto now = Clock::now();
+  const auto now = clock_->now();
   while (!stopping_.load()) {
     auto fn = timers_.pop_due(now);
     if (!fn) break;
@@ -352,17 +358,21 @@ void Engine::Impl::recycle(CURL* easy) {
 }
 
 // curl_multi_poll already shortens the wait to curl's own timeout; the cap is the next timer.
+// With no transfer running the loop tells the clock it is idle until then, under the inbox lock so
+// that a submit from another thread (which marks it busy) cannot be overtaken by a stale "idle".
 int Engine::Impl::poll_timeout_ms() {
+  const auto next = timers_.next_deadline();
   {
     std::lock_guard lock(mutex_);
     if (!inbox_.empty() || stop_requested_) return 0;
+    if (running_.empty() && waiting_.empty()) watch_->idle(next);
   }
-  const auto next = timers_.next_deadline();
   if (!next) return kIdlePollMs;
-  const auto now = Clock::now();
-  if (*next <= now) return 0;
-  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - now).count();
-  return static_cast<int>(std::min<decltype(wait)>(wait, kIdlePollMs));
+  const auto wait = clock_->real_wait(*next);
+  if (!wait) return kIdlePollMs;  // a clock that moves when told wakes the loop when it does
+  if (*wait <= Clock::duration::zero()) return 0;
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*wait).count();
+  return static_cast<int>(std::min<decltype(ms)>(ms, kIdlePollMs));
 }
 
 Engine::Engine(EngineOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -396,7 +406,7 @@ void Engine::cancel(RequestId id) {
   impl_->enqueue([id](Inbox& inbox) { inbox.cancels.push_back(id); });
 }
 
-TimerId Engine::add_timer(std::chrono::steady_clock::time_point when, std::function<void()> fn) {
+TimerId Engine::add_timer(Clock::time_point when, std::function<void()> fn) {
   const TimerId id = impl_->next_timer_id_.fetch_add(1);
   if (on_engine_thread()) {
     impl_->queued_timers_.fetch_add(1);
@@ -411,7 +421,7 @@ TimerId Engine::add_timer(std::chrono::steady_clock::time_point when, std::funct
 }
 
 TimerId Engine::add_timer(std::chrono::milliseconds after, std::function<void()> fn) {
-  return add_timer(std::chrono::steady_clock::now() + after, std::move(fn));
+  return add_timer(impl_->clock_->now() + after, std::move(fn));
 }
 
 // On the engine thread a timer is either in the heap or still in the inbox (added by another
@@ -427,6 +437,8 @@ void Engine::cancel_timer(TimerId id) {
 void Engine::post(std::function<void()> fn) {
   if (!impl_->enqueue([&](Inbox& inbox) { inbox.posts.push_back(std::move(fn)); })) fn();
 }
+
+const Clock& Engine::clock() const noexcept { return *impl_->clock_; }
 
 bool Engine::on_engine_thread() const noexcept {
   return impl_->engine_id_.load() == std::this_thread::get_id();

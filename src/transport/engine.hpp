@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "crewai/clock.hpp"
+
 namespace crewai::transport {
 
 struct EngineOptions {
@@ -30,6 +32,9 @@ struct EngineOptions {
   std::string user_agent;
   std::string ca_bundle;            // CURLOPT_CAINFO when non-empty; verification is always on
   std::size_t max_response_bytes = 64u << 20;  // larger bodies fail with error "response too large"
+  // The timers' time (null: the steady clock). The loop registers a watch on it: it goes idle
+  // only with no transfer running, so virtual time never jumps over I/O on the wire.
+  std::shared_ptr<Clock> clock;
 };
 
 struct Request {
@@ -89,8 +94,9 @@ class Engine {
   // Cancels a queued or running transfer; its callback runs with Failure::cancelled.
   void cancel(RequestId id);
 
-  // Runs `fn` on the engine thread at `when` (steady clock). Not run if cancelled or on shutdown.
-  TimerId add_timer(std::chrono::steady_clock::time_point when, std::function<void()> fn);
+  // Runs `fn` on the engine thread at `when` (on the options' clock). Not run if cancelled or on
+  // shutdown.
+  TimerId add_timer(Clock::time_point when, std::function<void()> fn);
   TimerId add_timer(std::chrono::milliseconds after, std::function<void()> fn);
   void cancel_timer(TimerId id);
 
@@ -98,6 +104,7 @@ class Engine {
   void post(std::function<void()> fn);
 
   bool on_engine_thread() const noexcept;
+  const Clock& clock() const noexcept;
 
   // Stops the loop: pending transfers complete with Failure::cancelled, timers are dropped, and
   // posted tasks still run so they can observe the shutdown. Idempotent; joins the thread.

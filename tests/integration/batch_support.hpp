@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "crewai/batch.hpp"
+#include "crewai/clock.hpp"
 #include "support/sim_fixture.hpp"
 
 namespace crewai::test {
@@ -110,6 +111,31 @@ inline std::map<Outcome, int> tally(const BatchReport& r) {
   }
   return m;
 }
+
+// Virtual time for a batch test: the client, its batch and the simulator's runs all read one
+// ManualClock in auto mode, which jumps to the next due time whenever the engine and the batch
+// loop are both idle (with 5 ms of slack, so that polls due close together go out together).
+// Rate waits, Retry-After, cooldowns, adaptive windows and run durations
+// then cost no real time; the requests themselves still go over real sockets.
+struct VirtualTime {
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(true, 5ms);
+
+  std::function<void(sim::ServerOptions&)> sim(std::function<void(sim::ServerOptions&)> more = {}) const {
+    return [c = clock, more](sim::ServerOptions& o) {
+      o.now = [c] { return c->now(); };
+      if (more) more(o);
+    };
+  }
+  std::function<void(ClientOptions&)> client(std::function<void(ClientOptions&)> more = {}) const {
+    return [c = clock, more](ClientOptions& o) {
+      o.clock = c;
+      if (more) more(o);
+    };
+  }
+  std::chrono::milliseconds elapsed() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock->elapsed());
+  }
+};
 
 // Every requestId the simulator saw was kicked off exactly once.
 inline void expect_no_duplicate_kickoffs(const SimFixture& sim) {

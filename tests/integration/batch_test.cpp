@@ -192,25 +192,27 @@ TEST(BatchTest, ObserverReturningFalseStopsTheBatch) {
   EXPECT_EQ(kickoffs(sim), t[Outcome::succeeded]);
 }
 
+// In virtual time: the rate waits are measured on the clock the batch and the client read.
 TEST(BatchTest, KickoffAndRequestRatesAreHonoured) {
-  SimFixture sim(write_crew(crew_json(1)));
-  auto c = make_client(sim);
+  VirtualTime vt;
+  SimFixture sim(write_crew(crew_json(1)), vt.sim());
+  auto c = make_client(sim, vt.client());
   BatchOptions o;
   o.max_concurrent = 50;
   o.kickoffs_per_second = 20;
-  auto t0 = std::chrono::steady_clock::now();
+  auto t0 = vt.elapsed();
   auto report = run(c, topics(50), o);
   // 50 kickoffs at 20/s with a burst of 20: the last 30 need at least 1.5 s of refill.
-  EXPECT_GE(std::chrono::steady_clock::now() - t0, 1400ms);
+  EXPECT_GE(vt.elapsed() - t0, 1400ms);
   EXPECT_EQ(tally(report)[Outcome::succeeded], 50);
 
   auto before = sim.stats();
   BatchOptions r;
   r.max_concurrent = 50;
   r.requests_per_second = 20;
-  t0 = std::chrono::steady_clock::now();
+  t0 = vt.elapsed();
   auto report2 = run(c, topics(30, "again-"), r);
-  auto elapsed = std::chrono::steady_clock::now() - t0;
+  auto elapsed = vt.elapsed() - t0;
   EXPECT_EQ(tally(report2)[Outcome::succeeded], 30);
   // 1 /inputs + 30 kickoffs + at least 30 polls, at 20/s after a burst of 20: over 2 s.
   EXPECT_GE(elapsed, 1900ms);
@@ -240,12 +242,17 @@ class MinConcurrency : public BatchObserver {
 };
 
 TEST(BatchTest, ConcurrencyHalvesUnderA429Storm) {
-  // Runs of ~1 s each: the storm lasts several of the scheduler's one-second judging windows.
-  SimFixture sim(write_crew(crew_json(500)), [](sim::ServerOptions& o) {
+  // Runs of ~1 s (virtual) each: the storm lasts several of the scheduler's one-second judging
+  // windows.
+  VirtualTime vt;
+  SimFixture sim(write_crew(crew_json(500)), vt.sim([](sim::ServerOptions& o) {
     json f = {{"status", {{"errors", {{"429", 0.5}}}, {"retry_after", 1}}}};
     o.faults = sim::parse_faults(f).value();
-  });
-  auto c = make_client(sim, [](ClientOptions& o) { o.retry.max_attempts = 30; });
+  }));
+  auto c = make_client(sim, vt.client([](ClientOptions& o) {
+    o.retry.max_attempts = 30;
+    o.poll.initial = o.poll.cap = 250ms;  // in virtual time a fast poll only costs round trips
+  }));
   MinConcurrency obs;
   BatchOptions o;
   o.max_concurrent = 64;
@@ -259,11 +266,12 @@ TEST(BatchTest, ConcurrencyHalvesUnderA429Storm) {
 }
 
 TEST(BatchTest, ASteadyTrickleOfOverloadsDoesNotShrinkConcurrency) {
-  SimFixture sim(write_crew(crew_json(500)), [](sim::ServerOptions& o) {  // several 1 s windows
+  VirtualTime vt;
+  SimFixture sim(write_crew(crew_json(500)), vt.sim([](sim::ServerOptions& o) {  // several 1 s windows
     json f = {{"status", {{"errors", {{"503", 0.05}}}, {"retry_after", 1}}}};
     o.faults = sim::parse_faults(f).value();
-  });
-  auto c = make_client(sim);
+  }));
+  auto c = make_client(sim, vt.client([](ClientOptions& o) { o.poll.initial = o.poll.cap = 250ms; }));
   MinConcurrency obs;
   BatchOptions o;
   o.max_concurrent = 64;
@@ -282,11 +290,12 @@ class BreakerWatch : public BatchObserver {
 };
 
 TEST(BatchTest, CircuitBreakerPausesKickoffsThenProbesAndRecovers) {
-  SimFixture sim(write_crew(crew_json()), [](sim::ServerOptions& o) {
+  VirtualTime vt;
+  SimFixture sim(write_crew(crew_json()), vt.sim([](sim::ServerOptions& o) {
     json f = {{"cold_start", {{"requests", 12}, {"status", 503}, {"retry_after", 1}}}};
     o.faults = sim::parse_faults(f).value();
-  });
-  auto c = make_client(sim, [](ClientOptions& o) { o.retry.max_attempts = 1; });
+  }));
+  auto c = make_client(sim, vt.client([](ClientOptions& o) { o.retry.max_attempts = 1; }));
   BreakerWatch watch;
   BatchOptions o;
   o.check_inputs = false;

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "support/latch.hpp"
 #include "support/raw_http_server.hpp"
 #include "transport/transfer.hpp"
 
@@ -48,24 +49,7 @@ Request get(std::string url) {
   return r;
 }
 
-// Counts down to zero; waiters give up at a deadline instead of hanging the test.
-class Latch {
- public:
-  explicit Latch(std::size_t n) : n_(n) {}
-  void count_down() {
-    std::lock_guard lock(mutex_);
-    if (n_ > 0 && --n_ == 0) cv_.notify_all();
-  }
-  bool wait() {
-    std::unique_lock lock(mutex_);
-    return cv_.wait_for(lock, kDeadline, [&] { return n_ == 0; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::size_t n_;
-};
+using crewai::test::Latch;
 
 std::uint16_t closed_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

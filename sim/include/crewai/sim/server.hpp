@@ -6,7 +6,9 @@
 // handler running on them. Runs live in memory and disappear with the server.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,6 +60,10 @@ struct ServerOptions {
   // Signs a flow's human-feedback request (X-Signature, HMAC-SHA256 of "<X-Timestamp>.<body>").
   // Empty: the request goes out unsigned. Never logged, echoed or counted.
   std::string flow_webhook_secret;
+  // The time runs advance by (null: the steady clock). A test that runs its client in virtual time
+  // hands in the same clock's now(), so that runs take virtual time too. Injected latency still
+  // waits in real time.
+  std::function<std::chrono::steady_clock::time_point()> now;
 };
 
 class Server {

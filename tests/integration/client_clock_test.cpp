@@ -1,0 +1,137 @@
+// The client in virtual time: Retry-After, backoff, the not-found grace and deadlines with the
+// library's real default durations (seconds, minutes, an hour), measured on a ManualClock that
+// the simulator's runs read too. The requests go over real sockets; none of the waiting is real.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "crewai/client.hpp"
+#include "crewai/clock.hpp"
+#include "support/sim_fixture.hpp"
+
+namespace crewai::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+struct Virtual {
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(true);
+
+  SimFixture sim(const json& faults = json::object(), double time_scale = 1.0) const {
+    return SimFixture("research", [&](sim::ServerOptions& o) {
+      o.now = [c = clock] { return c->now(); };
+      o.time_scale = time_scale;
+      o.faults = sim::parse_faults(faults).value();
+    });
+  }
+  // The library's default policies: only the clock and the jitter seed are set.
+  Client client(const SimFixture& sim, const std::function<void(ClientOptions&)>& tweak = {}) const {
+    ClientOptions o;
+    o.base_url = sim.base_url();
+    o.token = kSimToken;
+    o.clock = clock;
+    o.random_seed = 11;
+    if (tweak) tweak(o);
+    return Client::create(std::move(o)).value();
+  }
+  Clock::duration elapsed() const { return clock->elapsed(); }
+};
+
+// Requests the simulator answered on `endpoint` with `code` (empty: any code).
+std::int64_t requests(const SimFixture& sim, const std::string& endpoint, const std::string& code) {
+  auto r = sim.stats()["requests"];
+  if (!r.contains(endpoint)) return 0;
+  std::int64_t n = 0;
+  for (auto& [c, count] : r[endpoint].items()) {
+    if (code.empty() || c == code) n += count.get<std::int64_t>();
+  }
+  return n;
+}
+
+KickoffRequest topic(const std::string& t) {
+  KickoffRequest r;
+  r.inputs = {{"topic", t}, {"current_year", "2026"}};
+  return r;
+}
+
+TEST(ClientClock, RetryAfterIsHonouredInFullNotClampedOrGuessed) {
+  Virtual vt;
+  auto sim = vt.sim(json{{"cold_start", {{"requests", 3}, {"status", 503}, {"retry_after", 20}}}});
+  auto c = vt.client(sim);
+  auto names = c.inputs();
+  ASSERT_TRUE(names) << names.error().to_string();
+  EXPECT_EQ(requests(sim, "GET /inputs", "503"), 3);
+  EXPECT_EQ(requests(sim, "GET /inputs", "200"), 1);
+  // Three waits of exactly the server's 20 s, none of the default backoff's 250 ms steps.
+  EXPECT_EQ(vt.elapsed(), 60s);
+  EXPECT_EQ(c.stats().retries, 3u);
+}
+
+TEST(ClientClock, BackoffGrowsExponentiallyAndStopsAtMaxAttempts) {
+  Virtual vt;
+  auto sim = vt.sim(json{{"inputs", {{"errors", {{"503", 1.0}}}}}});
+  auto c = vt.client(sim, [](ClientOptions& o) {
+    o.retry.backoff.initial = 1s;
+    o.retry.backoff.multiplier = 2;
+    o.retry.backoff.jitter = BackoffPolicy::Jitter::none;
+    o.retry.max_attempts = 5;
+  });
+  auto names = c.inputs();
+  ASSERT_FALSE(names);
+  EXPECT_EQ(names.error().code, ErrorCode::unavailable);
+  EXPECT_EQ(requests(sim, "GET /inputs", "503"), 5);
+  EXPECT_EQ(vt.elapsed(), 1s + 2s + 4s + 8s);
+}
+
+TEST(ClientClock, NotFoundIsToleratedForTheWholeGraceThenReported) {
+  Virtual vt;
+  auto sim = vt.sim();
+  auto c = vt.client(sim);  // default grace: 30 s; default polls: 1 s growing
+  auto w = c.wait("00000000-0000-0000-0000-000000000000");
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, ErrorCode::not_found);
+  EXPECT_GE(vt.elapsed(), 30s);
+  EXPECT_LT(vt.elapsed(), 30s + PollPolicy{}.cap * 2);
+  EXPECT_GE(requests(sim, "GET /status", ""), 3);  // it polled through the grace
+}
+
+// A run of 20 minutes (research's 120 s of tasks at time scale 10, on the virtual clock) against
+// a 5-minute deadline, then the
+// same run followed to its end: the deadline ends the wait with the kickoff id, never a second
+// kickoff, and the later wait sees SUCCESS.
+TEST(ClientClock, DeadlineEndsTheWaitAndTheRunCanBeFollowedLater) {
+  Virtual vt;
+  auto sim = vt.sim(json::object(), 10.0);
+  auto c = vt.client(sim);
+  auto id = c.kickoff(topic("slow"));
+  ASSERT_TRUE(id) << id.error().to_string();
+  WaitOptions w;
+  w.deadline = 5min;
+  auto r = c.wait(*id, w);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::deadline_exceeded);
+  EXPECT_EQ(r.error().kickoff_id, *id);
+  EXPECT_GE(vt.elapsed(), 5min);
+  EXPECT_LE(vt.elapsed(), 5min + PollPolicy{}.cap);
+  auto later = c.wait(*id);
+  ASSERT_TRUE(later) << later.error().to_string();
+  EXPECT_TRUE(later->is_success());
+  EXPECT_EQ(sim.stats()["kickoffs"]["total"].get<int>(), 1);
+}
+
+TEST(ClientClock, AStuckRunEndsAtItsOneHourDeadline) {
+  Virtual vt;
+  auto sim = vt.sim(json{{"stuck", 1.0}}, 0.001);
+  auto c = vt.client(sim, [](ClientOptions& o) { o.poll.deadline = 1h; });
+  auto r = c.run(topic("stuck"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::deadline_exceeded);
+  EXPECT_FALSE(r.error().kickoff_id.empty());
+  EXPECT_GE(vt.elapsed(), 1h);
+  EXPECT_LE(vt.elapsed(), 1h + PollPolicy{}.cap);
+  EXPECT_EQ(sim.stats()["kickoffs"]["total"].get<int>(), 1);
+}
+
+}  // namespace
+}  // namespace crewai::test
