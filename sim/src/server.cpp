@@ -190,10 +190,21 @@ net::awaitable<void> session(Impl& s, beast::tcp_stream stream) {
   }
 }
 
+void start_session(Impl& s, tcp::socket sock) {
+  beast::error_code ec;
+  sock.set_option(tcp::no_delay(true), ec);
+  auto sex = sock.get_executor();
+  net::co_spawn(sex, session(s, beast::tcp_stream(std::move(sock))), [](std::exception_ptr) {});
+}
+
+// Each wake-up takes every connection waiting in the listen queue, not one: a coroutine resumes
+// only after the handlers queued before it, so one accept per resumption let 2,000 connecting
+// clients wait seconds behind the requests of those already in (bench/sim_wrk.sh's p99).
 net::awaitable<void> listen(Impl& s, tcp::acceptor acceptor) {
   net::steady_timer backoff(acceptor.get_executor());
+  beast::error_code ec;
+  acceptor.non_blocking(true, ec);
   for (;;) {
-    beast::error_code ec;
     tcp::socket sock(net::make_strand(*s.ioc));
     co_await acceptor.async_accept(sock, ec_token(ec));
     if (ec == net::error::operation_aborted) co_return;
@@ -202,9 +213,13 @@ net::awaitable<void> listen(Impl& s, tcp::acceptor acceptor) {
       co_await backoff.async_wait(ec_token(ec));
       continue;
     }
-    sock.set_option(tcp::no_delay(true), ec);
-    auto sex = sock.get_executor();
-    net::co_spawn(sex, session(s, beast::tcp_stream(std::move(sock))), [](std::exception_ptr) {});
+    start_session(s, std::move(sock));
+    for (;;) {
+      tcp::socket more(net::make_strand(*s.ioc));
+      acceptor.accept(more, ec);  // non-blocking: would_block once the queue is empty
+      if (ec) break;
+      start_session(s, std::move(more));
+    }
   }
 }
 
@@ -254,20 +269,6 @@ void Server::stop() {
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
   impl_->ioc.reset();  // destroys the suspended coroutines and closes their sockets
-}
-
-tl::expected<Dialect, std::string> parse_dialect(const std::string& s) {
-  if (s == "amp") return Dialect::amp;
-  if (s == "celery-legacy" || s == "celery_legacy") return Dialect::celery_legacy;
-  if (s == "seed") return Dialect::seed;
-  if (s == "live") return Dialect::live;
-  return tl::unexpected<std::string>("unknown dialect '" + s + "' (amp, celery-legacy, seed, live)");
-}
-
-tl::expected<ErrorStyle, std::string> parse_error_style(const std::string& s) {
-  if (s == "docs") return ErrorStyle::docs;
-  if (s == "fastapi") return ErrorStyle::fastapi;
-  return tl::unexpected<std::string>("unknown error style '" + s + "' (docs, fastapi)");
 }
 
 }  // namespace crewai::sim
