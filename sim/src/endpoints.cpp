@@ -136,10 +136,11 @@ Response Api::kickoff(const std::string& text, Clock::time_point now, double stu
   return r;
 }
 
-Response Api::status(const std::string& id, Clock::time_point now) const {
+Response Api::status(const std::string& id, Clock::time_point now) {
   Response r;
   if (auto body = status_body(runs_, id, now, opts_.dialect)) {
-    r.body = std::move(*body);
+    stats_.status_body(body->reused);
+    r.body = std::move(body->text);
     return r;
   }
   if (opts_.dialect == Dialect::celery_legacy || live()) {

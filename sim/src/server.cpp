@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include "accept.hpp"
 #include "api.hpp"
 
 namespace crewai::sim {
@@ -197,9 +198,6 @@ void start_session(Impl& s, tcp::socket sock) {
   net::co_spawn(sex, session(s, beast::tcp_stream(std::move(sock))), [](std::exception_ptr) {});
 }
 
-// Each wake-up takes every connection waiting in the listen queue, not one: a coroutine resumes
-// only after the handlers queued before it, so one accept per resumption let 2,000 connecting
-// clients wait seconds behind the requests of those already in (bench/sim_wrk.sh's p99).
 net::awaitable<void> listen(Impl& s, tcp::acceptor acceptor) {
   net::steady_timer backoff(acceptor.get_executor());
   beast::error_code ec;
@@ -214,12 +212,9 @@ net::awaitable<void> listen(Impl& s, tcp::acceptor acceptor) {
       continue;
     }
     start_session(s, std::move(sock));
-    for (;;) {
-      tcp::socket more(net::make_strand(*s.ioc));
-      acceptor.accept(more, ec);  // non-blocking: would_block once the queue is empty
-      if (ec) break;
-      start_session(s, std::move(more));
-    }
+    detail::accept_queued(
+        acceptor, [&s] { return tcp::socket(net::make_strand(*s.ioc)); },
+        [&s](tcp::socket more) { start_session(s, std::move(more)); });
   }
 }
 

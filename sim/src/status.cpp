@@ -207,10 +207,11 @@ StatusMemo render_memo(const RunStore& store, const Run& r, const View& v, Diale
   m.revision = r.revision;
   m.view = v;
   m.head = dump_json(status_object(store, r, v, dialect, kElapsed));
-  if (!v.started_at || is_terminal(v.state)) return m;  // nothing in it moves with the clock
+  // Nothing in the body moves with the clock before the run starts, once it has ended, or in the
+  // celery dialect (no progress object).
+  if (!v.started_at || is_terminal(v.state) || dialect == Dialect::celery_legacy) return m;
   const auto at = m.head.find(kElapsedText);
-  if (at == std::string::npos) return m;  // the dialect shows no elapsed time (celery)
-  if (m.head.find(kElapsedText, at + 1) != std::string::npos) {
+  if (at == std::string::npos || m.head.find(kElapsedText, at + 1) != std::string::npos) {
     m.head.clear();
     m.reusable = false;
     return m;
@@ -223,22 +224,24 @@ StatusMemo render_memo(const RunStore& store, const Run& r, const View& v, Diale
 
 }  // namespace
 
-std::optional<std::string> status_body(const RunStore& store, const std::string& id,
-                                       Clock::time_point now, Dialect dialect) {
-  std::optional<std::string> body;
+std::optional<StatusBody> status_body(const RunStore& store, const std::string& id,
+                                      Clock::time_point now, Dialect dialect) {
+  std::optional<StatusBody> body;
   store.visit(id, now, [&](const Run& r, const View& v) {
     if (store.hidden(v)) return;
     StatusMemo& m = r.status_memo;
-    if (m.revision != r.revision || m.view != v) m = render_memo(store, r, v, dialect);
+    const bool fresh = m.revision == r.revision && m.view == v;
+    if (!fresh) m = render_memo(store, r, v, dialect);
+    body.emplace();
+    body->reused = fresh && m.reusable;
     if (!m.reusable) {
-      body = dump_json(status_object(store, r, v, dialect, elapsed_now(v)));
+      body->text = dump_json(status_object(store, r, v, dialect, elapsed_now(v)));
     } else if (!m.timed) {
-      body = m.head;
+      body->text = m.head;
     } else {
       const std::string seconds = dump_json(elapsed_now(v));
-      body.emplace();
-      body->reserve(m.head.size() + seconds.size() + m.tail.size());
-      body->append(m.head).append(seconds).append(m.tail);
+      body->text.reserve(m.head.size() + seconds.size() + m.tail.size());
+      body->text.append(m.head).append(seconds).append(m.tail);
     }
   });
   return body;

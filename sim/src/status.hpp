@@ -13,8 +13,12 @@ namespace crewai::sim::detail {
 // FOUND. A run's body is rendered once per change of the run or of its view and kept in the run
 // (Run::status_memo); only the elapsed seconds of a run in progress are written per request, so a
 // poller reading a long run costs a copy, not a JSON document.
-std::optional<std::string> status_body(const RunStore& store, const std::string& id,
-                                       Clock::time_point now, Dialect dialect);
+struct StatusBody {
+  std::string text;
+  bool reused = false;  // from the run's memo (false: rendered for this request)
+};
+std::optional<StatusBody> status_body(const RunStore& store, const std::string& id,
+                                      Clock::time_point now, Dialect dialect);
 
 // The parts, each with `elapsed` where a run in progress shows its running time (a number; a
 // finished run's is computed from its view):
