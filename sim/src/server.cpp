@@ -1,4 +1,5 @@
-// The only Beast translation unit: accept loop, one coroutine per connection, webhook delivery.
+// The Beast server: accept loop, one coroutine per connection, webhook delivery (answers are made in
+// wire.cpp).
 #include "crewai/sim/server.hpp"
 
 #include <mutex>
@@ -11,6 +12,7 @@
 
 #include "accept.hpp"
 #include "api.hpp"
+#include "wire.hpp"
 
 namespace crewai::sim {
 namespace {
@@ -99,17 +101,6 @@ net::awaitable<void> pump(Impl& s, std::string id) {
   }
 }
 
-http::response<http::string_body> to_http(const detail::Response& r, unsigned version, bool keep) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::server, "crewai-sim");
-  res.set(http::field::content_type, r.content_type);
-  for (const auto& [k, v] : r.headers) res.set(k, v);
-  res.keep_alive(keep);
-  res.body() = r.body;
-  res.prepare_payload();
-  return res;
-}
-
 // After refusing a request whose body we did not read, read and discard the rest so the client sees
 // the answer instead of a reset, then close.
 net::awaitable<void> drain_and_close(beast::tcp_stream& stream) {
@@ -137,10 +128,10 @@ net::awaitable<bool> answer_parse_error(Impl& s, beast::tcp_stream& stream, beas
                         too_big ? "Request body exceeds the limit of " +
                                       std::to_string(s.opts.max_body_bytes) + " bytes"
                                 : "Malformed HTTP request: " + ec.message());
-  auto res = to_http(r, 11, false);
+  const std::string bytes = detail::wire_bytes(detail::to_message(std::move(r), 11, false));
   beast::error_code wec;
   stream.expires_after(10s);
-  co_await http::async_write(stream, res, ec_token(wec));
+  co_await net::async_write(stream, net::buffer(bytes), ec_token(wec));
   co_await drain_and_close(stream);
   co_return true;
 }
@@ -180,9 +171,10 @@ net::awaitable<void> session(Impl& s, beast::tcp_stream stream) {
       co_return;
     }
     bool keep = req.keep_alive();
-    auto res = to_http(out, req.version(), keep);
+    const std::string bytes =
+        detail::wire_bytes(detail::to_message(std::move(out), req.version(), keep));
     stream.expires_after(kIdleTimeout);
-    co_await http::async_write(stream, res, ec_token(ec));
+    co_await net::async_write(stream, net::buffer(bytes), ec_token(ec));
     if (ec) co_return;
     if (!keep) {
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);

@@ -6,16 +6,20 @@
 
 #include <chrono>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <boost/asio.hpp>
+#include <boost/beast/http/write.hpp>
 #include <nlohmann/json.hpp>
 
 #include "accept.hpp"
 #include "api.hpp"
 #include "text.hpp"
+#include "wire.hpp"
 
 namespace crewai::test {
 namespace {
@@ -191,6 +195,28 @@ TEST(SimReason, ErrorBodiesNameBeastsReasonPhrase) {
            {{"status", {{"errors", {{"555", 1.0}}}}}});
   EXPECT_EQ(json::parse(odd.call("GET", "/status/any").body)["error"], "Error");  // Beast has none
   EXPECT_EQ(json::parse(core.call("GET", "/nowhere").body)["error"], "Not Found");
+}
+
+// The answer's bytes are written out by hand for speed; they must stay exactly Beast's.
+TEST(SimWire, BytesAreWhatBeastsSerializerWrites) {
+  using sim::detail::Response;
+  Response plain;
+  plain.body = R"({"state":"RUNNING"})";
+  Response refused;
+  refused.status = 405;
+  refused.body = R"({"detail":"Method Not Allowed"})";
+  refused.headers = {{"Allow", "POST"}, {"Retry-After", "2"}};
+  Response odd;
+  odd.status = 555;
+  odd.content_type = "text/plain";
+  const std::vector<std::tuple<Response, unsigned, bool>> cases = {
+      {plain, 11, true}, {plain, 11, false}, {plain, 10, true}, {refused, 11, true}, {odd, 11, false}};
+  for (const auto& [response, version, keep] : cases) {
+    auto message = sim::detail::to_message(Response(response), version, keep);
+    std::ostringstream beast;
+    beast << message;
+    EXPECT_EQ(sim::detail::wire_bytes(message), beast.str());
+  }
 }
 
 TEST(SimText, TrimAndDump) {
