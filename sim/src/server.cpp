@@ -194,6 +194,7 @@ net::awaitable<void> listen(Impl& s, tcp::acceptor acceptor) {
   net::steady_timer backoff(acceptor.get_executor());
   beast::error_code ec;
   acceptor.non_blocking(true, ec);
+  const bool drain = !ec;  // a blocking accept on an empty queue would stall every connection
   for (;;) {
     tcp::socket sock(net::make_strand(*s.ioc));
     co_await acceptor.async_accept(sock, ec_token(ec));
@@ -204,9 +205,10 @@ net::awaitable<void> listen(Impl& s, tcp::acceptor acceptor) {
       continue;
     }
     start_session(s, std::move(sock));
-    detail::accept_queued(
-        acceptor, [&s] { return tcp::socket(net::make_strand(*s.ioc)); },
-        [&s](tcp::socket more) { start_session(s, std::move(more)); });
+    if (drain)
+      detail::accept_queued(
+          acceptor, [&s] { return tcp::socket(net::make_strand(*s.ioc)); },
+          [&s](tcp::socket more) { start_session(s, std::move(more)); });
   }
 }
 
