@@ -5,7 +5,7 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 BUILD=${CREWAI_BENCH_BUILD:-$ROOT/build/bench}
-SIM_BIN=$BUILD/sim/crewai-sim
+SIM_BIN=${CREWAI_SIM_BIN:-$BUILD/sim/crewai-sim}  # CREWAI_SIM_BIN: another build, for paired runs
 BENCH_BIN=$BUILD/bench
 export CREWAI_TOKEN=${CREWAI_BENCH_TOKEN:-bench-token}
 WORK=$(mktemp -d /tmp/crewai-bench.XXXXXX)

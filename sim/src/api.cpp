@@ -1,32 +1,25 @@
 #include "api.hpp"
 
+#include <boost/beast/http/status.hpp>
+
 #include "hooks.hpp"
 #include "status.hpp"
 
 namespace crewai::sim::detail {
 namespace {
 
-const char* reason(int status) {
-  switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Error";
-  }
+// The reason phrase of `status` from Beast's table (the one the status line carries), "Error" for a
+// code Beast does not know.
+std::string reason(int status) {
+  const auto known = boost::beast::http::int_to_status(static_cast<unsigned>(status));
+  if (known == boost::beast::http::status::unknown) return "Error";
+  return std::string(boost::beast::http::obsolete_reason(known));
 }
 
 Response json_response(int status, const json& body) {
   Response r;
   r.status = status;
-  r.body = body.dump(-1, ' ', false, kReplace);
+  r.body = dump_json(body);
   return r;
 }
 
@@ -209,7 +202,7 @@ Response Api::route(const Route& r, const Request& req, Clock::time_point now) {
       break;
     case K::status:
     case K::reversed_status:
-      out = status(r.id, opts_.dialect == Dialect::seed, now);
+      out = status(r.id, now);
       if (out.status == 200) garble(out, p.garbage, p.cfg);
       break;
     case K::resume: out = live() ? live_resume(req.body, now) : resume(req.body, now); break;
@@ -280,7 +273,7 @@ Api::Plan Api::plan(const std::string& endpoint, Clock::time_point now) {
     acc += rate;
     if (err < acc) {
       stats_.fault("http_" + std::to_string(code));
-      p.early = error(code, std::string(reason(code)) + " (injected)");
+      p.early = error(code, reason(code) + " (injected)");
       if (f->retry_after) p.early->headers.emplace_back("Retry-After", std::to_string(*f->retry_after));
       p.early->delay = p.delay;
       return p;
@@ -312,17 +305,17 @@ void Api::garble(Response& r, double draw, const EndpointFaults& f) {
   } else if (kind == "truncated") {
     r.body = r.body.substr(0, r.body.size() / 2);
   } else if (kind == "wrong_types") {
-    r.body = json{{"state", 42}, {"status", {"not", "a", "string"}}, {"result", {{"x", 1}}},
-                  {"progress", "half"}, {"usage_metrics", "lots"}, {"events", 7}}.dump(-1, ' ', false, kReplace);
+    r.body = dump_json({{"state", 42}, {"status", {"not", "a", "string"}}, {"result", {{"x", 1}}},
+                  {"progress", "half"}, {"usage_metrics", "lots"}, {"events", 7}});
   } else if (kind == "unknown_state") {
     json j = json::parse(r.body);
     if (j.contains("state")) j["state"] = "EXPLODED";
     else j["status"] = "exploded";
-    r.body = j.dump(-1, ' ', false, kReplace);
+    r.body = dump_json(j);
   } else {
     json j = json::parse(r.body);
     j["padding"] = std::string(f.oversized_bytes, 'x');
-    r.body = j.dump(-1, ' ', false, kReplace);
+    r.body = dump_json(j);
   }
 }
 

@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "crewai/sim/server.hpp"
+#include "crewai/sim/options.hpp"
 #include "runs.hpp"
 #include "stats.hpp"
 
@@ -71,7 +71,7 @@ class Api {
   Response route(const Route& r, const Request& req, Clock::time_point now);
   Response inputs() const;
   Response kickoff(const std::string& body, Clock::time_point now, double stuck_rate);
-  Response status(const std::string& id, bool seed_shape, Clock::time_point now) const;
+  Response status(const std::string& id, Clock::time_point now);
   Response resume(const std::string& body, Clock::time_point now);
   Response stop(const std::string& id, Clock::time_point now);
   // The live dialect's bodies (live.cpp).

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <string_view>
 
 #include <pthread.h>
 #include <sys/resource.h>
@@ -12,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "crewai/sim/server.hpp"
+#include "text.hpp"
 
 namespace crewai::sim {
 namespace {
@@ -51,8 +53,8 @@ tl::expected<std::vector<std::string>, std::string> collect_tokens(const CliOpti
     std::ifstream in(o.token_file);
     if (!in) return tl::unexpected<std::string>("cannot read token file " + o.token_file);
     for (std::string line; std::getline(in, line);) {
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-      if (!line.empty() && line[0] != '#') tokens.push_back(line);
+      const std::string_view token = detail::trim(line);
+      if (!token.empty() && token[0] != '#') tokens.emplace_back(token);
     }
   }
   if (tokens.empty()) {

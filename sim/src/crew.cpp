@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "flow_state.hpp"
+#include "text.hpp"
 
 namespace crewai::sim {
 namespace {
@@ -135,7 +136,7 @@ tl::expected<FailureRule, std::string> parse_failure(const json& j, const Crew& 
   return r;
 }
 
-std::string value_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string value_text(const json& v) { return v.is_string() ? v.get<std::string>() : detail::dump_json(v); }
 
 }  // namespace
 

@@ -96,7 +96,7 @@ bool has_hooks(const Webhooks& h) {
 
 Response Api::inputs() const {
   Response r;
-  r.body = json{{"inputs", runs_.crew().inputs}}.dump(-1, ' ', false, kReplace);
+  r.body = dump_json({{"inputs", runs_.crew().inputs}});
   return r;
 }
 
@@ -114,7 +114,7 @@ Response Api::kickoff(const std::string& text, Clock::time_point now, double stu
     if (!m->is_object()) return error(400, "\"meta\" must be a JSON object");
     n.meta = *m;
     if (auto id = m->find("requestId"); id != m->end())
-      n.request_id = id->is_string() ? id->get<std::string>() : id->dump();
+      n.request_id = id->is_string() ? id->get<std::string>() : dump_json(*id);
   }
   if (auto msg = read_hooks(p.body, n.hooks, live()); !msg.empty()) return error(400, msg);
   // A flow's inputs are fields of its state model, each with a default: none is required (the
@@ -131,28 +131,24 @@ Response Api::kickoff(const std::string& text, Clock::time_point now, double stu
   stats_.kickoff(request_id);
   if (stuck) stats_.fault("stuck_run");
   Response r;
-  r.body = json{{"kickoff_id", id}}.dump(-1, ' ', false, kReplace);
+  r.body = dump_json({{"kickoff_id", id}});
   if (hooks) r.pump.push_back(id);
   return r;
 }
 
-Response Api::status(const std::string& id, bool seed_shape, Clock::time_point now) const {
-  auto snap = runs_.snapshot(id, now);
-  if (!snap || runs_.hidden(snap->second)) {
-    if (opts_.dialect == Dialect::celery_legacy || live()) {
-      Response r;
-      r.body = celery_not_found().dump(-1, ' ', false, kReplace);
-      return r;
-    }
-    return error(404, "Kickoff " + id + " not found");
-  }
-  const auto& [run, view] = *snap;
+Response Api::status(const std::string& id, Clock::time_point now) {
   Response r;
-  r.body = (seed_shape ? seed_status(runs_, run, view)
-             : live()   ? live_status(runs_, run, view)
-                        : amp_status(runs_, run, view, opts_.dialect == Dialect::celery_legacy))
-               .dump(-1, ' ', false, kReplace);
-  return r;
+  if (auto body = status_body(runs_, id, now, opts_.dialect)) {
+    stats_.status_body(body->reused);
+    r.body = std::move(body->text);
+    return r;
+  }
+  if (opts_.dialect == Dialect::celery_legacy || live()) {
+    static const std::string not_found = dump_json(celery_not_found());
+    r.body = not_found;
+    return r;
+  }
+  return error(404, "Kickoff " + id + " not found");
 }
 
 Response Api::resume(const std::string& text, Clock::time_point now) {
@@ -185,9 +181,8 @@ Response Api::resume(const std::string& text, Clock::time_point now) {
   bool retry = !approve->get<bool>();
   bool done = !retry && snap && snap->second.state == State::success;
   Response r;
-  r.body = json{{"status", retry ? "retrying" : done ? "completed" : "resumed"},
-                {"message", retry ? "Task will be re-run with the feedback" : "Execution resumed"}}
-               .dump(-1, ' ', false, kReplace);
+  r.body = dump_json({{"status", retry ? "retrying" : done ? "completed" : "resumed"},
+                      {"message", retry ? "Task will be re-run with the feedback" : "Execution resumed"}});
   r.pump.push_back(run_id);
   return r;
 }
@@ -198,7 +193,7 @@ Response Api::stop(const std::string& id, Clock::time_point now) {
     case StopOutcome::stopped: {
       stats_.stop("stopped");
       Response r;
-      r.body = json{{"status", "stopped"}, {"kickoffId", id}}.dump(-1, ' ', false, kReplace);
+      r.body = dump_json({{"status", "stopped"}, {"kickoffId", id}});
       return r;
     }
     case StopOutcome::terminal:
@@ -237,7 +232,7 @@ Response Api::flow_feedback(const std::string& id, const std::string& text, Cloc
                {"message", "Flow resumed with the feedback"},
                {"execution_id", id}};
   Response r;
-  r.body = body.dump(-1, ' ', false, kReplace);
+  r.body = dump_json(body);
   r.pump.push_back(id);
   return r;
 }
@@ -249,7 +244,7 @@ Response Api::sim_faults(const std::string& text) {
   if (!f) return error(400, f.error());
   set_faults(std::move(*f));
   Response r;
-  r.body = json{{"faults", "replaced"}}.dump(-1, ' ', false, kReplace);
+  r.body = dump_json({{"faults", "replaced"}});
   return r;
 }
 

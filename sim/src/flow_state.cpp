@@ -66,7 +66,7 @@ json empty_value(Type t) {
 
 // "the string \"2\"", "an array", ... for the failure message; long values are cut.
 std::string describe(const json& v) {
-  std::string text = v.dump(-1, ' ', false, kReplace);
+  std::string text = dump_json(v);
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   if (v.is_string()) return "the string " + text;
   if (v.is_number()) return "the number " + text;

@@ -32,7 +32,7 @@ std::string base64(const std::string& in) {
 }
 
 Outgoing to_hook(const json& human_hook, const json& body) {
-  Outgoing o{human_hook.value("url", std::string()), body.dump(-1, ' ', false, kReplace), {}};
+  Outgoing o{human_hook.value("url", std::string()), dump_json(body), {}};
   if (auto auth = human_hook.find("authentication"); auth != human_hook.end())
     add_auth_header(*auth, o.headers);
   return o;

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "runs.hpp"
+#include "run.hpp"
 
 namespace crewai::sim::detail {
 

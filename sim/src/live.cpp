@@ -64,7 +64,7 @@ Response Api::live_resume(const std::string& text, Clock::time_point now) {
   if (!detail.empty()) {
     Response r;
     r.status = 422;
-    r.body = json{{"detail", detail}}.dump(-1, ' ', false, kReplace);
+    r.body = dump_json({{"detail", detail}});
     return r;
   }
   Webhooks hooks;
@@ -76,7 +76,7 @@ Response Api::live_resume(const std::string& text, Clock::time_point now) {
   // unknown execution so): one that names no run, and so reads NOT FOUND.
   const std::string id = next ? *next : runs_.unused_id();
   Response r;
-  r.body = json{{"kickoff_id", id}}.dump(-1, ' ', false, kReplace);
+  r.body = dump_json({{"kickoff_id", id}});
   if (next) {
     r.pump.push_back(execution);  // streaming events up to the pause, under the old id
     if (pump) r.pump.push_back(id);

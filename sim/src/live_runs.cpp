@@ -25,6 +25,7 @@ std::optional<std::string> RunStore::continue_run(const std::string& id,
   auto it = runs_.find(id);
   if (it == runs_.end() || crew_.flow) return std::nullopt;
   Run& old = it->second;
+  ++old.revision;
   View v = view(old, now);
   if (v.state != State::paused || !v.current || !old.continued_as.empty()) return std::nullopt;
   const std::size_t task = *v.current;
@@ -33,6 +34,7 @@ std::optional<std::string> RunStore::continue_run(const std::string& id,
   add_stream_events(old, v, old.stream_backlog);
 
   Run r = old;  // the inputs, outcome draws, answers and attempts so far
+  ++r.revision;  // another id: not the body memoised for `old`
   r.seq = next_seq_++;
   std::uint64_t idrng = mix64(seed_ + 0x51ed) ^ mix64(r.seq);
   r.id = uuid_from(mix64(idrng), mix64(idrng + 1));
@@ -63,6 +65,7 @@ StopOutcome RunStore::stop(const std::string& id, Clock::time_point now, std::st
   auto it = runs_.find(id);
   if (it == runs_.end()) return StopOutcome::not_found;
   Run& r = it->second;
+  ++r.revision;
   View v = view(r, now);
   if (hidden(v)) return StopOutcome::not_found;  // it reads NOT FOUND: nothing to stop there
   if (is_terminal(v.state)) {

@@ -189,6 +189,7 @@ ResumeOutcome RunStore::resume(const std::string& id, bool approve, const std::s
   auto it = runs_.find(id);
   if (it == runs_.end()) return ResumeOutcome::not_found;
   Run& r = it->second;
+  ++r.revision;
   View v = view(r, now);
   if (v.state != State::paused || !v.current) return ResumeOutcome::not_paused;
   std::size_t task = *v.current;
@@ -216,6 +217,7 @@ ResumeOutcome RunStore::answer_flow(const std::string& id, const std::string& fe
   if (it == runs_.end()) return ResumeOutcome::not_found;
   if (!crew_.flow) return ResumeOutcome::not_flow;
   Run& r = it->second;
+  ++r.revision;
   View v = view(r, now);
   if (v.state != State::paused || !v.current) return ResumeOutcome::not_paused;
   std::size_t task = *v.current;
@@ -274,7 +276,7 @@ json RunStore::result_json(const Run& r) const {
 
 json RunStore::result_string(const Run& r) const {
   if (crew_.result_is_json_string && crew_.result_json)
-    return render_json(*crew_.result_json, values(r)).dump(-1, ' ', false, kReplace);
+    return dump_json(render_json(*crew_.result_json, values(r)));
   return render_template(crew_.result, values(r));
 }
 
@@ -287,7 +289,7 @@ void RunStore::add_task_hooks(const Run& r, std::size_t from, std::size_t to,
       json step = {{"prompt", t.description}, {"thought", "Working on " + t.name},
                    {"tool", nullptr}, {"tool_input", nullptr}, {"result", output},
                    {"kickoff_id", r.id}, {"meta", r.meta}};
-      out.push_back({r.hooks.step, step.dump(-1, ' ', false, kReplace), {}});
+      out.push_back({r.hooks.step, dump_json(step), {}});
     }
     if (!r.hooks.task.empty()) {
       json task = {{"description", render_template(t.description, r.inputs)},
@@ -295,7 +297,7 @@ void RunStore::add_task_hooks(const Run& r, std::size_t from, std::size_t to,
                    {"summary", output.substr(0, 80)}, {"agent", t.agent}, {"output", output},
                    {"output_json", t.output_json ? render_json(*t.output_json, r.inputs) : json()},
                    {"kickoff_id", r.id}, {"meta", r.meta}};
-      out.push_back({r.hooks.task, task.dump(-1, ' ', false, kReplace), {}});
+      out.push_back({r.hooks.task, dump_json(task), {}});
     }
   }
 }
@@ -306,6 +308,7 @@ std::optional<Clock::time_point> RunStore::due_webhooks(const std::string& id, C
   auto it = runs_.find(id);
   if (it == runs_.end()) return std::nullopt;
   Run& r = it->second;
+  ++r.revision;
   View v = view(r, now);
   if (v.state == State::revoked) return std::nullopt;  // a stopped run sends nothing more
   std::move(r.stream_backlog.begin(), r.stream_backlog.end(), std::back_inserter(out));
@@ -338,7 +341,7 @@ std::optional<Clock::time_point> RunStore::due_webhooks(const std::string& id, C
                                     {"prompt_tokens", u["prompt_tokens"]},
                                     {"completion_tokens", u["completion_tokens"]}}},
                    {"meta", r.meta}};
-      out.push_back({r.hooks.crew, body.dump(-1, ' ', false, kReplace), {}});
+      out.push_back({r.hooks.crew, dump_json(body), {}});
     }
   }
   return v.next_change;
@@ -428,7 +431,7 @@ void RunStore::add_stream_events(Run& r, const View& v, std::vector<Outgoing>& o
   Outgoing o{cfg.value("url", std::string()), {}, {}};  // read_hooks checked: a string
   if (auto auth = cfg.find("authentication"); auth != cfg.end()) add_auth_header(*auth, o.headers);
   auto body = [](json list) {
-    return json{{"events", std::move(list)}}.dump(-1, ' ', false, kReplace);
+    return dump_json({{"events", std::move(list)}});
   };
   auto realtime = cfg.find("realtime");
   if (realtime != cfg.end() && realtime->is_boolean() && realtime->get<bool>()) {

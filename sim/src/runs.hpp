@@ -12,75 +12,10 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "crewai/sim/crew.hpp"
+#include "run.hpp"
 
 namespace crewai::sim::detail {
-
-using Clock = std::chrono::steady_clock;
-using nlohmann::json;
-
-// Serialise with invalid UTF-8 replaced: bodies echo client data and must never throw.
-inline constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
-
-enum class State { pending, started, running, paused, success, failed, revoked };
-const char* state_name(State s);  // "PENDING", ...
-bool is_terminal(State s);
-
-struct Webhooks {
-  std::string task, step, crew;
-  json human;      // humanInputWebhook object, or null
-  json streaming;  // `webhooks` object (event streaming), or null
-};
-
-struct Outgoing {
-  std::string url;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
-struct Run {
-  std::string id;
-  std::uint64_t seq = 0;
-  json inputs, meta;
-  Webhooks hooks;
-  Clock::time_point created, phase_start;
-  std::chrono::system_clock::time_point created_wall;
-  std::size_t phase_task = 0;
-  bool first_phase = true;
-  bool resumed = false;
-  std::optional<std::size_t> fail_task;
-  bool fail_at_start = false;  // a flow whose inputs do not fit its state: FAILED before any step
-  std::string fail_message;
-  std::optional<Clock::time_point> revoked_at;  // POST /stop: REVOKED from then on
-  bool continued = false;      // live /resume: this run is the resumed work of another run
-  std::string continued_as;    // live /resume: the run that took this (paused) run's work over
-  bool stuck = false;
-  std::vector<int> attempts;
-  std::vector<std::string> feedback;
-  std::vector<bool> approved;
-  std::vector<std::string> answers;  // flows: the feedback each human_input step was answered with
-  json values;  // template values once a flow step was answered: inputs + human_feedback; else null
-  std::size_t notified_tasks = 0;
-  bool notified_pause = false, notified_end = false;
-  // Event streaming: what has been emitted, so that each event goes out once. Events are made (ids,
-  // timestamps) even when nobody listens, so filtering or a missing config never changes them.
-  bool streamed_start = false, streamed_end = false;
-  std::size_t streamed_started = 0, streamed_done = 0;  // tasks whose start / end event was made
-  std::uint64_t stream_count = 0;                       // events made so far (their ids)
-  std::int64_t stream_last_ms = 0;                      // the last event's timestamp
-  std::vector<Outgoing> stream_backlog;  // made by /resume with the config in force before it
-};
-
-struct View {
-  State state = State::pending;
-  std::size_t completed = 0;
-  std::optional<std::size_t> current;      // running or paused task
-  std::optional<Clock::time_point> started_at;
-  Clock::time_point updated_at;
-  std::optional<Clock::time_point> next_change;  // when this view stops being true
-};
 
 struct NewRun {
   json inputs, meta;
@@ -93,12 +28,6 @@ struct NewRun {
 enum class StopOutcome { stopped, terminal, not_found };
 
 enum class ResumeOutcome { resumed, retrying, completed, not_found, not_paused, not_flow };
-
-// Where flow callbacks point and how flow requests are signed (hooks.hpp).
-struct FlowHitl {
-  std::string base_url;  // the server's own "http://HOST:PORT"
-  std::string secret;    // empty: the request goes out without X-Signature
-};
 
 class RunStore {
  public:
@@ -113,6 +42,16 @@ class RunStore {
   std::pair<std::string, bool> create(NewRun r, Clock::time_point now);
   // Status object of a run in the given dialect's vocabulary, or nullopt for an unknown id.
   std::optional<std::pair<Run, View>> snapshot(const std::string& id, Clock::time_point now) const;
+  // Calls fn(run, view at `now`) under the store's lock, without copying the run; false for an
+  // unknown id. `fn` must not call back into the store's locking members.
+  template <class Fn>
+  bool visit(const std::string& id, Clock::time_point now, Fn&& fn) const {
+    std::lock_guard lock(mu_);
+    auto it = runs_.find(id);
+    if (it == runs_.end()) return false;
+    fn(it->second, view(it->second, now));
+    return true;
+  }
   ResumeOutcome resume(const std::string& id, bool approve, const std::string& feedback,
                        Webhooks hooks, Clock::time_point now);
   // The flow callback: the paused step is answered with `feedback` (shown in its output and as

@@ -1,4 +1,5 @@
-// The only Beast translation unit: accept loop, one coroutine per connection, webhook delivery.
+// The Beast server: accept loop, one coroutine per connection, webhook delivery (answers are made in
+// wire.cpp).
 #include "crewai/sim/server.hpp"
 
 #include <mutex>
@@ -9,7 +10,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include "accept.hpp"
 #include "api.hpp"
+#include "wire.hpp"
 
 namespace crewai::sim {
 namespace {
@@ -99,17 +102,6 @@ net::awaitable<void> pump(Impl& s, std::string id) {
   }
 }
 
-http::response<http::string_body> to_http(const detail::Response& r, unsigned version, bool keep) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::server, "crewai-sim");
-  res.set(http::field::content_type, r.content_type);
-  for (const auto& [k, v] : r.headers) res.set(k, v);
-  res.keep_alive(keep);
-  res.body() = r.body;
-  res.prepare_payload();
-  return res;
-}
-
 // After refusing a request whose body we did not read, read and discard the rest so the client sees
 // the answer instead of a reset, then close.
 net::awaitable<void> drain_and_close(beast::tcp_stream& stream) {
@@ -137,10 +129,10 @@ net::awaitable<bool> answer_parse_error(Impl& s, beast::tcp_stream& stream, beas
                         too_big ? "Request body exceeds the limit of " +
                                       std::to_string(s.opts.max_body_bytes) + " bytes"
                                 : "Malformed HTTP request: " + ec.message());
-  auto res = to_http(r, 11, false);
+  const std::string bytes = detail::wire_bytes(detail::to_message(std::move(r), 11, false));
   beast::error_code wec;
   stream.expires_after(10s);
-  co_await http::async_write(stream, res, ec_token(wec));
+  co_await net::async_write(stream, net::buffer(bytes), ec_token(wec));
   co_await drain_and_close(stream);
   co_return true;
 }
@@ -180,9 +172,10 @@ net::awaitable<void> session(Impl& s, beast::tcp_stream stream) {
       co_return;
     }
     bool keep = req.keep_alive();
-    auto res = to_http(out, req.version(), keep);
+    const std::string bytes =
+        detail::wire_bytes(detail::to_message(std::move(out), req.version(), keep));
     stream.expires_after(kIdleTimeout);
-    co_await http::async_write(stream, res, ec_token(ec));
+    co_await net::async_write(stream, net::buffer(bytes), ec_token(ec));
     if (ec) co_return;
     if (!keep) {
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -191,10 +184,19 @@ net::awaitable<void> session(Impl& s, beast::tcp_stream stream) {
   }
 }
 
+void start_session(Impl& s, tcp::socket sock) {
+  beast::error_code ec;
+  sock.set_option(tcp::no_delay(true), ec);
+  auto sex = sock.get_executor();
+  net::co_spawn(sex, session(s, beast::tcp_stream(std::move(sock))), [](std::exception_ptr) {});
+}
+
 net::awaitable<void> listen(Impl& s, tcp::acceptor acceptor) {
   net::steady_timer backoff(acceptor.get_executor());
+  beast::error_code ec;
+  acceptor.non_blocking(true, ec);
+  const bool drain = !ec;  // a blocking accept on an empty queue would stall every connection
   for (;;) {
-    beast::error_code ec;
     tcp::socket sock(net::make_strand(*s.ioc));
     co_await acceptor.async_accept(sock, ec_token(ec));
     if (ec == net::error::operation_aborted) co_return;
@@ -203,9 +205,11 @@ net::awaitable<void> listen(Impl& s, tcp::acceptor acceptor) {
       co_await backoff.async_wait(ec_token(ec));
       continue;
     }
-    sock.set_option(tcp::no_delay(true), ec);
-    auto sex = sock.get_executor();
-    net::co_spawn(sex, session(s, beast::tcp_stream(std::move(sock))), [](std::exception_ptr) {});
+    start_session(s, std::move(sock));
+    if (drain)
+      detail::accept_queued(
+          acceptor, [&s] { return tcp::socket(net::make_strand(*s.ioc)); },
+          [&s](tcp::socket more) { start_session(s, std::move(more)); });
   }
 }
 
@@ -255,20 +259,6 @@ void Server::stop() {
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
   impl_->ioc.reset();  // destroys the suspended coroutines and closes their sockets
-}
-
-tl::expected<Dialect, std::string> parse_dialect(const std::string& s) {
-  if (s == "amp") return Dialect::amp;
-  if (s == "celery-legacy" || s == "celery_legacy") return Dialect::celery_legacy;
-  if (s == "seed") return Dialect::seed;
-  if (s == "live") return Dialect::live;
-  return tl::unexpected<std::string>("unknown dialect '" + s + "' (amp, celery-legacy, seed, live)");
-}
-
-tl::expected<ErrorStyle, std::string> parse_error_style(const std::string& s) {
-  if (s == "docs") return ErrorStyle::docs;
-  if (s == "fastapi") return ErrorStyle::fastapi;
-  return tl::unexpected<std::string>("unknown error style '" + s + "' (docs, fastapi)");
 }
 
 }  // namespace crewai::sim

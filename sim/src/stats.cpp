@@ -38,6 +38,11 @@ void Stats::webhook(bool delivered) {
   ++(delivered ? hooks_delivered_ : hooks_failed_);
 }
 
+void Stats::status_body(bool reused) {
+  std::lock_guard lock(mu_);
+  ++(reused ? bodies_reused_ : bodies_rendered_);
+}
+
 nlohmann::json Stats::to_json() const {
   std::lock_guard lock(mu_);
   nlohmann::json requests = nlohmann::json::object();
@@ -48,7 +53,8 @@ nlohmann::json Stats::to_json() const {
           {"stops", stops_},
           {"resumes", resumes_},
           {"webhooks",
-           {{"sent", hooks_sent_}, {"delivered", hooks_delivered_}, {"failed", hooks_failed_}}}};
+           {{"sent", hooks_sent_}, {"delivered", hooks_delivered_}, {"failed", hooks_failed_}}},
+          {"status_bodies", {{"rendered", bodies_rendered_}, {"reused", bodies_reused_}}}};
 }
 
 void Stats::reset() {
@@ -60,6 +66,7 @@ void Stats::reset() {
   stops_.clear();
   resumes_.clear();
   hooks_sent_ = hooks_delivered_ = hooks_failed_ = 0;
+  bodies_rendered_ = bodies_reused_ = 0;
 }
 
 }  // namespace crewai::sim::detail

@@ -20,7 +20,8 @@ class Stats {
   void resume(const std::string& outcome);  // live /resume: "continued", "unmatched"
   void webhooks_sent(std::size_t n);  // POSTs started
   void webhook(bool delivered);       // a POST's outcome
-  // {"requests", "kickoffs", "faults", "webhooks", "stops", "resumes"}
+  void status_body(bool reused);      // a status body from a run's memo, or rendered
+  // {"requests", "kickoffs", "faults", "webhooks", "stops", "resumes", "status_bodies"}
   nlohmann::json to_json() const;
   void reset();
 
@@ -32,6 +33,7 @@ class Stats {
   std::map<std::string, std::int64_t> faults_;
   std::map<std::string, std::int64_t> stops_, resumes_;
   std::int64_t hooks_sent_ = 0, hooks_delivered_ = 0, hooks_failed_ = 0;
+  std::int64_t bodies_rendered_ = 0, bodies_reused_ = 0;
 };
 
 }  // namespace crewai::sim::detail

@@ -5,6 +5,14 @@
 namespace crewai::sim::detail {
 namespace {
 
+// Stands for the elapsed seconds of a run in progress until status_body writes the clock's value there.
+const json kElapsed = "\x01" "elapsed\x01";
+const std::string kElapsedText = dump_json(kElapsed);
+
+double seconds_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
 json task_events(const RunStore& store, const View& v) {
   json events = json::array();
   if (v.state == State::pending) return events;
@@ -40,7 +48,8 @@ std::string status_message(const RunStore& store, const Run& r, const View& v) {
   return {};
 }
 
-json progress(const RunStore& store, const Run& r, const View& v, Clock::time_point now) {
+// `elapsed`: duration_seconds of a run in progress (the caller's clock; see render_status).
+json progress(const RunStore& store, const Run& r, const View& v, const json& elapsed) {
   const auto& crew = store.crew();
   bool flow = crew.flow;
   json cur = nullptr, agent = nullptr;
@@ -48,9 +57,9 @@ json progress(const RunStore& store, const Run& r, const View& v, Clock::time_po
     cur = crew.tasks[*v.current].name;
     agent = crew.tasks[*v.current].agent;
   }
-  auto end = is_terminal(v.state) ? v.updated_at : now;
   json duration = nullptr;
-  if (v.started_at) duration = std::chrono::duration<double>(end - *v.started_at).count();
+  if (v.started_at)
+    duration = is_terminal(v.state) ? json(seconds_between(*v.started_at, v.updated_at)) : elapsed;
   return {{"unit", flow ? "step" : "task"},
           {"completed", v.completed},
           {"total", flow ? json() : json(crew.tasks.size())},
@@ -78,9 +87,8 @@ std::string iso_time(const Run& r, Clock::time_point t) {
   return out;
 }
 
-json amp_status(const RunStore& store, const Run& r, const View& v, bool celery) {
+json amp_status(const RunStore& store, const Run& r, const View& v, bool celery, const json& elapsed) {
   const auto& crew = store.crew();
-  auto now = Clock::now();
   std::string state = state_name(v.state);
   if (celery && v.state == State::failed) state = "FAILURE";
   json events = task_events(store, v);
@@ -116,7 +124,7 @@ json amp_status(const RunStore& store, const Run& r, const View& v, bool celery)
           {"result", result},
           {"result_json", result_json},
           {"usage_metrics", v.state == State::pending ? json() : store.usage(v)},
-          {"progress", celery ? json() : progress(store, r, v, now)},
+          {"progress", celery ? json() : progress(store, r, v, elapsed)},
           {"last_event", events.empty() ? json() : events.back()},
           {"events", events},
           {"events_count", events.size()},
@@ -129,8 +137,8 @@ json amp_status(const RunStore& store, const Run& r, const View& v, bool celery)
           {"source", "application"}};
 }
 
-json live_status(const RunStore& store, const Run& r, const View& v) {
-  json j = amp_status(store, r, v, false);
+json live_status(const RunStore& store, const Run& r, const View& v, const json& elapsed) {
+  json j = amp_status(store, r, v, false, elapsed);
   switch (v.state) {
     case State::pending: j["status"] = "Task is Pending"; break;
     case State::started: j["status"] = "Task has Started"; break;
@@ -152,7 +160,7 @@ json celery_not_found() {
   return j;
 }
 
-json seed_status(const RunStore& store, const Run& r, const View& v) {
+json seed_status(const RunStore& store, const Run& r, const View& v, const json& elapsed) {
   const auto& crew = store.crew();
   const char* status = "running";
   if (v.state == State::pending || v.state == State::started) status = "pending";
@@ -163,10 +171,8 @@ json seed_status(const RunStore& store, const Run& r, const View& v) {
   json current = nullptr;
   if (v.current && !is_terminal(v.state)) current = crew.tasks[*v.current].name;
   json exec = nullptr;
-  if (v.started_at) {
-    auto end = is_terminal(v.state) ? v.updated_at : Clock::now();
-    exec = std::chrono::duration<double>(end - *v.started_at).count();
-  }
+  if (v.started_at)
+    exec = is_terminal(v.state) ? json(seconds_between(*v.started_at, v.updated_at)) : elapsed;
   return {{"status", status},
           {"result", result},
           {"error_message", v.state == State::failed    ? json(r.fail_message)
@@ -175,6 +181,70 @@ json seed_status(const RunStore& store, const Run& r, const View& v) {
           {"progress", {{"completed_tasks", v.completed}, {"total_tasks", crew.tasks.size()}}},
           {"current_task", current},
           {"execution_time", exec}};
+}
+
+namespace {
+
+json status_object(const RunStore& store, const Run& r, const View& v, Dialect dialect,
+                   const json& elapsed) {
+  switch (dialect) {
+    case Dialect::seed: return seed_status(store, r, v, elapsed);
+    case Dialect::live: return live_status(store, r, v, elapsed);
+    case Dialect::amp:
+    case Dialect::celery_legacy: break;
+  }
+  return amp_status(store, r, v, dialect == Dialect::celery_legacy, elapsed);
+}
+
+// The clock is read when the body is made, as when every body was built whole on each request.
+json elapsed_now(const View& v) { return seconds_between(*v.started_at, Clock::now()); }
+
+// The body with the marker where the elapsed seconds go, cut in two there. The marker is ours only
+// when it occurs once: a client string equal to it (echoed through a template) makes two, and then
+// the body is made whole on every request instead.
+StatusMemo render_memo(const RunStore& store, const Run& r, const View& v, Dialect dialect) {
+  StatusMemo m;
+  m.revision = r.revision;
+  m.view = v;
+  m.head = dump_json(status_object(store, r, v, dialect, kElapsed));
+  // Nothing in the body moves with the clock before the run starts, once it has ended, or in the
+  // celery dialect (no progress object).
+  if (!v.started_at || is_terminal(v.state) || dialect == Dialect::celery_legacy) return m;
+  const auto at = m.head.find(kElapsedText);
+  if (at == std::string::npos || m.head.find(kElapsedText, at + 1) != std::string::npos) {
+    m.head.clear();
+    m.reusable = false;
+    return m;
+  }
+  m.tail = m.head.substr(at + kElapsedText.size());
+  m.head.resize(at);
+  m.timed = true;
+  return m;
+}
+
+}  // namespace
+
+std::optional<StatusBody> status_body(const RunStore& store, const std::string& id,
+                                      Clock::time_point now, Dialect dialect) {
+  std::optional<StatusBody> body;
+  store.visit(id, now, [&](const Run& r, const View& v) {
+    if (store.hidden(v)) return;
+    StatusMemo& m = r.status_memo;
+    const bool fresh = m.revision == r.revision && m.view == v;
+    if (!fresh) m = render_memo(store, r, v, dialect);
+    body.emplace();
+    body->reused = fresh && m.reusable;
+    if (!m.reusable) {
+      body->text = dump_json(status_object(store, r, v, dialect, elapsed_now(v)));
+    } else if (!m.timed) {
+      body->text = m.head;
+    } else {
+      const std::string seconds = dump_json(elapsed_now(v));
+      body->text.reserve(m.head.size() + seconds.size() + m.tail.size());
+      body->text.append(m.head).append(seconds).append(m.tail);
+    }
+  });
+  return body;
 }
 
 }  // namespace crewai::sim::detail

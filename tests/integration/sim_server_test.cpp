@@ -267,8 +267,13 @@ TEST(SimServer, StatsCountRequestsKickoffsAndRuns) {
   EXPECT_EQ(sim.stats()["kickoffs"]["total"], 0);
 }
 
-TEST(SimServer, ManyRunsAndConcurrentConnections) {
-  SimFixture sim("research", [](sim::ServerOptions& o) { o.time_scale = 1.0; });
+// 100 connections open at once, 4 client threads kicking off and reading runs; every status read
+// also reads one run that all threads share, so that its memoised body is used from every thread.
+void many_runs_on(int io_threads) {
+  SimFixture sim("research", [io_threads](sim::ServerOptions& o) {
+    o.time_scale = 1.0;
+    o.threads = io_threads;
+  });
   constexpr int kConnections = 100, kRunsEach = 20;
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
@@ -278,21 +283,33 @@ TEST(SimServer, ManyRunsAndConcurrentConnections) {
     clients.back()->set_token(kSimToken);
     ASSERT_EQ(clients.back()->get("/").status, 200);  // all connections open at once
   }
+  const std::string shared = kickoff(*clients[0], kResearch);
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
       for (int i = t; i < kConnections; i += 4)
         for (int k = 0; k < kRunsEach; ++k) {
           auto r = clients[i]->post("/kickoff", json{{"inputs", kResearch}});
           auto id = r.json().value("kickoff_id", "");
-          if (r.status == 200 && clients[i]->get("/status/" + id).status == 200) ++ok;
+          if (r.status == 200 && clients[i]->get("/status/" + id).status == 200 &&
+              clients[i]->get("/status/" + shared).status == 200)
+            ++ok;
         }
     });
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), kConnections * kRunsEach);
   auto st = sim.stats();
-  EXPECT_EQ(st["runs"]["live"], kConnections * kRunsEach);
+  EXPECT_EQ(st["runs"]["live"], kConnections * kRunsEach + 1);
   EXPECT_EQ(st["requests"]["GET /"]["200"], kConnections);
+  EXPECT_EQ(st["kickoffs"]["total"], kConnections * kRunsEach + 1);
+  const auto& bodies = st["status_bodies"];
+  EXPECT_EQ(bodies["rendered"].get<int>() + bodies["reused"].get<int>(), 2 * kConnections * kRunsEach);
+  // Each new run's first read renders its body; the shared run's reads reuse theirs, but for the
+  // few times its view moved on (PENDING, STARTED, RUNNING... at most 6 at this time scale).
+  EXPECT_GE(bodies["reused"].get<int>(), kConnections * kRunsEach - 6);
 }
+
+TEST(SimServer, ManyRunsAndConcurrentConnections) { many_runs_on(1); }
+TEST(SimServer, ManyRunsAndConcurrentConnectionsOnFourIoThreads) { many_runs_on(4); }
 
 void use_live(sim::ServerOptions& o) { o.dialect = sim::Dialect::live; }
 
