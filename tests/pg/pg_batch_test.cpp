@@ -1,0 +1,107 @@
+// crewai::Batch on the PostgreSQL journal: two workers (two clients, two batches, one database) share
+// a batch against the in-process simulator; a stop of the batch reaches every worker.
+#include <thread>
+
+#include "batch/batch_factory.hpp"
+#include "batch/pg_journal.hpp"
+#include "cli/process.hpp"
+#include "integration/batch_support.hpp"
+#include "pg/pg_test_support.hpp"
+
+namespace crewai::test {
+namespace {
+
+class PgBatchTest : public PgTest {
+ protected:
+  // A worker's batch over its own connection to the shared journal.
+  std::unique_ptr<Batch> worker(Client& client, const std::vector<BatchItem>& items, BatchOptions o) {
+    auto j = batch::open_pg_journal(uri());
+    EXPECT_TRUE(j) << (j ? "" : j.error().message);
+    if (!j) return nullptr;
+    auto with_index = items;
+    for (std::size_t i = 0; i < with_index.size(); ++i) with_index[i].index = i;
+    batch::BatchIdentity id{client.options().base_url, batch::hash_items(with_index), items.size(), ""};
+    auto bound = (*j)->create_or_join(id, with_index);
+    EXPECT_TRUE(bound) << (bound ? "" : bound.error().message);
+    auto b = batch::BatchFactory::create(client, items, std::move(o), std::move(*j));
+    EXPECT_TRUE(b) << (b ? "" : b.error().message);
+    return b ? std::move(*b) : nullptr;
+  }
+
+  // Every final record in the journal, by index.
+  std::vector<batch::JournalItem> journal_items() {
+    auto j = batch::open_pg_journal(uri());
+    auto batches = (*j)->list_batches();
+    EXPECT_TRUE(batches && batches->size() == 1);
+    EXPECT_TRUE((*j)->attach(batches->front().batch_id));
+    return (*j)->load().value();
+  }
+};
+
+TEST_F(PgBatchTest, TwoWorkersShareTheItemsAndKickOffEachOnce) {
+  constexpr int kItems = 300;
+  SimFixture sim(write_crew(crew_json(10)));
+  auto items = topics(kItems);
+  Client c1 = make_client(sim), c2 = make_client(sim);
+  BatchOptions o;
+  o.max_concurrent = 16;
+  auto w1 = worker(c1, items, o);
+  auto w2 = worker(c2, items, o);
+  ASSERT_TRUE(w1 && w2);
+  Result<BatchReport> r1, r2;
+  std::thread t([&] { r2 = w2->run(); });
+  r1 = w1->run();
+  t.join();
+  ASSERT_TRUE(r1 && r2);
+  EXPECT_FALSE(r1->stopped);
+  EXPECT_FALSE(r2->stopped);
+  auto known = journal_items();
+  ASSERT_EQ(known.size(), static_cast<std::size_t>(kItems));
+  for (const auto& j : known) {
+    ASSERT_TRUE(j.final_record) << "item " << j.index;
+    EXPECT_EQ(j.final_record->outcome, Outcome::succeeded) << "item " << j.index << ": " << j.final_record->error;
+    EXPECT_EQ(j.attempts, 1);
+  }
+  EXPECT_EQ(kickoffs(sim), kItems);
+  expect_no_duplicate_kickoffs(sim);
+  const auto by_worker = cluster().query(db_, "SELECT count(DISTINCT finished_by) FROM crewctl_items");
+  EXPECT_TRUE(by_worker == "1" || by_worker == "2") << by_worker;
+}
+
+TEST_F(PgBatchTest, StoppingTheBatchStopsEveryWorker) {
+  constexpr int kItems = 400;
+  SimFixture sim(write_crew(crew_json(200)));  // 0.4 s a run: the stop comes mid-batch
+  auto items = topics(kItems);
+  Client c1 = make_client(sim);
+  BatchOptions o;
+  o.max_concurrent = 8;
+  auto w1 = worker(c1, items, o);
+  ASSERT_TRUE(w1);
+  Result<BatchReport> r1;
+  std::thread t([&] { r1 = w1->run(); });
+  ASSERT_TRUE(wait_until([&] { return kickoffs(sim) >= 8; }, 30s));
+  {
+    auto j = batch::open_pg_journal(uri()).value();
+    auto batches = j->list_batches().value();
+    ASSERT_TRUE(j->attach(batches.front().batch_id));
+    j->stop_batch("test stop");
+    ASSERT_TRUE(j->flush());
+  }
+  t.join();
+  ASSERT_TRUE(r1);
+  EXPECT_TRUE(r1->stopped);
+  EXPECT_NE(r1->stop_reason.find("test stop"), std::string::npos) << r1->stop_reason;
+  EXPECT_LT(kickoffs(sim), kItems);
+  expect_no_duplicate_kickoffs(sim);
+  // A worker that joins a stopped batch kicks off nothing.
+  const auto before = kickoffs(sim);
+  Client c2 = make_client(sim);
+  auto w2 = worker(c2, items, o);
+  auto r2 = w2->run();
+  ASSERT_TRUE(r2);
+  EXPECT_TRUE(r2->stopped);
+  EXPECT_EQ(kickoffs(sim), before);
+}
+
+}  // namespace
+}  // namespace crewai::test
