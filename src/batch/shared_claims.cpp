@@ -14,7 +14,6 @@ namespace {
 
 constexpr std::size_t kMaxClaim = 64;
 constexpr auto kIdleClaimInterval = std::chrono::milliseconds(500);  // others hold every item left
-constexpr auto kFailedClaimInterval = std::chrono::seconds(1);       // the journal is reconnecting
 
 }  // namespace
 
@@ -41,9 +40,9 @@ void Batch::Impl::on_claim(Result<batch::Claim> r) {
   claim_pending = false;
   const auto now = Steady::now();
   if (!r) {
-    next_claim = now + kFailedClaimInterval;
-    warnings.push_back("could not claim items: " + r.error().message);
-    if (r.error().code != ErrorCode::unavailable) stop_new_work("journal: " + r.error().message);
+    // A lost connection never gets here (the claim waits for the reconnect): this is for good.
+    journal_failed(r.error());
+    stop_new_work("journal: " + r.error().message);
     return;
   }
   if (r->stop_reason) stop_new_work("the batch was stopped for every worker (" + *r->stop_reason + ")");

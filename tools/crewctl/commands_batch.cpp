@@ -260,6 +260,9 @@ int report_batch(const GlobalFlags& g, const BatchArgs& a, const crewai::BatchRe
   if (journal.empty()) {
     std::cerr << "crewctl: interrupted. There is no journal ("
               << (g.sim_crew.empty() ? "--no-journal" : "--sim") << "), so a rerun starts over\n";
+  } else if (is_shared_journal(a.journal)) {
+    std::cerr << "crewctl: interrupted. This worker stopped; the others go on. To work on the batch "
+                 "again, start a worker (the same command, or --join --batch ID; journal: " << journal << ")\n";
   } else {
     std::cerr << "crewctl: interrupted. To resume, run the same command again with --resume "
                  "(journal: " << journal << "); finished items are not run again\n";
