@@ -103,5 +103,34 @@ TEST_F(PgBatchTest, StoppingTheBatchStopsEveryWorker) {
   EXPECT_EQ(kickoffs(sim), before);
 }
 
+// --max-errors counts the records of every worker: a worker that joins after another stopped on
+// its errors starts with none of its own, and still kicks off nothing.
+TEST_F(PgBatchTest, MaxErrorsHoldAcrossWorkers) {
+  constexpr int kItems = 300;
+  SimFixture sim(write_crew(crew_json(10)));
+  auto items = topics(kItems, "fail-");
+  Client c1 = make_client(sim), c2 = make_client(sim);
+  BatchOptions o;
+  o.max_concurrent = 4;
+  o.max_errors = 12;
+  auto w1 = worker(c1, items, o);
+  ASSERT_TRUE(w1);
+  auto r1 = w1->run();
+  ASSERT_TRUE(r1);
+  EXPECT_TRUE(r1->stopped);
+  const auto spent = kickoffs(sim);
+  EXPECT_LT(spent, kItems / 2);
+  auto w2 = worker(c2, items, o);
+  ASSERT_TRUE(w2);
+  auto r2 = w2->run();
+  ASSERT_TRUE(r2);
+  EXPECT_TRUE(r2->stopped);
+  EXPECT_NE(r2->stop_reason.find("across workers"), std::string::npos) << r2->stop_reason;
+  EXPECT_EQ(kickoffs(sim), spent);
+  // ...and it stopped the batch for every worker.
+  EXPECT_NE(cluster().query(db_, "SELECT stop_reason FROM crewctl_batches"), "");
+  expect_no_duplicate_kickoffs(sim);
+}
+
 }  // namespace
 }  // namespace crewai::test
