@@ -266,7 +266,7 @@ Result<BatchReport> Batch::Impl::run() {
   report.final_snapshot = snapshot(Steady::now());
   observer.snapshot(report.final_snapshot);
   observer.close();
-  report.records = std::move(records);
+  report.records = shared ? own_records() : std::move(records);
   report.stopped = stopping;
   report.stop_reason = stop_reason;
   report.journal_error = journal_error;

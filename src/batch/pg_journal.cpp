@@ -56,6 +56,8 @@ constexpr const char* kHeartbeat =
 constexpr const char* kSeen =
     "UPDATE crewctl_workers SET seen_at = now() WHERE batch_id = $1 AND worker_id = $2";
 
+constexpr auto kGiveUpOnClose = std::chrono::seconds(30);
+
 // What one pass of the writer did.
 struct Pass {
   std::vector<Op> completed;  // callbacks to run
@@ -64,6 +66,11 @@ struct Pass {
 };
 
 }  // namespace
+
+bool PgJournalImpl::stop_requested() {
+  std::lock_guard lk(mu_);
+  return stop_;
+}
 
 void PgJournalImpl::enqueue(Op op) {
   {
@@ -242,7 +249,9 @@ void PgJournalImpl::writer_loop() {
     const bool work_due = !queue_.empty() && now >= retry_at_;
     const bool beat_due = now >= heartbeat_at_ && now >= retry_at_;
     if (!work_due && !beat_due) {
-      auto until = queue_.empty() ? heartbeat_at_ : std::min(heartbeat_at_, retry_at_);
+      // An overdue heartbeat waits for the reconnect like everything else.
+      auto until = std::max(heartbeat_at_, retry_at_);
+      if (!queue_.empty()) until = std::min(until, retry_at_);
       work_cv_.wait_for(lk, std::max(until - now, Steady::duration(std::chrono::milliseconds(1))));
       continue;
     }
@@ -259,7 +268,10 @@ void PgJournalImpl::writer_loop() {
     } else {
       std::lock_guard db(db_mu_);
       if (!ensure_connected(now)) {
-        if (down_since_ && now - *down_since_ >= options_.give_up_after) {
+        // Closing (the batch is over, or interrupted) waits at most kGiveUpOnClose for the database.
+        const auto give_up = stop_requested() ? std::min<Steady::duration>(options_.give_up_after, kGiveUpOnClose)
+                                              : Steady::duration(options_.give_up_after);
+        if (down_since_ && now - *down_since_ >= give_up) {
           pass.failure = session_.error(ErrorCode::unavailable, "unreachable, gave up", "");
           for (auto& op : ops) {
             op.result = tl::unexpected(*pass.failure);

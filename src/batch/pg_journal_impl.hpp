@@ -76,6 +76,7 @@ class PgJournalImpl final : public PgJournal {
 
   // pg_journal.cpp (writer thread)
   void enqueue(Op op);
+  bool stop_requested();
   void writer_loop();
   bool ensure_connected(Steady::time_point now);
   Result<void> commit(std::vector<Op>& writes);

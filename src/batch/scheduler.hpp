@@ -59,6 +59,7 @@ struct Batch::Impl {
   void pump_claims(Steady::time_point now, Steady::time_point& wake);
   void on_claim(Result<batch::Claim> r);
   void hand_back(std::size_t i);
+  std::vector<ItemRecord> own_records();  // the records of the items this worker finished
   void journal_failed(const Error& e);
   void launch_ready(Steady::time_point now, Steady::time_point& wake);
   void launch(std::size_t i);
@@ -141,7 +142,7 @@ struct Batch::Impl {
   bool claim_pending = false;
   bool claims_exhausted = false;  // every item left is finished or this worker's
   Steady::time_point next_claim{};
-  std::size_t handed_back = 0;  // items whose lease went to another worker before their kickoff
+  std::vector<std::size_t> handed_back;  // items whose lease went to another worker before their kickoff
   std::vector<const ItemRecord*> no_earlier;  // restore_item's `earlier` for claimed items
 };
 

@@ -91,7 +91,17 @@ void Batch::Impl::hand_back(std::size_t i) {
   s.phase = Phase::done;
   --s.attempts;
   --in_flight;
-  ++handed_back;
+  handed_back.push_back(i);
+}
+
+std::vector<ItemRecord> Batch::Impl::own_records() {
+  std::vector<bool> handed(items.size(), false);
+  for (auto i : handed_back) handed[i] = true;
+  std::vector<ItemRecord> out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (slots[i].phase == Phase::done && !handed[i]) out.push_back(std::move(records[i]));
+  }
+  return out;
 }
 
 }  // namespace crewai

@@ -37,6 +37,11 @@ crewai::Result<void> check_shared_flags(const BatchArgs& a) {
       return make_error(ErrorCode::invalid_argument,
                         "--join needs --batch ID (crewctl journal status --journal ... lists the batches)");
     }
+    if (a.ordered) {
+      return make_error(ErrorCode::invalid_argument,
+                        "--ordered: a worker writes only the records it finishes; crewctl journal export "
+                        "writes the whole batch in input order");
+    }
     if (!a.input.empty()) {
       return make_error(ErrorCode::invalid_argument,
                         "--join reads the items from the journal: drop FILE (" + a.input + ")");
@@ -53,6 +58,11 @@ crewai::Result<void> check_shared_flags(const BatchArgs& a) {
   if (shared && (a.no_journal || a.dry_run)) {
     return make_error(ErrorCode::invalid_argument,
                       std::string(a.no_journal ? "--no-journal" : "--dry-run") + " cannot be used with a shared journal");
+  }
+  if (shared && a.ordered) {
+    return make_error(ErrorCode::invalid_argument,
+                      "--ordered: a worker of a shared journal writes only the records it finishes; "
+                      "crewctl journal export writes the whole batch in input order");
   }
   if (a.lease_seconds && !shared) {
     return make_error(ErrorCode::invalid_argument, "--lease only applies to a shared journal (postgresql://...)");
