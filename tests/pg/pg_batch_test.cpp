@@ -1,5 +1,6 @@
 // crewai::Batch on the PostgreSQL journal: two workers (two clients, two batches, one database) share
 // a batch against the in-process simulator; a stop of the batch reaches every worker.
+#include <set>
 #include <thread>
 
 #include "batch/batch_factory.hpp"
@@ -129,6 +130,57 @@ TEST_F(PgBatchTest, MaxErrorsHoldAcrossWorkers) {
   EXPECT_EQ(kickoffs(sim), spent);
   // ...and it stopped the batch for every worker.
   EXPECT_NE(cluster().query(db_, "SELECT stop_reason FROM crewctl_batches"), "");
+  expect_no_duplicate_kickoffs(sim);
+}
+
+std::int64_t status_polls(const SimFixture& sim) {
+  std::int64_t n = 0;
+  for (const auto& count : sim.stats()["requests"].value("GET /status", json::object())) n += count.get<std::int64_t>();
+  return n;
+}
+
+// The database goes away mid-batch: the worker keeps following its runs (status polls go on) but
+// kicks nothing off beyond the intents already durable; once it is back the batch ends with every
+// item recorded, and every kickoff the simulator saw has its intent in the journal.
+TEST_F(PgBatchTest, DatabaseDownStopsKickoffsButNotFollowing) {
+  constexpr int kItems = 200;
+  constexpr int kConcurrency = 8;
+  SimFixture sim(write_crew(crew_json(150)));  // 0.3 s a run
+  auto items = topics(kItems);
+  Client c1 = make_client(sim);
+  BatchOptions o;
+  o.max_concurrent = kConcurrency;
+  auto w1 = worker(c1, items, o);
+  ASSERT_TRUE(w1);
+  Result<BatchReport> r1;
+  std::thread t([&] { r1 = w1->run(); });
+  ASSERT_TRUE(wait_until([&] { return kickoffs(sim) >= 2 * kConcurrency; }, 30s));
+  ASSERT_TRUE(cluster().stop());
+  const auto kicked_at_stop = kickoffs(sim);
+  const auto polls_at_stop = status_polls(sim);
+  // Following goes on: the runs in flight are polled to their end (about 7 polls a run)...
+  EXPECT_TRUE(wait_until([&] { return status_polls(sim) >= polls_at_stop + 5 * kConcurrency; }, 30s))
+      << status_polls(sim) - polls_at_stop << " polls, " << kickoffs(sim) - kicked_at_stop << " kickoffs since the stop";
+  // ...but nothing new went out beyond the intents committed before the stop.
+  EXPECT_LE(kickoffs(sim), kicked_at_stop + kConcurrency);
+  ASSERT_TRUE(cluster().start());
+  t.join();
+  ASSERT_TRUE(r1) << r1.error().message;
+  EXPECT_FALSE(r1->journal_error) << r1->journal_error->message;
+  auto known = journal_items();
+  ASSERT_EQ(known.size(), static_cast<std::size_t>(kItems));
+  std::set<std::string> intents;
+  for (const auto& j : known) {
+    EXPECT_TRUE(j.final_record) << "item " << j.index;
+    if (j.final_record) {
+      EXPECT_EQ(j.final_record->outcome, Outcome::succeeded) << j.index << ": " << j.final_record->error;
+    }
+    if (j.attempts > 0) intents.insert(j.request_id);
+  }
+  for (const auto& [id, n] : sim.stats()["kickoffs"]["by_request_id"].items()) {
+    EXPECT_TRUE(intents.count(id)) << "requestId " << id << " kicked off without a journalled intent";
+  }
+  EXPECT_EQ(kickoffs(sim), kItems);
   expect_no_duplicate_kickoffs(sim);
 }
 

@@ -11,8 +11,10 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -54,7 +56,7 @@ class PgCluster {
     }
     std::string init = as_ + kBin + "/initdb -D " + dir_ + "/data -U postgres --pwfile=" + dir_ +
                        "/pw -A scram-sha-256 --no-sync >" + dir_ + "/initdb.log 2>&1";
-    if (std::system(init.c_str()) != 0) {
+    if (run(init.c_str()) != 0) {
       skip_ = "initdb failed (see " + dir_ + "/initdb.log)";
       return;
     }
@@ -63,12 +65,30 @@ class PgCluster {
 
   ~PgCluster() {
     if (dir_.empty()) return;
-    (void)std::system((as_ + kBin + "/pg_ctl -D " + dir_ + "/data -m immediate -w stop >/dev/null 2>&1").c_str());
+    (void)run((as_ + kBin + "/pg_ctl -D " + dir_ + "/data -m immediate -w stop >/dev/null 2>&1").c_str());
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
   PgCluster(const PgCluster&) = delete;
   PgCluster& operator=(const PgCluster&) = delete;
+
+  // Runs a shell command with no descriptor of this process but stdin/out/err: the server it starts
+  // must not inherit the test's sockets (a postmaster holding a dup of the simulator's connections
+  // keeps them open after the simulator closed them, and a client's next request on one hangs).
+  static int run(const std::string& command) {
+    const pid_t pid = ::fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+      ::close_range(3, ~0U, 0);
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+      if (errno != EINTR) return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
 
   const std::string& skip_reason() const { return skip_; }
   const std::string& socket_dir() const { return dir_; }
@@ -83,13 +103,13 @@ class PgCluster {
   }
 
   bool start() {
-    return std::system((as_ + kBin + "/pg_ctl -D " + dir_ + "/data -l " + dir_ +
+    return run((as_ + kBin + "/pg_ctl -D " + dir_ + "/data -l " + dir_ +
                         "/server.log -w -t 60 -o \"-k " + dir_ +
                         " -c listen_addresses='' -c fsync=off -c max_connections=200\" start >/dev/null 2>&1")
                            .c_str()) == 0;
   }
   bool stop() {
-    return std::system((as_ + kBin + "/pg_ctl -D " + dir_ + "/data -m fast -w -t 60 stop >/dev/null 2>&1").c_str()) == 0;
+    return run((as_ + kBin + "/pg_ctl -D " + dir_ + "/data -m fast -w -t 60 stop >/dev/null 2>&1").c_str()) == 0;
   }
   bool restart() { return stop() && start(); }
 
@@ -127,7 +147,7 @@ class PgCluster {
       const std::string data = (e.path() / "data").string();
       if (fs::exists(data + "/postmaster.pid")) {
         std::string as = ::geteuid() == 0 ? "/usr/sbin/runuser -u postgres -- " : "";
-        (void)std::system((as + kBin + "/pg_ctl -D " + data + " -m immediate -w stop >/dev/null 2>&1").c_str());
+        (void)run((as + kBin + "/pg_ctl -D " + data + " -m immediate -w stop >/dev/null 2>&1").c_str());
       }
       fs::remove_all(e.path(), ec);
     }
