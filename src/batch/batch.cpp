@@ -121,38 +121,42 @@ Result<void> Batch::Impl::restore() {
   for (const auto& r : opt.earlier_records) {
     if (r.index < items.size() && r.outcome == Outcome::succeeded) earlier[r.index] = &r;
   }
-  for (auto& j : *known) {
-    if (j.index >= items.size()) continue;
-    std::size_t i = j.index;
-    if (slots[i].phase == Phase::done) continue;  // invalid now: recorded by preflight
-    Slot& s = slots[i];
-    s.attempts = j.attempts;
-    s.kickoff_ids = j.kickoff_ids;
-    s.request_id = j.request_id;
-    if (restore_earlier(j, earlier)) continue;
-    if (follow_answered(i, j, *answered)) continue;
-    bool rerun = opt.rerun_ambiguous &&
-                 ((j.final_record && j.final_record->outcome == Outcome::ambiguous) ||
-                  (!j.final_record && j.intent_without_id));
-    if (j.final_record && !rerun) {
-      ++restored;
-      finish(i, *j.final_record, false);
-    } else if (rerun) {
-      continue;  // stays queued: a new attempt with a new request id
-    } else if (j.intent_without_id) {
-      ItemRecord r = base_record(i);
-      r.outcome = Outcome::ambiguous;
-      r.error = "a kickoff (request " + j.request_id +
-                ") was sent before the previous process stopped and its answer is unknown; "
-                "it was not sent again (resume with --rerun-ambiguous to retry)";
-      finish(i, std::move(r));
-    } else if (!j.kickoff_ids.empty()) {
-      s.phase = Phase::running;
-      ++in_flight;
-      start_wait(i, j.kickoff_ids.back(), Steady::now());
-    }
-  }
+  for (auto& j : *known) restore_item(j, earlier, *answered);
   return {};
+}
+
+// One item as the journal knows it (a reopened batch, or a shared journal's claim).
+void Batch::Impl::restore_item(const batch::JournalItem& j, const std::vector<const ItemRecord*>& earlier,
+                               const std::vector<batch::InboxEntry>& answered) {
+  if (j.index >= items.size()) return;
+  std::size_t i = j.index;
+  if (slots[i].phase == Phase::done) return;  // invalid now: recorded by preflight
+  Slot& s = slots[i];
+  s.attempts = j.attempts;
+  s.kickoff_ids = j.kickoff_ids;
+  s.request_id = j.request_id;
+  if (restore_earlier(j, earlier)) return;
+  if (follow_answered(i, j, answered)) return;
+  bool rerun = opt.rerun_ambiguous &&
+               ((j.final_record && j.final_record->outcome == Outcome::ambiguous) ||
+                (!j.final_record && j.intent_without_id));
+  if (j.final_record && !rerun) {
+    ++restored;
+    finish(i, *j.final_record, false);
+  } else if (rerun) {
+    return;  // stays queued: a new attempt with a new request id
+  } else if (j.intent_without_id) {
+    ItemRecord r = base_record(i);
+    r.outcome = Outcome::ambiguous;
+    r.error = "a kickoff (request " + j.request_id +
+              ") was sent before the previous process stopped and its answer is unknown; "
+              "it was not sent again (resume with --rerun-ambiguous to retry)";
+    finish(i, std::move(r));
+  } else if (!j.kickoff_ids.empty()) {
+    s.phase = Phase::running;
+    ++in_flight;
+    start_wait(i, j.kickoff_ids.back(), Steady::now());
+  }
 }
 
 // A succeeded record found outside the journal, for an item whose journal lacks one: taken (and
@@ -183,10 +187,11 @@ Result<BatchReport> Batch::Impl::run() {
   window_start = Steady::now();
   if (opt.requests_per_second > 0) client.set_request_rate(opt.requests_per_second);
   if (auto ok = preflight(); !ok) return tl::unexpected(ok.error());
-  if (journal) {
+  shared = journal && journal->shared();  // items then come in claims (shared_claims.cpp)
+  if (journal && !shared) {
     if (auto ok = restore(); !ok) return tl::unexpected(ok.error());
   }
-  for (std::size_t i = 0; i < items.size(); ++i) {
+  for (std::size_t i = 0; i < items.size() && !shared; ++i) {
     if (slots[i].phase == Phase::queued) queue.push_back(i);
   }
   if (opt.dry_run) {
@@ -200,7 +205,7 @@ Result<BatchReport> Batch::Impl::run() {
   }
 
   auto next_snapshot = Steady::now();
-  while (done < items.size()) {
+  while (!all_done()) {
     std::deque<std::function<void()>> batch;
     {
       std::lock_guard lock(mu);
@@ -234,6 +239,7 @@ Result<BatchReport> Batch::Impl::run() {
 
     feed_adaptive(now);
     auto wake = now + opt.snapshot_interval;
+    if (shared) pump_claims(now, wake);
     if (!stopping) launch_ready(now, wake);
     if (!holding.empty()) release_holds(now, wake);
     if (drain_until) wake = std::min(wake, *drain_until);
@@ -246,7 +252,7 @@ Result<BatchReport> Batch::Impl::run() {
       next_snapshot = now + opt.snapshot_interval;
     }
     wake = std::min(wake, next_snapshot);
-    if (done >= items.size()) break;
+    if (all_done()) break;
 
     std::unique_lock lock(mu);
     cv.wait_until(lock, wake, [this, requests] {
@@ -265,7 +271,7 @@ Result<BatchReport> Batch::Impl::run() {
   report.final_snapshot = snapshot(Steady::now());
   observer.snapshot(report.final_snapshot);
   observer.close();
-  report.records = std::move(records);
+  report.records = shared ? own_records() : std::move(records);
   report.stopped = stopping;
   report.stop_reason = stop_reason;
   report.journal_error = journal_error;
