@@ -65,6 +65,8 @@ struct InboxAnswer {
 struct InboxEntry {
   ItemRecord record;                  // outcome paused
   std::optional<InboxAnswer> answer;  // the answer to this very pause, when one was sent
+};
+
 // What a shared journal hands one worker: items now leased to it, and what it must know of the rest.
 struct Claim {
   std::vector<JournalItem> items;  // each as load() describes it (no final record yet)
