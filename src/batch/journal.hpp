@@ -75,6 +75,9 @@ struct Claim {
   std::size_t batch_errors = 0;    // final records across workers: failed, error, ambiguous, timeout
   std::size_t batch_judged = 0;    // ...and all final records but invalid and skipped
   std::size_t workers = 1;         // workers of the batch seen alive, this one included
+  // Claimed items that are paused with their pause answered (final_record: the paused record), with
+  // those answers: the worker follows the answer's run (as a resume does on SQLite).
+  std::vector<InboxEntry> answered;
 };
 
 class Journal {

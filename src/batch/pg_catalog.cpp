@@ -38,6 +38,19 @@ CREATE TABLE crewctl_workers(
 INSERT INTO crewctl_journal_schema VALUES (1);
 )sql";
 
+// Version 2 adds the inbox (pg_inbox.cpp): one answer per pause, keyed by the pause. A version 1
+// database gets it in place (nothing else changed); a crewctl that reads version 1 then refuses it.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE crewctl_answers(
+  batch_id text NOT NULL REFERENCES crewctl_batches ON DELETE CASCADE, idx bigint NOT NULL,
+  paused_kickoff_id text NOT NULL, paused_at double precision NOT NULL,
+  feedback text NOT NULL, approve boolean NOT NULL, sent_at double precision NOT NULL,
+  answered_at double precision, kickoff_id text, status text,
+  PRIMARY KEY(batch_id, idx, paused_kickoff_id, paused_at));
+CREATE INDEX crewctl_items_paused ON crewctl_items(batch_id, idx) WHERE outcome = 'paused';
+INSERT INTO crewctl_journal_schema VALUES (2);
+)sql";
+
 constexpr std::size_t kInsertChunk = 1000;
 
 std::string host_name() {
@@ -121,10 +134,14 @@ Result<void> PgJournalImpl::ensure_schema() {
     if (auto r = session_.exec(kSchemaLock); !r) return tl::unexpected(r.error());
     auto exists = session_.exec("SELECT to_regclass('crewctl_journal_schema') IS NOT NULL");
     if (!exists) return tl::unexpected(exists.error());
-    if (pg::text(exists->get(), 0, 0) != "t") return session_.exec_script(kSchema);
+    if (pg::text(exists->get(), 0, 0) != "t") {
+      if (auto r = session_.exec_script(kSchema); !r) return r;
+      return session_.exec_script(kSchemaV2);
+    }
     auto v = session_.exec("SELECT max(version) FROM crewctl_journal_schema");
     if (!v) return tl::unexpected(v.error());
     const long long version = pg::integer(v->get(), 0, 0);
+    if (version == 1) return session_.exec_script(kSchemaV2);
     if (version != kSchemaVersion) {
       return tl::unexpected(session_.error(
           ErrorCode::failed_precondition,

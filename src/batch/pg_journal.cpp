@@ -25,34 +25,36 @@ constexpr const char* kKickoff =
     "INSERT INTO crewctl_attempts(batch_id, idx, attempt, kickoff_id, kickoff_at, worker) "
     "VALUES($1, $2::bigint, $3::integer, $4, now(), $5) ON CONFLICT (batch_id, idx, attempt) "
     "DO UPDATE SET kickoff_id = excluded.kickoff_id, kickoff_at = excluded.kickoff_at";
-// The first final record wins, except that a run followed to its end replaces `ambiguous`.
+// The first final record wins, except that a run followed to its end replaces `ambiguous`, and the
+// end of an answered pause's run replaces the pause (only by the worker that claimed it).
 constexpr const char* kFinal =
     "UPDATE crewctl_items SET record = $3, outcome = $4::text, finished_at = $5::double precision, "
     "finished_by = $6, lease_owner = NULL, lease_until = NULL WHERE batch_id = $1 AND idx = $2::bigint "
-    "AND (record IS NULL OR (outcome = 'ambiguous' AND $4::text <> 'ambiguous'))";
+    "AND (record IS NULL OR (outcome = 'ambiguous' AND $4::text <> 'ambiguous') "
+    "OR (outcome = 'paused' AND lease_owner = $6))";
 constexpr const char* kStop =
     "UPDATE crewctl_batches SET stop_reason = COALESCE(stop_reason, $2) WHERE batch_id = $1";
-constexpr const char* kClaim =
-    "WITH c AS (SELECT idx FROM crewctl_items WHERE batch_id = $1 AND record IS NULL "
-    "AND (lease_owner IS NULL OR lease_until < now()) ORDER BY idx LIMIT $3::bigint "
+const std::string kClaim =
+    std::string("WITH c AS (SELECT idx FROM crewctl_items i WHERE batch_id = $1 AND ") + kClaimable +
+    " AND (lease_owner IS NULL OR lease_until < now()) ORDER BY idx LIMIT $3::bigint "
     "FOR UPDATE SKIP LOCKED) "
     "UPDATE crewctl_items i SET lease_owner = $2, lease_until = now() + $4::bigint * interval "
     "'1 millisecond', claims = i.claims + 1 FROM c WHERE i.batch_id = $1 AND i.idx = c.idx "
-    "RETURNING i.idx";
+    "RETURNING i.idx, i.record";
 constexpr const char* kClaimAttempts =
     "SELECT idx, attempt, request_id, kickoff_id, intent_at IS NOT NULL FROM crewctl_attempts "
     "WHERE batch_id = $1 AND idx = ANY($2::bigint[]) ORDER BY idx, attempt";
-constexpr const char* kClaimCounts =
-    "SELECT count(*) FILTER (WHERE record IS NULL AND lease_owner IS DISTINCT FROM $2), "
+const std::string kClaimCounts =
+    std::string("SELECT count(*) FILTER (WHERE ") + kClaimable + " AND lease_owner IS DISTINCT FROM $2), "
     "count(*) FILTER (WHERE outcome IN ('failed', 'error', 'ambiguous', 'timeout')), "
     "count(*) FILTER (WHERE outcome IS NOT NULL AND outcome NOT IN ('invalid', 'skipped')), "
     "(SELECT stop_reason FROM crewctl_batches WHERE batch_id = $1), "
     "(SELECT count(*) FROM crewctl_workers WHERE batch_id = $1 AND left_at IS NULL AND "
     "seen_at > now() - $3::bigint * interval '1 millisecond') "
-    "FROM crewctl_items WHERE batch_id = $1";
+    "FROM crewctl_items i WHERE batch_id = $1";
 constexpr const char* kHeartbeat =
     "UPDATE crewctl_items SET lease_until = now() + $3::bigint * interval '1 millisecond' "
-    "WHERE batch_id = $1 AND lease_owner = $2 AND record IS NULL";
+    "WHERE batch_id = $1 AND lease_owner = $2";  // a final record clears its lease
 constexpr const char* kSeen =
     "UPDATE crewctl_workers SET seen_at = now() WHERE batch_id = $1 AND worker_id = $2";
 
@@ -167,7 +169,7 @@ Result<void> PgJournalImpl::write_op(Op& op) {
       return r ? Result<void>() : tl::unexpected(r.error());
     }
     case Op::Kind::final: {
-      pg::Param at = op.finished_at ? pg::Param(std::to_string(*op.finished_at)) : std::nullopt;
+      pg::Param at = op.finished_at ? pg::Param(float8(*op.finished_at)) : std::nullopt;
       auto r = session_.exec(kFinal, {batch, idx, op.text, op.outcome, at, worker_id_});
       return r ? Result<void>() : tl::unexpected(r.error());
     }
@@ -202,12 +204,24 @@ Result<Claim> PgJournalImpl::run_claim(std::size_t max) {
     if (!got) return tl::unexpected(got.error());
     std::map<std::size_t, JournalItem> items;
     std::string array = "{";
+    bool paused = false;
     for (int r = 0; r < PQntuples(got->get()); ++r) {
       auto idx = static_cast<std::size_t>(pg::integer(got->get(), r, 0));
       items[idx].index = idx;
       array += (r ? "," : "") + std::to_string(idx);
+      if (auto rec = pg::opt_text(got->get(), r, 1)) {
+        auto record = crewai::record_from_json(Json::parse(*rec, nullptr, false));
+        if (!record) {
+          return tl::unexpected(session_.error(ErrorCode::protocol, "the record of item " + std::to_string(idx) + " is corrupt", ""));
+        }
+        items[idx].final_record = std::move(*record);
+        paused = true;
+      }
     }
     array += "}";
+    if (paused) {
+      if (auto r = claim_answered(claim, items); !r) return r;
+    }
     if (!items.empty()) {
       auto att = session_.exec(kClaimAttempts, {batch, array});
       if (!att) return tl::unexpected(att.error());
@@ -337,7 +351,7 @@ void PgJournalImpl::release_leases() {
   if (!identity_ || !session_.connected() || !options_.release_on_close) return;
   (void)session_.exec(
       "UPDATE crewctl_items SET lease_owner = NULL, lease_until = NULL WHERE batch_id = $1 AND "
-      "lease_owner = $2 AND record IS NULL",
+      "lease_owner = $2",
       {identity_->batch_id, worker_id_});
   (void)session_.exec("UPDATE crewctl_workers SET left_at = now() WHERE batch_id = $1 AND worker_id = $2",
                       {identity_->batch_id, worker_id_});

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -16,7 +17,18 @@
 namespace crewai::batch::pgj {
 
 using Steady = std::chrono::steady_clock;
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
+
+// An item a worker may claim: no final record yet, or paused with its pause answered from the inbox
+// (the worker then follows the answer's run to its end). `i` is crewctl_items.
+inline constexpr const char* kClaimable =
+    "(i.record IS NULL OR (i.outcome = 'paused' AND EXISTS (SELECT 1 FROM crewctl_answers a "
+    "WHERE a.batch_id = i.batch_id AND a.idx = i.idx AND a.answered_at IS NOT NULL AND "
+    "COALESCE(a.kickoff_id, '') <> '' AND a.paused_kickoff_id = (i.record::jsonb->>'kickoff_id') "
+    "AND a.paused_at = COALESCE((i.record::jsonb->>'finished_at')::float8, 0))))";
+
+// A double as PostgreSQL float8 text that reads back as the very same double.
+std::string float8(double v);
 
 struct Op {
   enum class Kind { intent, kickoff, final, stop, claim } kind = Kind::intent;
@@ -65,6 +77,12 @@ class PgJournalImpl final : public PgJournal {
   Result<std::vector<BatchIdentity>> list_batches() override;
   Result<JournalStatus> status() override;
 
+  // Inbox (pg_inbox.cpp, caller thread): each call its own autocommitted statement.
+  Result<std::vector<InboxEntry>> inbox() override;
+  Result<void> record_answer_intent(const InboxAnswer& a) override;
+  Result<void> record_answer(const InboxAnswer& a) override;
+  Result<void> forget_answer(const InboxAnswer& a) override;
+
  private:
   // pg_catalog.cpp (caller thread, db_mu_ held)
   Result<void> ensure_schema();
@@ -82,6 +100,7 @@ class PgJournalImpl final : public PgJournal {
   Result<void> commit(std::vector<Op>& writes);
   Result<void> write_op(Op& op);
   Result<Claim> run_claim(std::size_t max);
+  Result<void> claim_answered(Claim& claim, std::map<std::size_t, JournalItem>& items);
   Result<void> heartbeat();
   void release_leases();
   std::string lease_ms() const { return std::to_string(options_.lease.count()); }

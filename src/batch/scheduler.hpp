@@ -60,7 +60,7 @@ struct Batch::Impl {
   // Loop thread only.
   Result<void> preflight();
   Result<void> restore();
-  // `answered`: the inbox's answered pauses (a claimed item has none: it has no final record yet).
+  // `answered`: the inbox's answered pauses (a claim's answered list for claimed paused items).
   void restore_item(const batch::JournalItem& j, const std::vector<const ItemRecord*>& earlier,
                     const std::vector<batch::InboxEntry>& answered = {});
   bool restore_earlier(const batch::JournalItem& j, const std::vector<const ItemRecord*>& earlier);

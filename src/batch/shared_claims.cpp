@@ -73,7 +73,7 @@ void Batch::Impl::on_claim(Result<batch::Claim> r) {
     }
     if (slots[i].phase != Phase::queued) continue;  // already this worker's (a lease renewed)
     if (stopping) continue;  // released when the journal closes
-    restore_item(j, no_earlier);
+    restore_item(j, no_earlier, r->answered);  // an answered pause: its answer's run is followed
     if (slots[i].phase == Phase::queued) queue.push_back(i);
   }
   if (!r->items.empty()) {

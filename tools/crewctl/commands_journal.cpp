@@ -21,25 +21,9 @@ int fail(crewai::Error e, bool json) {
   return exit_code_for(e);
 }
 
-// A shared journal attached to one batch: --batch, or the only batch there is.
 Result<std::unique_ptr<crewai::batch::Journal>> open_pg(const JournalArgs& a) {
-  auto j = open_shared_journal(a.journal, BatchArgs{});
+  auto j = open_shared_batch(a.journal, a.batch_id);
   if (!j) return tl::unexpected(j.error());
-  std::string batch = a.batch_id;
-  if (batch.empty()) {
-    auto all = (*j)->list_batches();
-    if (!all) return tl::unexpected(all.error());
-    if (all->empty()) return make_error(ErrorCode::invalid_argument, "journal " + (*j)->path() + " holds no batch");
-    if (all->size() > 1) {
-      std::string ids;
-      for (const auto& b : *all) ids += "\n  " + b.batch_id + "  " + std::to_string(b.item_count) + " items  " + b.deployment_url;
-      return make_error(ErrorCode::invalid_argument,
-                        "journal " + (*j)->path() + " holds " + std::to_string(all->size()) +
-                            " batches: name one with --batch" + ids);
-    }
-    batch = all->front().batch_id;
-  }
-  if (auto id = (*j)->attach(batch); !id) return tl::unexpected(id.error());
   return std::unique_ptr<crewai::batch::Journal>(std::move(*j));
 }
 

@@ -302,12 +302,16 @@ void add_inbox(CLI::App& app, Commands& c) {
   crewctl inbox show --journal results.jsonl.journal 7
   crewctl inbox answer --journal results.jsonl.journal --all --feedback "Looks good" --approve
   crewctl batch rows.jsonl -o results.jsonl --resume      # follows the answered runs to their end
+  crewctl inbox answer --journal postgresql://crewctl@db/batches --all --feedback ok --approve
+  crewctl batch rows.jsonl --journal postgresql://crewctl@db/batches --resume   # any worker follows them
 See docs/cli.md, "Human in the loop".)");
   c.inbox_list = in->add_subcommand("list", "Paused items: index, id, kickoff id, task id, output excerpt, age");
-  c.inbox_list->add_option("--journal", c.inbox.journal, "The batch's journal")->required();
+  c.inbox_list->add_option("--journal", c.inbox.journal, "The batch's journal: a file, or a postgresql:// URI")->required();
+  c.inbox_list->add_option("--batch", c.inbox.batch_id, "The batch (a shared journal holding several)");
   c.inbox_list->add_flag("--json", c.g.json, "One JSON object {\"inbox\": [...]} on stdout");
   c.inbox_show = in->add_subcommand("show", "One paused item with its whole output");
-  c.inbox_show->add_option("--journal", c.inbox.journal, "The batch's journal")->required();
+  c.inbox_show->add_option("--journal", c.inbox.journal, "The batch's journal: a file, or a postgresql:// URI")->required();
+  c.inbox_show->add_option("--batch", c.inbox.batch_id, "The batch (a shared journal holding several)");
   c.inbox_show->add_option("INDEX", c.inbox.indexes, "The item's index")->required()->expected(1);
   c.inbox_show->add_flag("--json", c.g.json, "JSON on stdout");
   auto* ans = c.inbox_answer = in->add_subcommand(
@@ -319,7 +323,8 @@ FOUND), it is not sent again unless --resend. Exit codes: 0 all answered; 5 some
 130 interrupted (after the item in hand).
 --feedback-file lines: {"index": 3, "feedback": "...", "approve": false} or {"id": "row-7", ...}.)");
   add_common(ans, c.g, false);
-  ans->add_option("--journal", c.inbox.journal, "The batch's journal")->required();
+  ans->add_option("--journal", c.inbox.journal, "The batch's journal: a file, or a postgresql:// URI")->required();
+  ans->add_option("--batch", c.inbox.batch_id, "The batch (a shared journal holding several)");
   ans->add_option("INDEX", c.inbox.indexes, "Indexes of the items to answer");
   ans->add_flag("--all", c.inbox.all, "Answer every paused item");
   ans->add_option("--feedback", c.inbox.feedback, "Feedback text (for every item not in --feedback-file)");

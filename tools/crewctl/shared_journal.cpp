@@ -26,6 +26,28 @@ crewai::Result<std::unique_ptr<crewai::batch::PgJournal>> open_shared_journal(co
   return j;
 }
 
+crewai::Result<std::unique_ptr<crewai::batch::PgJournal>> open_shared_batch(const std::string& uri,
+                                                                            const std::string& batch_id) {
+  auto j = open_shared_journal(uri, BatchArgs{});
+  if (!j) return tl::unexpected(j.error());
+  std::string batch = batch_id;
+  if (batch.empty()) {
+    auto all = (*j)->list_batches();
+    if (!all) return tl::unexpected(all.error());
+    if (all->empty()) return make_error(ErrorCode::invalid_argument, "journal " + (*j)->path() + " holds no batch");
+    if (all->size() > 1) {
+      std::string ids;
+      for (const auto& b : *all) ids += "\n  " + b.batch_id + "  " + std::to_string(b.item_count) + " items  " + b.deployment_url;
+      return make_error(ErrorCode::invalid_argument,
+                        "journal " + (*j)->path() + " holds " + std::to_string(all->size()) +
+                            " batches: name one with --batch" + ids);
+    }
+    batch = all->front().batch_id;
+  }
+  if (auto id = (*j)->attach(batch); !id) return tl::unexpected(id.error());
+  return j;
+}
+
 crewai::Result<void> check_shared_flags(const BatchArgs& a) {
   const bool shared = is_shared_journal(a.journal);
   if (a.join) {

@@ -19,6 +19,11 @@ bool is_shared_journal(const std::string& journal);
 crewai::Result<std::unique_ptr<crewai::batch::PgJournal>> open_shared_journal(const std::string& uri,
                                                                                const BatchArgs& a);
 
+// A shared journal attached to one batch (not joined as a worker): `batch_id`, or the only batch the
+// database holds (else a clear error listing them). For journal status|export|stop and the inbox.
+crewai::Result<std::unique_ptr<crewai::batch::PgJournal>> open_shared_batch(const std::string& uri,
+                                                                            const std::string& batch_id);
+
 // The flags that only make sense together: --join with a shared journal and --batch, FILE or --join.
 crewai::Result<void> check_shared_flags(const BatchArgs& a);
 
