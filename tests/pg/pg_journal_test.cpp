@@ -1,6 +1,6 @@
 // The PostgreSQL journal against a throwaway cluster: schema version, identity, claims and leases,
 // takeover after a worker dies, a lost lease refusing the intent, the password never shown, and a
-// server restart under a queued intent.
+// server restart under a queued intent; the inbox (answers per pause, answered pauses claimed).
 #include <algorithm>
 #include <chrono>
 #include <future>
@@ -99,6 +99,76 @@ TEST_F(PgJournalTest, SchemaOfAnotherVersionIsRefused) {
   ASSERT_FALSE(j);
   EXPECT_EQ(j.error().code, ErrorCode::failed_precondition);
   EXPECT_NE(j.error().message.find("schema version 99"), std::string::npos) << j.error().message;
+}
+
+// Issue 14 point 4: the inbox on the shared journal. One answer intent per pause across processes;
+// a forgotten one may be sent again; an answered pause is claimed with its answer, and the answer's
+// run's end replaces the pause.
+TEST_F(PgJournalTest, AnswerIntentsWinOncePerPauseAndAnsweredPausesAreClaimed) {
+  auto items = make_items(3);
+  auto a = open();
+  auto id = a->create_or_join(identity_of(items), items);
+  ASSERT_TRUE(id) << id.error().message;
+  ASSERT_TRUE(claim(*a, 3));
+  ItemRecord paused;
+  paused.index = 1;
+  paused.outcome = Outcome::paused;
+  paused.kickoff_id = "k1";
+  paused.finished_at = 1764490000.123456789;  // kept exactly: it names the pause
+  a->record_final(paused);
+  ASSERT_TRUE(a->flush());
+
+  auto b = open();
+  ASSERT_TRUE(b->attach(id->batch_id));
+  auto inbox = b->inbox();
+  ASSERT_TRUE(inbox) << inbox.error().message;
+  ASSERT_EQ(inbox->size(), 1u);
+  EXPECT_FALSE(inbox->front().answer);
+  batch::InboxAnswer answer{1, "k1", *inbox->front().record.finished_at, "ok", true, 1764490001.5, {}, "", ""};
+  ASSERT_TRUE(a->record_answer_intent(answer));
+  auto second = b->record_answer_intent(answer);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::failed_precondition);
+
+  auto c = open();
+  ASSERT_TRUE(c->join(id->batch_id));
+  auto none = claim(*c, 3);  // item 2 is a's, item 1's answer has no outcome yet
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->items.empty());
+  ASSERT_TRUE(b->forget_answer(answer));
+  ASSERT_TRUE(b->record_answer_intent(answer));  // forgotten: it may be sent again
+  answer.answered_at = 1764490002.0;
+  answer.kickoff_id = "k2";
+  ASSERT_TRUE(b->record_answer(answer));
+  inbox = b->inbox();
+  ASSERT_TRUE(inbox && inbox->size() == 1u && inbox->front().answer);
+  EXPECT_EQ(inbox->front().answer->kickoff_id, "k2");
+
+  auto got = claim(*c, 3);
+  ASSERT_TRUE(got) << got.error().message;
+  ASSERT_EQ(got->items.size(), 1u);
+  EXPECT_EQ(got->items[0].index, 1u);
+  ASSERT_TRUE(got->items[0].final_record);
+  ASSERT_EQ(got->answered.size(), 1u);
+  EXPECT_EQ(got->answered[0].answer->kickoff_id, "k2");
+  ItemRecord done = paused;
+  done.outcome = Outcome::succeeded;
+  done.kickoff_id = "k2";
+  c->record_final(done);
+  ASSERT_TRUE(c->flush());
+  inbox = b->inbox();
+  ASSERT_TRUE(inbox);
+  EXPECT_TRUE(inbox->empty());
+  EXPECT_EQ(cluster().query(db_, "SELECT outcome FROM crewctl_items WHERE idx = 1"), "succeeded");
+}
+
+TEST_F(PgJournalTest, SchemaVersionOneGetsTheInboxInPlace) {
+  ASSERT_TRUE(open());
+  ASSERT_TRUE(cluster().exec(db_, "DROP TABLE crewctl_answers; DROP INDEX crewctl_items_paused; "
+                                  "DELETE FROM crewctl_journal_schema WHERE version = 2"));
+  ASSERT_TRUE(open());
+  EXPECT_EQ(cluster().query(db_, "SELECT max(version) FROM crewctl_journal_schema"), "2");
+  EXPECT_EQ(cluster().query(db_, "SELECT to_regclass('crewctl_answers') IS NOT NULL"), "t");
 }
 
 TEST_F(PgJournalTest, ClaimsAreExclusiveAndCountWhatIsOpen) {
