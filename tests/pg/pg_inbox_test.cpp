@@ -72,12 +72,17 @@ TEST_P(PgInbox, PausesAnsweredFromTheInboxAreFollowedByTheWorkersWithOneResumeEa
 
   auto list = crewctl({"inbox", "list", "--journal", uri, "--json"});
   ASSERT_EQ(list.exit_code, 0) << list.err;
+  expect_no_password(list);
   const Json inbox = Json::parse(list.out, nullptr, false)["inbox"];
   ASSERT_EQ(inbox.size(), kItems) << list.out.substr(0, 500);
   for (const auto& e : inbox) EXPECT_EQ(e.value("answer", ""), "open") << e.dump();
   auto show = crewctl({"inbox", "show", "--journal", uri, "7"});
   EXPECT_EQ(show.exit_code, 0) << show.err;
   EXPECT_NE(show.out.find("Draft post about t7"), std::string::npos) << show.out;
+  auto wrong = crewctl({"inbox", "list", "--journal", uri, "--batch", "0123456789abcdef"});
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.err;
+  EXPECT_NE(wrong.err.find("no batch 0123456789abcdef"), std::string::npos) << wrong.err;
+  expect_no_password(wrong);
 
   auto answer = crewctl(conn(sim, {"inbox", "answer", "--journal", uri, "--all", "--feedback", "ok", "--approve"}));
   ASSERT_EQ(answer.exit_code, 0) << answer.err;
