@@ -12,12 +12,7 @@
 namespace crewai::batch::pgj {
 namespace {
 
-// The answer to a pause, joined by the pause's key as the record holds it (its JSON numbers are
-// exact, where a column filled before schema 2 may be rounded).
-constexpr const char* kAnswerJoin =
-    "LEFT JOIN crewctl_answers a ON a.batch_id = i.batch_id AND a.idx = i.idx "
-    "AND a.paused_kickoff_id = (i.record::jsonb->>'kickoff_id') "
-    "AND a.paused_at = COALESCE((i.record::jsonb->>'finished_at')::float8, 0) ";
+const std::string kAnswerJoin = "LEFT JOIN crewctl_answers a ON " + kPauseKey + " ";
 constexpr const char* kAnswerColumns =
     "a.paused_kickoff_id, a.paused_at, a.feedback, a.approve, a.sent_at, a.answered_at, a.kickoff_id, a.status";
 

@@ -35,7 +35,7 @@ constexpr const char* kFinal =
 constexpr const char* kStop =
     "UPDATE crewctl_batches SET stop_reason = COALESCE(stop_reason, $2) WHERE batch_id = $1";
 const std::string kClaim =
-    std::string("WITH c AS (SELECT idx FROM crewctl_items i WHERE batch_id = $1 AND ") + kClaimable +
+    "WITH c AS (SELECT idx FROM crewctl_items i WHERE batch_id = $1 AND " + kClaimable +
     " AND (lease_owner IS NULL OR lease_until < now()) ORDER BY idx LIMIT $3::bigint "
     "FOR UPDATE SKIP LOCKED) "
     "UPDATE crewctl_items i SET lease_owner = $2, lease_until = now() + $4::bigint * interval "
@@ -45,7 +45,7 @@ constexpr const char* kClaimAttempts =
     "SELECT idx, attempt, request_id, kickoff_id, intent_at IS NOT NULL FROM crewctl_attempts "
     "WHERE batch_id = $1 AND idx = ANY($2::bigint[]) ORDER BY idx, attempt";
 const std::string kClaimCounts =
-    std::string("SELECT count(*) FILTER (WHERE ") + kClaimable + " AND lease_owner IS DISTINCT FROM $2), "
+    "SELECT count(*) FILTER (WHERE " + kClaimable + " AND lease_owner IS DISTINCT FROM $2), "
     "count(*) FILTER (WHERE outcome IN ('failed', 'error', 'ambiguous', 'timeout')), "
     "count(*) FILTER (WHERE outcome IS NOT NULL AND outcome NOT IN ('invalid', 'skipped')), "
     "(SELECT stop_reason FROM crewctl_batches WHERE batch_id = $1), "

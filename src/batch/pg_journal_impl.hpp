@@ -19,13 +19,16 @@ namespace crewai::batch::pgj {
 using Steady = std::chrono::steady_clock;
 inline constexpr int kSchemaVersion = 2;
 
+// The answer `a` (crewctl_answers) to the pause of item `i` (crewctl_items), by the pause's key as
+// the record holds it (its JSON numbers are exact, where a column written by schema 1 was rounded).
+inline const std::string kPauseKey =
+    "a.batch_id = i.batch_id AND a.idx = i.idx AND a.paused_kickoff_id = (i.record::jsonb->>'kickoff_id') "
+    "AND a.paused_at = COALESCE((i.record::jsonb->>'finished_at')::float8, 0)";
 // An item a worker may claim: no final record yet, or paused with its pause answered from the inbox
-// (the worker then follows the answer's run to its end). `i` is crewctl_items.
-inline constexpr const char* kClaimable =
-    "(i.record IS NULL OR (i.outcome = 'paused' AND EXISTS (SELECT 1 FROM crewctl_answers a "
-    "WHERE a.batch_id = i.batch_id AND a.idx = i.idx AND a.answered_at IS NOT NULL AND "
-    "COALESCE(a.kickoff_id, '') <> '' AND a.paused_kickoff_id = (i.record::jsonb->>'kickoff_id') "
-    "AND a.paused_at = COALESCE((i.record::jsonb->>'finished_at')::float8, 0))))";
+// (the worker then follows the answer's run to its end).
+inline const std::string kClaimable =
+    "(i.record IS NULL OR (i.outcome = 'paused' AND EXISTS (SELECT 1 FROM crewctl_answers a WHERE " + kPauseKey +
+    " AND a.answered_at IS NOT NULL AND COALESCE(a.kickoff_id, '') <> '')))";
 
 // A double as PostgreSQL float8 text that reads back as the very same double.
 std::string float8(double v);
