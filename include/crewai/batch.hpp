@@ -206,7 +206,8 @@ struct BatchOptions {
 
 /// What Batch::run returns: every item's record and the final counts.
 struct BatchReport {
-  std::vector<ItemRecord> records;     // one per item, in input order
+  std::vector<ItemRecord> records;     // one per item, in input order (a worker of a shared
+                                       // journal: the items it finished, in input order)
   /// The counts when the batch ended.
   BatchSnapshot final_snapshot;
   bool stopped = false;                // a stop rule or request_stop() ended it early

@@ -123,38 +123,42 @@ Result<void> Batch::Impl::restore() {
   for (const auto& r : opt.earlier_records) {
     if (r.index < items.size() && r.outcome == Outcome::succeeded) earlier[r.index] = &r;
   }
-  for (auto& j : *known) {
-    if (j.index >= items.size()) continue;
-    std::size_t i = j.index;
-    if (slots[i].phase == Phase::done) continue;  // invalid now: recorded by preflight
-    Slot& s = slots[i];
-    s.attempts = j.attempts;
-    s.kickoff_ids = j.kickoff_ids;
-    s.request_id = j.request_id;
-    if (restore_earlier(j, earlier)) continue;
-    if (follow_answered(i, j, *answered)) continue;
-    bool rerun = opt.rerun_ambiguous &&
-                 ((j.final_record && j.final_record->outcome == Outcome::ambiguous) ||
-                  (!j.final_record && j.intent_without_id));
-    if (j.final_record && !rerun) {
-      ++restored;
-      finish(i, *j.final_record, false);
-    } else if (rerun) {
-      continue;  // stays queued: a new attempt with a new request id
-    } else if (j.intent_without_id) {
-      ItemRecord r = base_record(i);
-      r.outcome = Outcome::ambiguous;
-      r.error = "a kickoff (request " + j.request_id +
-                ") was sent before the previous process stopped and its answer is unknown; "
-                "it was not sent again (resume with --rerun-ambiguous to retry)";
-      finish(i, std::move(r));
-    } else if (!j.kickoff_ids.empty()) {
-      s.phase = Phase::running;
-      ++in_flight;
-      start_wait(i, j.kickoff_ids.back(), clock->now());
-    }
-  }
+  for (auto& j : *known) restore_item(j, earlier, *answered);
   return {};
+}
+
+// One item as the journal knows it (a reopened batch, or a shared journal's claim).
+void Batch::Impl::restore_item(const batch::JournalItem& j, const std::vector<const ItemRecord*>& earlier,
+                               const std::vector<batch::InboxEntry>& answered) {
+  if (j.index >= items.size()) return;
+  std::size_t i = j.index;
+  if (slots[i].phase == Phase::done) return;  // invalid now: recorded by preflight
+  Slot& s = slots[i];
+  s.attempts = j.attempts;
+  s.kickoff_ids = j.kickoff_ids;
+  s.request_id = j.request_id;
+  if (restore_earlier(j, earlier)) return;
+  if (follow_answered(i, j, answered)) return;
+  bool rerun = opt.rerun_ambiguous &&
+               ((j.final_record && j.final_record->outcome == Outcome::ambiguous) ||
+                (!j.final_record && j.intent_without_id));
+  if (j.final_record && !rerun) {
+    ++restored;
+    finish(i, *j.final_record, false);
+  } else if (rerun) {
+    return;  // stays queued: a new attempt with a new request id
+  } else if (j.intent_without_id) {
+    ItemRecord r = base_record(i);
+    r.outcome = Outcome::ambiguous;
+    r.error = "a kickoff (request " + j.request_id +
+              ") was sent before the previous process stopped and its answer is unknown; "
+              "it was not sent again (resume with --rerun-ambiguous to retry)";
+    finish(i, std::move(r));
+  } else if (!j.kickoff_ids.empty()) {
+    s.phase = Phase::running;
+    ++in_flight;
+    start_wait(i, j.kickoff_ids.back(), clock->now());
+  }
 }
 
 // A succeeded record found outside the journal, for an item whose journal lacks one: taken (and

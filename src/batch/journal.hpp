@@ -5,7 +5,8 @@
 // and calling load() tells the scheduler, per item, what is already known, so that a resumed batch
 // never pays for the same run twice.
 //
-// The interface hides the backend (SQLite now; PostgreSQL may follow). The journal never receives a
+// The interface hides the backend: SQLite (one process) or PostgreSQL (pg_journal.hpp: workers on
+// several machines share one batch and take its items in claims). The journal never receives a
 // token: its identity holds only the deployment URL, stripped of userinfo and credential-like query
 // parameters before it is stored.
 //
@@ -66,6 +67,19 @@ struct InboxEntry {
   std::optional<InboxAnswer> answer;  // the answer to this very pause, when one was sent
 };
 
+// What a shared journal hands one worker: items now leased to it, and what it must know of the rest.
+struct Claim {
+  std::vector<JournalItem> items;  // each as load() describes it (no final record yet)
+  std::size_t open = 0;            // items without a final record that are not leased to this worker
+  std::optional<std::string> stop_reason;  // the batch was stopped for every worker: why
+  std::size_t batch_errors = 0;    // final records across workers: failed, error, ambiguous, timeout
+  std::size_t batch_judged = 0;    // ...and all final records but invalid and skipped
+  std::size_t workers = 1;         // workers of the batch seen alive, this one included
+  // Claimed items that are paused with their pause answered (final_record: the paused record), with
+  // those answers: the worker follows the answer's run (as a resume does on SQLite).
+  std::vector<InboxEntry> answered;
+};
+
 class Journal {
  public:
   virtual ~Journal() = default;
@@ -117,6 +131,16 @@ class Journal {
     (void)a;
     return make_error(ErrorCode::unimplemented, "this journal has no inbox");
   }
+  // Shared journals only (shared() true): the scheduler takes items in claims instead of all at
+  // once. `done` runs on the writer thread like record_intent's. A record_intent for an item whose
+  // lease this worker lost fails with failed_precondition: another worker owns the item now, and
+  // this one must neither kick it off nor record it.
+  virtual bool shared() const { return false; }
+  virtual void claim(std::size_t /*max*/, std::function<void(Result<Claim>)> done) {
+    done(make_error(ErrorCode::unimplemented, "this journal hands out no claims"));
+  }
+  // Asks every worker of the batch to stop kicking off (a batch-wide stop rule fired).
+  virtual void stop_batch(const std::string& /*reason*/) {}
 };
 
 struct SqliteJournalOptions {

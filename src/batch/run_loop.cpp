@@ -9,7 +9,7 @@ Result<BatchReport> Batch::Impl::run() {
   if (auto ok = prepare(); !ok) return tl::unexpected(ok.error());
   watch_clock(true);
   auto next_snapshot = clock->now();
-  while (done < items.size()) {
+  while (!all_done()) {
     run_events();
     auto now = clock->now();
     int requests = stop_requests.load();
@@ -21,7 +21,7 @@ Result<BatchReport> Batch::Impl::run() {
       next_snapshot = now + opt.snapshot_interval;
     }
     wake = std::min(wake, next_snapshot);
-    if (done >= items.size()) break;
+    if (all_done()) break;
     wait_for_work(wake, requests);
   }
   watch_clock(false);
@@ -37,10 +37,11 @@ Result<void> Batch::Impl::prepare() {
   window_start = clock->now();
   if (opt.requests_per_second > 0) client.set_request_rate(opt.requests_per_second);
   if (auto ok = preflight(); !ok) return ok;
-  if (journal) {
+  shared = journal && journal->shared();  // items then come in claims (shared_claims.cpp)
+  if (journal && !shared) {
     if (auto ok = restore(); !ok) return ok;
   }
-  for (std::size_t i = 0; i < items.size(); ++i) {
+  for (std::size_t i = 0; i < items.size() && !shared; ++i) {
     if (slots[i].phase == Phase::queued) queue.push_back(i);
   }
   if (opt.dry_run) {
@@ -94,6 +95,7 @@ void Batch::Impl::handle_stop(Steady::time_point now, int requests) {
 // the drain deadline, the kickoff grace, the cancel grace).
 Steady::time_point Batch::Impl::next_wake(Steady::time_point now) {
   auto wake = now + opt.snapshot_interval;
+  if (shared) pump_claims(now, wake);
   if (!stopping) launch_ready(now, wake);
   if (!holding.empty()) release_holds(now, wake);
   if (drain_until) wake = std::min(wake, *drain_until);
@@ -149,7 +151,7 @@ BatchReport Batch::Impl::report() {
   report.final_snapshot = snapshot(clock->now());
   observer.snapshot(report.final_snapshot);
   observer.close();
-  report.records = std::move(records);
+  report.records = shared ? own_records() : std::move(records);
   report.stopped = stopping;
   report.stop_reason = stop_reason;
   report.journal_error = journal_error;

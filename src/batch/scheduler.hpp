@@ -70,7 +70,16 @@ struct Batch::Impl {
   // Loop thread only.
   Result<void> preflight();
   Result<void> restore();
+  // `answered`: the inbox's answered pauses (a claim's answered list for claimed paused items).
+  void restore_item(const batch::JournalItem& j, const std::vector<const ItemRecord*>& earlier,
+                    const std::vector<batch::InboxEntry>& answered = {});
   bool restore_earlier(const batch::JournalItem& j, const std::vector<const ItemRecord*>& earlier);
+  // Shared journal (shared_claims.cpp): items arrive in claims, other workers finish the rest.
+  bool all_done() const;
+  void pump_claims(Steady::time_point now, Steady::time_point& wake);
+  void on_claim(Result<batch::Claim> r);
+  void hand_back(std::size_t i);
+  std::vector<ItemRecord> own_records();  // the records of the items this worker finished
   void journal_failed(const Error& e);
   void launch_ready(Steady::time_point now, Steady::time_point& wake);
   void launch(std::size_t i);
@@ -160,6 +169,14 @@ struct Batch::Impl {
   std::atomic<bool> force_requested{false};
   std::atomic<bool> observer_refused{false};  // on_record returned false: a graceful stop
   int handled_stop_requests = 0;
+
+  // Shared journal: claims (loop thread only).
+  bool shared = false;
+  bool claim_pending = false;
+  bool claims_exhausted = false;  // every item left is finished or this worker's
+  Steady::time_point next_claim{};
+  std::vector<std::size_t> handed_back;  // items whose lease went to another worker before their kickoff
+  std::vector<const ItemRecord*> no_earlier;  // restore_item's `earlier` for claimed items
 };
 
 }  // namespace crewai

@@ -74,7 +74,19 @@ struct BatchArgs {
   bool cancel_on_stop = false;  // a stop cancels the runs in flight (POST /stop)
   ListenArgs listen;
   std::vector<std::string> events;  // with --listen: stream these event types (empty: none)
+  // Shared journal (postgresql://...): join a batch by id without FILE; lease of claimed items.
+  bool join = false;
+  std::string batch_id;
+  std::optional<double> lease_seconds;
 };
+
+// `crewctl journal status|export|stop` (commands_journal.cpp).
+struct JournalArgs {
+  std::string journal, batch_id, output = "-", reason;
+};
+int cmd_journal_status(const GlobalFlags& g, const JournalArgs& a);
+int cmd_journal_export(const GlobalFlags& g, const JournalArgs& a);
+int cmd_journal_stop(const GlobalFlags& g, const JournalArgs& a);
 
 int cmd_inputs(const GlobalFlags& g);
 int cmd_kickoff(const GlobalFlags& g, const KickoffArgs& a);

@@ -14,6 +14,7 @@
 #include "listen.hpp"
 #include "crewai/batch.hpp"
 #include "output.hpp"
+#include "shared_journal.hpp"
 #include "signals.hpp"
 
 namespace crewctl {
@@ -92,7 +93,7 @@ Result<crewai::BatchOptions> batch_options(const BatchArgs& a, const Settings& s
   }
   if (a.retry_failed < 0)
     return make_error(ErrorCode::invalid_argument, "--retry-failed must be 0 or more");
-  if (a.rerun_ambiguous && !a.resume && !a.resume_or_start) {
+  if (a.rerun_ambiguous && !a.resume && !a.resume_or_start && !is_shared_journal(a.journal)) {
     return make_error(
         ErrorCode::invalid_argument,
         "--rerun-ambiguous only applies with --resume (a new batch has no ambiguous items)");
@@ -123,10 +124,40 @@ void write_summary_file(const std::string& path, const crewai::Json& j) {
 
 struct Prepared {
   std::vector<crewai::BatchItem> items;
-  std::string journal;
+  std::string journal;  // as it may be shown (a shared journal's URI without its password)
   std::unique_ptr<crewai::batch::Journal> opened;  // locked and open; null without a journal
+  crewai::batch::PgJournal* shared = nullptr;      // `opened`, when it is the shared journal
   bool resuming = false;                           // the journal was there
 };
+
+// A shared journal: opened here; a new batch is created or joined once the deployment is known
+// (bind_shared), a --join takes its items from the journal.
+Result<void> open_shared(const BatchArgs& a, Prepared& p) {
+  auto j = open_shared_journal(a.journal, a);
+  if (!j) return tl::unexpected(j.error());
+  p.shared = j->get();
+  p.journal = (*j)->path();
+  p.opened = std::move(*j);
+  if (!a.join) return {};
+  auto items = p.shared->join(a.batch_id);
+  if (!items) return tl::unexpected(items.error());
+  p.items = std::move(*items);
+  return {};
+}
+
+Result<void> bind_shared(const BatchArgs& a, Prepared& p, const std::string& deployment_url) {
+  if (a.join) return {};
+  for (std::size_t i = 0; i < p.items.size(); ++i) p.items[i].index = i;
+  crewai::batch::BatchIdentity wanted{deployment_url, crewai::batch::hash_items(p.items), p.items.size(),
+                                      a.batch_id};
+  auto id = p.shared->create_or_join(wanted, p.items);
+  if (!id) {
+    crewai::Error e = id.error();
+    if (e.code == ErrorCode::failed_precondition) e.code = ErrorCode::invalid_argument;
+    return tl::unexpected(std::move(e));
+  }
+  return {};
+}
 
 // One process at a time: the lock comes first, so that a journal another process works on is refused
 // (naming it) before this one looks at the journal, sends anything or touches any output.
@@ -158,6 +189,12 @@ Result<void> open_journal(const BatchArgs& a, Prepared& p) {
 }
 
 Result<Prepared> prepare(const GlobalFlags& g, const BatchArgs& a) {
+  if (auto ok = check_shared_flags(a); !ok) return tl::unexpected(ok.error());
+  if (a.join) {
+    Prepared p;
+    if (auto ok = open_shared(a, p); !ok) return tl::unexpected(ok.error());
+    return p;
+  }
   if (a.input == "-" && g.token_stdin) {
     return make_error(ErrorCode::invalid_argument, "--token-stdin cannot be used with input from stdin");
   }
@@ -175,8 +212,12 @@ Result<Prepared> prepare(const GlobalFlags& g, const BatchArgs& a) {
     return tl::unexpected(std::move(e));
   }
   Prepared p;
-  p.journal = journal_path(g, a, *items);
   p.items = std::move(*items);
+  if (is_shared_journal(a.journal)) {
+    if (auto ok = open_shared(a, p); !ok) return tl::unexpected(ok.error());
+    return p;
+  }
+  p.journal = journal_path(g, a, p.items);
   if ((a.resume || a.resume_or_start) && a.no_journal) {
     return make_error(ErrorCode::invalid_argument,
                       std::string(a.resume ? "--resume" : "--resume-or-start") +
@@ -220,6 +261,9 @@ int report_batch(const GlobalFlags& g, const BatchArgs& a, const crewai::BatchRe
   if (journal.empty()) {
     std::cerr << "crewctl: interrupted. There is no journal ("
               << (g.sim_crew.empty() ? "--no-journal" : "--sim") << "), so a rerun starts over\n";
+  } else if (is_shared_journal(a.journal)) {
+    std::cerr << "crewctl: interrupted. This worker stopped; the others go on. To work on the batch "
+                 "again, start a worker (the same command, or --join --batch ID; journal: " << journal << ")\n";
   } else {
     std::cerr << "crewctl: interrupted. To resume, run the same command again with --resume "
                  "(journal: " << journal << "); finished items are not run again\n";
@@ -243,6 +287,11 @@ int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
   auto rx = start_listening(a.listen, a.events, false, (*conn)->client.get(), g.quiet);
   if (!rx) return fail(rx.error(), g.json);
   opts->webhooks = rx->get();
+  if (prepared->shared) {
+    if (auto ok = bind_shared(a, *prepared, (*conn)->client->options().base_url); !ok) {
+      return fail(ok.error(), g.json);
+    }
+  }
   opts->journal_path = prepared->journal;
   if (prepared->resuming && a.output != "-") opts->earlier_records = earlier_records(a.output);
   std::size_t total = prepared->items.size();

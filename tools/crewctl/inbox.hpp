@@ -9,7 +9,8 @@
 namespace crewctl {
 
 struct InboxArgs {
-  std::string journal;
+  std::string journal;   // a file (SQLite) or a postgresql:// URI (shared journal)
+  std::string batch_id;  // shared journal holding several batches: which one
   std::vector<std::size_t> indexes;  // show: one; answer: these (or --all)
   bool all = false;
   std::string feedback, feedback_file;

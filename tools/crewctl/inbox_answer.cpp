@@ -169,9 +169,6 @@ crewai::Result<void> check_args(const InboxArgs& a) {
   if (a.feedback.empty() && a.feedback_file.empty()) {
     return make_error(ErrorCode::invalid_argument, "give --feedback TEXT or --feedback-file FILE");
   }
-  if (!std::filesystem::exists(a.journal)) {
-    return make_error(ErrorCode::invalid_argument, "--journal: there is no journal at " + a.journal);
-  }
   return {};
 }
 
@@ -189,7 +186,7 @@ int cmd_inbox_answer(const GlobalFlags& g, const InboxArgs& a) {
     if (!f) return fail(f.error());
     per_item = std::move(*f);
   }
-  auto journal = crewai::batch::open_sqlite_journal(a.journal);  // the lock: one answerer at a time
+  auto journal = open_inbox_journal(a, true);
   if (!journal) return fail(journal.error());
   auto conn = connect(g);
   if (!conn) return fail(conn.error());
@@ -197,7 +194,7 @@ int cmd_inbox_answer(const GlobalFlags& g, const InboxArgs& a) {
   if (!id) return fail(id.error());
   std::string here = crewai::batch::journal_safe_url((*conn)->client->options().base_url);
   if (*id && (*id)->deployment_url != here) {
-    return fail(make_error(ErrorCode::invalid_argument, "journal " + a.journal + " belongs to deployment " +
+    return fail(make_error(ErrorCode::invalid_argument, "journal " + (*journal)->path() + " belongs to deployment " +
                                                             (*id)->deployment_url + ", not " + here).value());
   }
   auto entries = (*journal)->inbox();
@@ -207,7 +204,7 @@ int cmd_inbox_answer(const GlobalFlags& g, const InboxArgs& a) {
   for (auto i : a.indexes) {
     if (!paused.count(i)) {
       return fail(make_error(ErrorCode::invalid_argument, "item " + std::to_string(i) + " is not paused in " +
-                                                              a.journal + " (crewctl inbox list shows the paused ones)").value());
+                                                              (*journal)->path() + " (crewctl inbox list shows the paused ones)").value());
     }
   }
   InterruptWatcher watcher([](int) {});  // Ctrl-C: stop after the item in hand, never inside a POST
@@ -234,7 +231,7 @@ int cmd_inbox_answer(const GlobalFlags& g, const InboxArgs& a) {
   } else if (!g.quiet) {
     std::cerr << "inbox: " << counts[0] << " answered, " << counts[1] << " already answered, " << counts[2]
               << " unknown, " << counts[3] << " failed" << (skipped ? ", " + std::to_string(skipped) + " without feedback" : "")
-              << ". Follow the answered runs: crewctl batch FILE --journal " << a.journal << " --resume\n";
+              << ". Follow the answered runs: crewctl batch FILE --journal " << (*journal)->path() << " --resume\n";
   }
   if (interrupted) return kExitInterrupted;
   return counts[2] + counts[3] > 0 ? kExitCallError : kExitOk;

@@ -8,6 +8,7 @@
 #include "inbox.hpp"
 #include "inbox_detail.hpp"
 #include "output.hpp"
+#include "shared_journal.hpp"
 
 namespace crewctl {
 
@@ -15,17 +16,35 @@ using crewai::ErrorCode;
 using crewai::Json;
 using crewai::make_error;
 
-crewai::Result<std::vector<crewai::batch::InboxEntry>> read_inbox(const std::string& path) {
-  if (path.empty()) return make_error(ErrorCode::invalid_argument, "--journal is required");
-  if (!std::filesystem::exists(path)) {
-    return make_error(ErrorCode::invalid_argument, "--journal: there is no journal at " + path);
+crewai::Result<std::unique_ptr<crewai::batch::Journal>> open_inbox_journal(const InboxArgs& a, bool answer) {
+  if (a.journal.empty()) return make_error(ErrorCode::invalid_argument, "--journal is required");
+  if (is_shared_journal(a.journal)) {
+    auto j = open_shared_batch(a.journal, a.batch_id);
+    if (!j) return tl::unexpected(j.error());
+    return std::unique_ptr<crewai::batch::Journal>(std::move(*j));
+  }
+  if (!a.batch_id.empty()) {
+    return make_error(ErrorCode::invalid_argument, "--batch only applies to a shared journal (postgresql://...)");
+  }
+  if (!std::filesystem::exists(a.journal)) {
+    return make_error(ErrorCode::invalid_argument, "--journal: there is no journal at " + a.journal);
   }
   crewai::batch::SqliteJournalOptions o;
-  o.reader = true;
-  auto j = crewai::batch::open_sqlite_journal(path, o);
+  o.reader = !answer;
+  return crewai::batch::open_sqlite_journal(a.journal, o);
+}
+
+namespace {
+
+// The paused items and the journal's printable name.
+crewai::Result<std::vector<crewai::batch::InboxEntry>> read_inbox(const InboxArgs& a, std::string& shown) {
+  auto j = open_inbox_journal(a, false);
   if (!j) return tl::unexpected(j.error());
+  shown = (*j)->path();
   return (*j)->inbox();
 }
+
+}  // namespace
 
 std::string answer_state(const crewai::batch::InboxEntry& e) {
   if (!e.answer) return "open";
@@ -51,7 +70,8 @@ Json entry_to_json(const crewai::batch::InboxEntry& e, bool whole_output) {
 }
 
 int cmd_inbox_list(const GlobalFlags& g, const InboxArgs& a) {
-  auto entries = read_inbox(a.journal);
+  std::string shown;
+  auto entries = read_inbox(a, shown);
   if (!entries) return print_error(entries.error(), g.json), exit_code_for(entries.error());
   if (g.json) {
     Json list = Json::array();
@@ -60,7 +80,7 @@ int cmd_inbox_list(const GlobalFlags& g, const InboxArgs& a) {
     return kExitOk;
   }
   if (entries->empty()) {
-    std::cout << "no paused items in " << a.journal << "\n";
+    std::cout << "no paused items in " << shown << "\n";
     return kExitOk;
   }
   for (const auto& e : *entries) {
@@ -72,13 +92,14 @@ int cmd_inbox_list(const GlobalFlags& g, const InboxArgs& a) {
               << "  " << (j["age_seconds"].is_number() ? format_seconds(j["age_seconds"].get<double>()) + " ago" : "")
               << "  [" << j["answer"].get<std::string>() << "]\n    " << excerpt << "\n";
   }
-  std::cout << entries->size() << " paused; answer with: crewctl inbox answer --journal " << a.journal
+  std::cout << entries->size() << " paused; answer with: crewctl inbox answer --journal " << shown
             << " INDEX... --feedback TEXT --approve\n";
   return kExitOk;
 }
 
 int cmd_inbox_show(const GlobalFlags& g, const InboxArgs& a) {
-  auto entries = read_inbox(a.journal);
+  std::string shown;
+  auto entries = read_inbox(a, shown);
   if (!entries) return print_error(entries.error(), g.json), exit_code_for(entries.error());
   for (const auto& e : *entries) {
     if (a.indexes.empty() || e.record.index != a.indexes.front()) continue;
@@ -97,7 +118,7 @@ int cmd_inbox_show(const GlobalFlags& g, const InboxArgs& a) {
   }
   auto err = make_error(ErrorCode::invalid_argument,
                         "item " + (a.indexes.empty() ? std::string("?") : std::to_string(a.indexes.front())) +
-                            " is not paused in " + a.journal + " (crewctl inbox list shows the paused ones)");
+                            " is not paused in " + shown + " (crewctl inbox list shows the paused ones)");
   print_error(err.value(), g.json);
   return kExitUsage;
 }

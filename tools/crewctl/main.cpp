@@ -120,7 +120,7 @@ void add_run_hooks(CLI::App* cmd, RunHookArgs& h) {
 }
 
 void add_batch_options(CLI::App* cmd, BatchArgs& b, GlobalFlags& g) {
-  cmd->add_option("FILE", b.input, "Inputs: JSONL, CSV with a header row, or - for stdin")->required();
+  cmd->add_option("FILE", b.input, "Inputs: JSONL, CSV with a header row, or - for stdin (not with --join)");
   cmd->add_option("--format", b.format, "Input format: auto | jsonl | csv")->capture_default_str();
   cmd->add_option("-o,--output", b.output, "Results file (JSONL), - for stdout")->capture_default_str();
   cmd->add_flag("--ordered", b.ordered, "Write results in input order");
@@ -132,17 +132,46 @@ void add_batch_options(CLI::App* cmd, BatchArgs& b, GlobalFlags& g) {
   cmd->add_option("--deadline", b.deadline, "Per-item deadline for following a run: 90s, 5m, 2h");
   cmd->add_option("--poll-interval", g.poll_interval_seconds, "Seconds between status polls");
   cmd->add_option("--retry-failed", b.retry_failed, "Kick off runs that ended FAILED again, N times");
-  cmd->add_option("--journal", b.journal, "Journal (default: <output>.journal, or ./crewctl-<hash>.journal)");
+  cmd->add_option("--journal", b.journal,
+                  "Journal: a file (default: <output>.journal, or ./crewctl-<hash>.journal), or "
+                  "postgresql://... shared by workers on several machines");
   cmd->add_flag("--resume", b.resume, "Continue the batch recorded in the journal (none there: exit 2)");
   cmd->add_flag("--resume-or-start", b.resume_or_start,
                 "Continue the batch if its journal exists, else start it (for scripts that rerun)");
   cmd->add_flag("--rerun-ambiguous", b.rerun_ambiguous,
                 "With --resume: kick off again items whose kickoff outcome is unknown");
+  cmd->add_flag("--join", b.join,
+                "Work on a batch of a shared journal (--journal postgresql://...) from its id (--batch); "
+                "no FILE: the items are in the journal");
+  cmd->add_option("--batch", b.batch_id, "The batch id to --join (crewctl journal status lists them)");
+  cmd->add_option("--lease", b.lease_seconds,
+                  "Shared journal: seconds before a silent worker's items go to the others (default 30)");
   cmd->add_flag("--no-journal", b.no_journal, "Keep no journal (an interrupted batch cannot resume)");
   cmd->add_flag("--dry-run", b.dry_run, "Validate every line and the inputs against /inputs; run nothing");
   cmd->add_flag("--cancel-on-stop", b.cancel_on_stop,
                 "When the batch stops (Ctrl-C, --max-errors, --max-error-rate), cancel the runs in "
                 "flight (POST /stop; recorded cancelled) instead of following them");
+}
+
+void add_journal(CLI::App& app, CLI::App*& journal, CLI::App*& status, CLI::App*& exp, CLI::App*& stop,
+                 JournalArgs& j, GlobalFlags& g) {
+  journal = app.add_subcommand("journal", "Look at a batch's journal (file or postgresql://...), export it, stop it");
+  journal->require_subcommand(1);
+  journal->footer(R"(Examples:
+  crewctl journal status --journal results.jsonl.journal
+  crewctl journal status --journal postgresql://crewctl@db/crewctl
+  crewctl journal export --journal postgresql://crewctl@db/crewctl --batch 3f9c0a5e12d4b7a8 -o all.jsonl
+  crewctl journal stop --journal postgresql://crewctl@db/crewctl --batch 3f9c0a5e12d4b7a8)");
+  status = journal->add_subcommand("status", "Progress, outcomes, workers and leases, ETA");
+  exp = journal->add_subcommand("export", "Every item's final record in input order (the JSONL of batch -o)");
+  stop = journal->add_subcommand("stop", "Stop the batch on every worker (shared journal): no new kickoffs");
+  for (CLI::App* cmd : {status, exp, stop}) {
+    cmd->add_option("--journal", j.journal, "The journal: a file or postgresql://...")->required();
+    cmd->add_option("--batch", j.batch_id, "The batch (shared journal holding several)");
+    cmd->add_flag("--json", g.json, "Machine-readable output");
+  }
+  exp->add_option("-o,--output", j.output, "Where to write (JSONL), - for stdout")->capture_default_str();
+  stop->add_option("--reason", j.reason, "Why (shown by every worker and by status)");
 }
 
 struct Commands {
@@ -153,6 +182,8 @@ struct Commands {
   BatchArgs batch;
   CancelArgs cancel;
   InboxArgs inbox;
+  JournalArgs journal;
+  CLI::App *jrn = nullptr, *jrn_status = nullptr, *jrn_export = nullptr, *jrn_stop = nullptr;
   std::string id;
   crewai::sim::CliOptions serve;
   CLI::App *inputs = nullptr, *kickoff = nullptr, *status = nullptr, *wait = nullptr,
@@ -271,12 +302,16 @@ void add_inbox(CLI::App& app, Commands& c) {
   crewctl inbox show --journal results.jsonl.journal 7
   crewctl inbox answer --journal results.jsonl.journal --all --feedback "Looks good" --approve
   crewctl batch rows.jsonl -o results.jsonl --resume      # follows the answered runs to their end
+  crewctl inbox answer --journal postgresql://crewctl@db/batches --all --feedback ok --approve
+  crewctl batch rows.jsonl --journal postgresql://crewctl@db/batches --resume   # any worker follows them
 See docs/cli.md, "Human in the loop".)");
   c.inbox_list = in->add_subcommand("list", "Paused items: index, id, kickoff id, task id, output excerpt, age");
-  c.inbox_list->add_option("--journal", c.inbox.journal, "The batch's journal")->required();
+  c.inbox_list->add_option("--journal", c.inbox.journal, "The batch's journal: a file, or a postgresql:// URI")->required();
+  c.inbox_list->add_option("--batch", c.inbox.batch_id, "The batch (a shared journal holding several)");
   c.inbox_list->add_flag("--json", c.g.json, "One JSON object {\"inbox\": [...]} on stdout");
   c.inbox_show = in->add_subcommand("show", "One paused item with its whole output");
-  c.inbox_show->add_option("--journal", c.inbox.journal, "The batch's journal")->required();
+  c.inbox_show->add_option("--journal", c.inbox.journal, "The batch's journal: a file, or a postgresql:// URI")->required();
+  c.inbox_show->add_option("--batch", c.inbox.batch_id, "The batch (a shared journal holding several)");
   c.inbox_show->add_option("INDEX", c.inbox.indexes, "The item's index")->required()->expected(1);
   c.inbox_show->add_flag("--json", c.g.json, "JSON on stdout");
   auto* ans = c.inbox_answer = in->add_subcommand(
@@ -288,7 +323,8 @@ FOUND), it is not sent again unless --resend. Exit codes: 0 all answered; 5 some
 130 interrupted (after the item in hand).
 --feedback-file lines: {"index": 3, "feedback": "...", "approve": false} or {"id": "row-7", ...}.)");
   add_common(ans, c.g, false);
-  ans->add_option("--journal", c.inbox.journal, "The batch's journal")->required();
+  ans->add_option("--journal", c.inbox.journal, "The batch's journal: a file, or a postgresql:// URI")->required();
+  ans->add_option("--batch", c.inbox.batch_id, "The batch (a shared journal holding several)");
   ans->add_option("INDEX", c.inbox.indexes, "Indexes of the items to answer");
   ans->add_flag("--all", c.inbox.all, "Answer every paused item");
   ans->add_option("--feedback", c.inbox.feedback, "Feedback text (for every item not in --feedback-file)");
@@ -355,6 +391,7 @@ int run(int argc, char** argv) {
   add_batch(app, c);
   add_cancel(app, c);
   add_inbox(app, c);
+  add_journal(app, c.jrn, c.jrn_status, c.jrn_export, c.jrn_stop, c.journal, c.g);
   c.srv = app.add_subcommand("serve", "Run the AMP simulator (same options as crewai-sim)");
   crewai::sim::add_cli_options(*c.srv, c.serve);
   std::string shell;
@@ -385,6 +422,9 @@ int run(int argc, char** argv) {
   if (*c.inbox_list) return cmd_inbox_list(g, c.inbox);
   if (*c.inbox_show) return cmd_inbox_show(g, c.inbox);
   if (*c.inbox_answer) return cmd_inbox_answer(g, c.inbox);
+  if (*c.jrn_status) return cmd_journal_status(g, c.journal);
+  if (*c.jrn_export) return cmd_journal_export(g, c.journal);
+  if (*c.jrn_stop) return cmd_journal_stop(g, c.journal);
   if (*c.srv) return crewai::sim::run_cli(c.serve);
   if (*completion) return cmd_completion(app, shell);
   return kExitUsage;
