@@ -23,6 +23,7 @@
 #include "batch/journal_lock.hpp"
 #include "batch/sqlite_util.hpp"
 #include "batch/unix_time.hpp"
+#include "protocol/json_util.hpp"
 
 namespace crewai::batch {
 namespace {
@@ -99,8 +100,7 @@ class SqliteJournal final : public Journal {
     enqueue(Op{Op::Kind::kickoff, index, attempt, kickoff_id, {}, std::nullopt, unix_now(), {}});
   }
   void record_final(const ItemRecord& rec) override {
-    enqueue(Op{Op::Kind::final, rec.index, 0, crewai::to_json(rec).dump(-1, ' ', false,
-                                                                       Json::error_handler_t::replace),
+    enqueue(Op{Op::Kind::final, rec.index, 0, protocol::dump_json(crewai::to_json(rec)),
                std::string(crewai::to_string(rec.outcome)), rec.finished_at, unix_now(), {}});
   }
 

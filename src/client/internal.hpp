@@ -11,7 +11,6 @@ namespace crewai::client {
 Result<std::string> normalize_base_url(std::string url);
 std::string redact_url(const std::string& url);  // hides user:password@ in a URL
 Result<void> validate(ClientOptions& o);          // normalises in place
-std::string path_segment(const std::string& id);  // percent-encodes an id for a URL path
 
 // The exchange that POSTs `body` to a flow request's callback URL. The URL must have the scheme,
 // host and port of `base_url` (the bearer token goes with it); the request is then sent to

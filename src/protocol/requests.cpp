@@ -21,7 +21,7 @@ Json inputs_as_strings(const Json& inputs) {
   if (!inputs.is_object()) return inputs;
   Json out = Json::object();
   for (const auto& [key, value] : inputs.items()) {
-    out[key] = value.is_string() ? value : Json(value.dump(-1, ' ', false, Json::error_handler_t::replace));
+    out[key] = value.is_string() ? value : Json(dump_json(value));
   }
   return out;
 }

@@ -69,7 +69,7 @@ TEST(CancelTest, RefusalWithoutStateAsksStatus) {
   });
   auto c = client_for(server);
   std::promise<Result<CancelResult>> p;
-  c.cancel_async("k1", [&p](Result<CancelResult> r) { p.set_value(std::move(r)); });
+  c.cancel_async("k1").then([&p](Result<CancelResult> r) { p.set_value(std::move(r)); });
   auto res = p.get_future().get();
   ASSERT_TRUE(res) << res.error().to_string();
   EXPECT_FALSE(res->stopped);

@@ -14,6 +14,7 @@
 #include "crewai/batch.hpp"
 #include "output.hpp"
 #include "signals.hpp"
+#include "protocol/json_util.hpp"
 
 namespace crewctl {
 namespace {
@@ -116,7 +117,7 @@ Result<crewai::BatchOptions> batch_options(const BatchArgs& a, const Settings& s
 
 void write_summary_file(const std::string& path, const crewai::Json& j) {
   std::ofstream out(path, std::ios::trunc);
-  out << j.dump(2, ' ', false, crewai::Json::error_handler_t::replace) << "\n";
+  out << crewai::protocol::dump_json(j, 2) << "\n";
   if (!out) std::cerr << "crewctl: cannot write the summary to " << path << "\n";
 }
 
