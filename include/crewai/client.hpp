@@ -68,7 +68,7 @@ struct ClientOptions {
   // CREWAI_BASE_URL / CREWAI_DEPLOYMENT_URL, CREWAI_TOKEN / CREWAI_DEPLOYMENT_TOKEN, CREWAI_TIMEOUT
   // (seconds), CREWAI_POLL_INTERVAL (seconds), CREWAI_MAX_RETRIES, CREWAI_KIND (crew | flow). A
   // missing URL or token, or an unreadable value, is an invalid_argument error naming the variable.
-  static Result<ClientOptions> from_env();
+  [[nodiscard]] static Result<ClientOptions> from_env();
 };
 
 /// Options of one wait() or run().

@@ -31,10 +31,10 @@ namespace detail {
 // Shared by the Pending (the caller's side) and the client's completion (the engine's side).
 template <class T>
 struct PendingState {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::optional<Result<T>> value;
-  std::function<void(Result<T>)> then;
+  std::mutex mu;                        // guards every member below
+  std::condition_variable cv;           // signalled when `value` arrives
+  std::optional<Result<T>> value;       // the result, until it is observed
+  std::function<void(Result<T>)> then;  // the continuation, when one was given first
   std::thread::id engine;  // the thread that completes it: get() there cannot wait
   bool started = false;    // the call was handed to the engine
   bool abandoned = false;  // get() refused before it started: do not start it
@@ -67,6 +67,7 @@ struct PendingState {
   }
 };
 
+// The error of a get() that would wait on the thread that must complete it.
 inline Error blocking_on_engine_thread() {
   Error e;
   e.code = ErrorCode::internal;
@@ -82,11 +83,15 @@ inline Error blocking_on_engine_thread() {
 template <class T>
 class Pending {
  public:
+  // Made by the Client; users receive it from an x_async call.
   explicit Pending(std::shared_ptr<detail::PendingState<T>> state) : state_(std::move(state)) {}
+  ///@{
+  /// Movable, not copyable.
   Pending(Pending&&) noexcept = default;
   Pending& operator=(Pending&&) noexcept = default;
   Pending(const Pending&) = delete;
   Pending& operator=(const Pending&) = delete;
+  ///@}
 
   /// Waits for the result. On the client's engine thread: an `internal` error instead of a deadlock.
   [[nodiscard]] Result<T> get() {

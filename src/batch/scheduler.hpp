@@ -46,11 +46,11 @@ struct Batch::Impl {
   Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObserver* obs);
   ~Impl();
 
-  Result<BatchReport> run();
+  [[nodiscard]] Result<BatchReport> run();
   void request_stop(bool force);
 
   // Loop thread only.
-  Result<void> preflight();
+  [[nodiscard]] Result<void> preflight();
   Result<void> restore();
   bool restore_earlier(const batch::JournalItem& j, const std::vector<const ItemRecord*>& earlier);
   void journal_failed(const Error& e);

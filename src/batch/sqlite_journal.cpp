@@ -127,9 +127,9 @@ class SqliteJournal final : public Journal {
   void writer_loop();
   Result<void> commit(std::vector<Op>& ops);
   Result<void> write_op(Op& op);
-  Result<void> check_identity(const BatchIdentity& id);
+  [[nodiscard]] Result<void> check_identity(const BatchIdentity& id);
   Result<std::optional<std::string>> meta(const std::string& key);
-  Result<void> set_meta(const std::string& key, const std::string& value);
+  [[nodiscard]] Result<void> set_meta(const std::string& key, const std::string& value);
   Result<bool> has_tables();
   Error fail(int rc, std::string_view what) { return sqlite::make(db_.get(), rc, path_, what); }
 
@@ -401,7 +401,7 @@ Result<std::vector<JournalItem>> SqliteJournal::load() {
   return out;
 }
 
-Result<void> configure(sqlite3* db, const std::string& path, const SqliteJournalOptions& options) {
+[[nodiscard]] Result<void> configure(sqlite3* db, const std::string& path, const SqliteJournalOptions& options) {
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
   if (sqlite3_db_readonly(db, "main") == 1) {
@@ -437,7 +437,7 @@ std::optional<std::string> missing_directory(const std::string& path) {
   return std::nullopt;
 }
 
-Result<std::unique_ptr<Journal>> open_sqlite(const std::string& path, const SqliteJournalOptions& options,
+[[nodiscard]] Result<std::unique_ptr<Journal>> open_sqlite(const std::string& path, const SqliteJournalOptions& options,
                                              std::optional<JournalLock> lock) {
   if (auto parent = missing_directory(path)) return make_error(ErrorCode::invalid_argument, *parent);
   sqlite3* raw = nullptr;

@@ -277,9 +277,13 @@ void Client::Impl::on_answer(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> l
     wait = options.retry.next_delay(loop->attempt, elapsed, v.delay, random.uniform01());
   }
   if (options.trace) {
-    RequestEvent ev{loop->ex.method, loop->ex.path, static_cast<int>(r.status),
-                    r.failure == Failure::none ? "" : failure_text(r), loop->attempt, r.seconds,
-                    wait};
+    RequestEvent ev{.method = loop->ex.method,
+                    .path = loop->ex.path,
+                    .http_status = static_cast<int>(r.status),
+                    .transport_error = r.failure == Failure::none ? "" : failure_text(r),
+                    .attempt = loop->attempt,
+                    .seconds = r.seconds,
+                    .retry_in = wait};
     options.trace(ev);
   }
   if (op->done) return;
@@ -319,7 +323,7 @@ void one_call(Client::Impl& impl, Exchange ex, Parse parse, std::function<void(R
 void Client::Impl::do_inputs(std::function<void(Result<std::vector<std::string>>)> cb,
                              std::stop_token stop) {
   one_call<std::vector<std::string>>(
-      *this, Exchange{protocol::CallKind::inputs, "GET", "/inputs", "", ""},
+      *this, Exchange{.call = protocol::CallKind::inputs, .method = "GET", .path = "/inputs"},
       [](const transport::Response& r) { return protocol::parse_inputs_response(r.body); },
       std::move(cb), std::move(stop));
 }
@@ -328,7 +332,7 @@ namespace {
 
 // A request body as text. nlohmann refuses to serialise a string that is not UTF-8 (bytes a caller
 // put into inputs); that is the caller's mistake, reported before anything is sent.
-Result<std::string> body_text(const Json& body, const char* call) {
+[[nodiscard]] Result<std::string> body_text(const Json& body, const char* call) {
   auto text = protocol::dump_json_checked(body);
   if (!text) {
     return make_error(ErrorCode::invalid_argument,
@@ -360,7 +364,10 @@ void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std:
     return tl::unexpected(std::move(e));
   };
   one_call<std::string>(*this,
-                        Exchange{protocol::CallKind::kickoff, "POST", "/kickoff", std::move(*body), ""},
+                        Exchange{.call = protocol::CallKind::kickoff,
+                                 .method = "POST",
+                                 .path = "/kickoff",
+                                 .body = std::move(*body)},
                         parse, std::move(cb), std::move(stop));
 }
 
@@ -381,7 +388,8 @@ void Client::Impl::do_status(std::string id, std::function<void(Result<RunResult
 
 void Client::Impl::get_status(std::shared_ptr<Op> op, const std::string& id,
                               std::function<void(Exchange, Answer)> done) {
-  Exchange ex{protocol::CallKind::status, "GET", status_path(id), "", id};
+  Exchange ex{.call = protocol::CallKind::status, .method = "GET", .path = status_path(id),
+              .kickoff_id = id};
   send(op, ex, [this, op, id, ex, done = std::move(done)](Answer a) {
     const auto& r = a.response;
     bool answered = r.failure == transport::Failure::none;
@@ -390,7 +398,8 @@ void Client::Impl::get_status(std::shared_ptr<Op> op, const std::string& id,
         status_route.load() != 0) {
       return done(ex, std::move(a));
     }
-    Exchange other{protocol::CallKind::status, "GET", status_path_for(id, true), "", id};
+    Exchange other{.call = protocol::CallKind::status, .method = "GET",
+                   .path = status_path_for(id, true), .kickoff_id = id};
     send(op, other, [this, ex, other, first = std::move(a), done](Answer b) mutable {
       const auto& rb = b.response;
       bool missing = rb.failure == transport::Failure::none &&
@@ -415,7 +424,11 @@ void Client::Impl::do_resume(ResumeRequest req, std::function<void(Result<Resume
   if (!body) return cb(tl::unexpected(std::move(body.error())));
   one_call<ResumeResponse>(
       *this,
-      Exchange{protocol::CallKind::resume, "POST", "/resume", std::move(*body), req.execution_id},
+      Exchange{.call = protocol::CallKind::resume,
+               .method = "POST",
+               .path = "/resume",
+               .body = std::move(*body),
+               .kickoff_id = req.execution_id},
       [](const transport::Response& r) { return protocol::parse_resume_response(r.body); },
       std::move(cb), std::move(stop));
 }
@@ -430,7 +443,7 @@ void Client::Impl::do_answer_flow(FlowAnswer answer,
   // A 2xx means the feedback was taken, whatever the body says: never report it as a failure.
   auto parse = [](const transport::Response& r) -> Result<ResumeResponse> {
     auto ok = protocol::parse_resume_response(r.body);
-    return ok ? ok : ResumeResponse{"", ok.error().message, ""};
+    return ok ? ok : ResumeResponse{.status = "", .message = ok.error().message, .kickoff_id = ""};
   };
   one_call<ResumeResponse>(*this, std::move(*ex), parse, std::move(cb), std::move(stop));
 }

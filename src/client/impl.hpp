@@ -42,10 +42,11 @@ struct Op {
 struct Exchange {
   protocol::CallKind call = protocol::CallKind::status;
   std::string method = "GET";
-  std::string path;  // below the base URL, e.g. "/status/abc"; the URL's path when `url` is set
-  std::string body;
-  std::string kickoff_id;  // for errors
-  std::string url = {};    // absolute, on the base URL's origin; empty: base_url + path
+  // Below the base URL, e.g. "/status/abc"; the URL's path when `url` is set.
+  std::string path = {};
+  std::string body = {};
+  std::string kickoff_id = {};  // for errors
+  std::string url = {};         // absolute, on the base URL's origin; empty: base_url + path
 };
 
 // The final answer of an exchange after its retries: either an HTTP answer or a transport failure.

@@ -280,7 +280,9 @@ Verdict classify(CallKind call, const Outcome& o) {
 
 Error error_from_http(CallKind call, int status, std::string_view body, std::string kickoff_id,
                       bool retry_after) {
-  const Verdict v = classify(call, Outcome{Delivery::answered, status, retry_after, std::nullopt});
+  const Verdict v = classify(call, Outcome{.delivery = Delivery::answered,
+                                           .status = status,
+                                           .has_retry_after = retry_after});
   Error e;
   e.code = v.code;
   e.http_status = status;

@@ -42,7 +42,7 @@ struct Outcome {
   Delivery delivery = Delivery::answered;
   int status = 0;                      // when answered
   bool has_retry_after = false;        // the answer carried Retry-After (readable or not)
-  std::optional<Millis> retry_after;   // its value, when it could be read
+  std::optional<Millis> retry_after = {};  // its value, when it could be read
 };
 
 // What to do with an outcome: the one place that decides success, error code, retry and delay.

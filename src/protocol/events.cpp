@@ -20,7 +20,7 @@ using protocol::excerpt;
 using protocol::first_string;
 using protocol::member;
 
-Result<Json> object_body(std::string_view body, const char* what) {
+[[nodiscard]] Result<Json> object_body(std::string_view body, const char* what) {
   auto j = protocol::try_parse(body);
   if (!j || !j->is_object())
     return make_error(ErrorCode::protocol,

@@ -9,31 +9,18 @@
 #include <atomic>
 
 #include "crewai/client.hpp"
-#include "support/raw_http_server.hpp"
+#include "support/canned_client.hpp"
 
 namespace crewai::test {
 namespace {
 
 using namespace std::chrono_literals;
 
-Client client_for(const RawHttpServer& server) {
-  ClientOptions o;
-  o.base_url = server.url("");
-  o.token = "t";
-  o.retry.backoff.initial = 1ms;
-  o.retry.backoff.max = 5ms;
-  o.poll.initial = 1ms;
-  o.poll.cap = 5ms;
-  o.random_seed = 1;
-  return Client::create(std::move(o)).value();
-}
-
-RawResponse json(int status, std::string body) { return RawResponse{status, {}, std::move(body)}; }
-
-std::size_t count(const RawHttpServer& s, const std::string& method, const std::string& target) {
-  std::size_t n = 0;
-  for (const auto& r : s.received()) n += r.method == method && r.target == target;
-  return n;
+Client fast_client(const RawHttpServer& server) {
+  return test::client_for(server, [](ClientOptions& o) {
+    o.poll.initial = 1ms;
+    o.poll.cap = 5ms;
+  });
 }
 
 RawHttpServer inputs_server() {
@@ -42,7 +29,7 @@ RawHttpServer inputs_server() {
 
 TEST(PendingTest, GetThenFutureAndReady) {
   auto server = inputs_server();
-  auto c = client_for(server);
+  auto c = fast_client(server);
   auto got = c.inputs_async().get();
   ASSERT_TRUE(got);
   EXPECT_EQ(*got, std::vector<std::string>{"topic"});
@@ -61,7 +48,7 @@ TEST(PendingTest, GetThenFutureAndReady) {
 
 TEST(PendingTest, ThenOnAResultAlreadyInRunsAtOnceOnTheCallersThread) {
   auto server = inputs_server();
-  auto c = client_for(server);
+  auto c = fast_client(server);
   auto p = c.inputs_async();
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (!p.ready() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
@@ -73,7 +60,7 @@ TEST(PendingTest, ThenOnAResultAlreadyInRunsAtOnceOnTheCallersThread) {
 
 TEST(PendingTest, ASyncCallFromACallbackIsRefusedAndNotSent) {
   auto server = inputs_server();
-  auto c = client_for(server);
+  auto c = fast_client(server);
   std::promise<ErrorCode> code;
   c.inputs_async().then([&](Result<std::vector<std::string>>) {
     auto inner = c.kickoff(KickoffRequest{});
@@ -90,7 +77,7 @@ TEST(PendingTest, ASyncCallFromACallbackIsRefusedAndNotSent) {
 
 TEST(PendingTest, ADroppedPendingStillRunsItsCall) {
   auto server = inputs_server();
-  auto c = client_for(server);
+  auto c = fast_client(server);
   (void)c.inputs_async();
   ASSERT_TRUE(c.inputs());
   // The engine starts calls in order: the dropped one was sent before the second.
@@ -102,7 +89,7 @@ TEST(PendingTest, ADroppedPendingStillRunsItsCall) {
 TEST(ClassifyTest, AWaitEndsAtOnceOnANotImplementedStatus) {
   for (int status : {501, 505}) {
     RawHttpServer server([status](const RawRequest&) { return json(status, "nope"); });
-    auto c = client_for(server);
+    auto c = fast_client(server);
     auto r = c.wait("k1");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, ErrorCode::unavailable);
@@ -117,7 +104,7 @@ TEST(ClassifyTest, AWaitPollsAgainOnATransientStatus) {
     if (++n <= 2) return json(502, "busy");
     return json(200, R"({"state": "SUCCESS", "result": "done"})");
   });
-  auto c = client_for(server);
+  auto c = fast_client(server);
   auto r = c.wait("k1");
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->state, RunState::success);
