@@ -13,13 +13,13 @@
 #include "support/raw_http_server.hpp"
 #include "transport/engine.hpp"
 
-namespace crewai::transport {
+namespace crewai::test {
 namespace {
 
-using crewai::test::RawHttpServer;
-using crewai::test::RawRequest;
-using crewai::test::RawResponse;
 using namespace std::chrono_literals;
+using transport::Engine;
+using transport::Request;
+using transport::Response;
 using Wait = std::optional<std::chrono::milliseconds>;
 
 // The header value the next answer carries; one server and engine for the whole suite.
@@ -130,4 +130,4 @@ TEST_F(RetryAfterTest, AbsentIsNothing) {
 }
 
 }  // namespace
-}  // namespace crewai::transport
+}  // namespace crewai::test
