@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
     crewai::KickoffRequest req;
     req.inputs = crewai::Json{{input, "seed-" + std::to_string(i)}};
     req.meta = crewai::Json{{"requestId", "seed-" + std::to_string(i)}};
-    client->kickoff_async(std::move(req), [&](crewai::Result<std::string> id) {
+    client->kickoff_async(std::move(req)).then([&](crewai::Result<std::string> id) {
       {
         std::lock_guard lock(seeded.mutex);
         if (id) {

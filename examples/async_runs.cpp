@@ -1,8 +1,8 @@
 // async_runs: several runs at once from one Client, without a thread per run.
 //   CREWAI_BASE_URL=... CREWAI_TOKEN=... async_runs robots oceans volcanoes
-// Futures for the caller's thread; a callback shows the engine-thread form (keep callbacks short).
+// Each *_async call returns a crewai::Pending: get() waits on the caller's thread, then(cb) runs
+// `cb` on the engine thread (keep callbacks short).
 #include <atomic>
-#include <future>
 #include <iostream>
 #include <vector>
 
@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> topics(argv + 1, argv + argc);
   if (topics.empty()) topics = {"AI agents", "robotics", "climate"};
-  std::vector<std::future<crewai::Result<crewai::RunResult>>> runs;
+  std::vector<crewai::Pending<crewai::RunResult>> runs;
   std::atomic<int> kicked{0};
   for (const auto& topic : topics) {
     crewai::KickoffRequest req;
@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
     req.meta = {{"requestId", "async-example-" + topic}};
     runs.push_back(client->run_async(req));
   }
-  // The callback form: runs on the engine thread when the answer arrives.
-  client->inputs_async([&](crewai::Result<std::vector<std::string>> names) {
+  // then(): runs on the engine thread when the answer arrives.
+  client->inputs_async().then([&](crewai::Result<std::vector<std::string>> names) {
     if (names) kicked = static_cast<int>(names->size());
   });
 

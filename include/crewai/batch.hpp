@@ -107,7 +107,7 @@ struct ItemRecord {
 /// The record as one JSON object (one line of the results file).
 Json to_json(const ItemRecord& r);
 /// Reads a record written by to_json; a protocol error names what is wrong.
-Result<ItemRecord> record_from_json(const Json& j);
+[[nodiscard]] Result<ItemRecord> record_from_json(const Json& j);
 
 /// The progress of a batch at one moment (BatchObserver::on_snapshot, BatchReport).
 struct BatchSnapshot {
@@ -228,14 +228,14 @@ class Batch {
   // process or Batch (failed_precondition, naming the holder: one writer per journal), or is bound to
   // another deployment or other inputs (the error names which). The journal stays locked until the
   // Batch is destroyed; a process that dies (even by SIGKILL) releases it.
-  static Result<std::unique_ptr<Batch>> create(Client& client, std::vector<BatchItem> items,
+  [[nodiscard]] static Result<std::unique_ptr<Batch>> create(Client& client, std::vector<BatchItem> items,
                                                BatchOptions options,
                                                BatchObserver* observer = nullptr);
   ~Batch();
 
   // Fails only before anything is spent: /inputs unreachable or refused (auth), or the journal
   // unwritable. Otherwise every item has a record in the report.
-  Result<BatchReport> run();
+  [[nodiscard]] Result<BatchReport> run();
   // First call: no new kickoffs; in-flight runs are followed to the end (or drain_deadline), or
   // cancelled with BatchOptions::cancel_on_stop. force (or a second call): stop following them too;
   // with cancel_on_force they are cancelled first (POST /stop, at most cancel_grace) and recorded

@@ -1,12 +1,11 @@
 // crewai/client.hpp — one deployed crew or flow, called from C++.
 //
 // Threading: a Client owns one engine thread running one libcurl multi handle and a timer heap.
-// Every call has three forms:
-//   - sync (`kickoff`), a thin wait on the async form: safe from any thread except the engine's
-//     (that is, never call a sync method from inside a callback);
-//   - future (`kickoff_async(req)`);
-//   - callback (`kickoff_async(req, cb)`): `cb` runs on the engine thread and must not block.
-// Destroying a Client cancels outstanding work: every pending callback and future completes with
+// Every call is one function, `kickoff_async(req)`, that starts it and returns a Pending result
+// (<crewai/pending.hpp>): `.get()` waits, `.then(cb)` runs `cb` on the engine thread (it must not
+// block), `.future()` is a std::future. The sync form `kickoff(req)` is `kickoff_async(req).get()`:
+// safe from any thread except the engine's (never call a sync method from inside a callback).
+// Destroying a Client cancels outstanding work: every pending result completes with
 // ErrorCode::cancelled before the destructor returns. A Client is movable, not copyable.
 // Cancelling one call: the single calls take a std::stop_token (wait and run take it in
 // WaitOptions). request_stop() ends the call at once, aborting its request: it completes with
@@ -16,7 +15,6 @@
 
 #include <chrono>
 #include <functional>
-#include <future>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -26,6 +24,7 @@
 
 #include "crewai/clock.hpp"
 #include "crewai/error.hpp"
+#include "crewai/pending.hpp"
 #include "crewai/policy.hpp"
 #include "crewai/types.hpp"
 
@@ -73,7 +72,7 @@ struct ClientOptions {
   // CREWAI_BASE_URL / CREWAI_DEPLOYMENT_URL, CREWAI_TOKEN / CREWAI_DEPLOYMENT_TOKEN, CREWAI_TIMEOUT
   // (seconds), CREWAI_POLL_INTERVAL (seconds), CREWAI_MAX_RETRIES, CREWAI_KIND (crew | flow). A
   // missing URL or token, or an unreadable value, is an invalid_argument error naming the variable.
-  static Result<ClientOptions> from_env();
+  [[nodiscard]] static Result<ClientOptions> from_env();
 };
 
 /// Options of one wait() or run().
@@ -101,16 +100,13 @@ struct ClientStats {
   std::uint64_t connections = 0;  // new connections opened (reused ones are not counted)
 };
 
-/// One deployed crew or flow. Each call has a blocking form, a std::future form and a callback
-/// form (the callback runs on the engine thread and must not block); all are thread-safe.
+/// One deployed crew or flow. Each call is one function, `x_async(args)`, that starts the call and
+/// returns its Pending result (<crewai/pending.hpp>: get(), then(callback), future()); the blocking
+/// `x(args)` is `x_async(args).get()`. All are thread-safe.
 class Client {
  public:
-  /// The completion handler of the callback forms.
-  template <class T>
-  using Callback = std::function<void(Result<T>)>;
-
   // Validates the options (URL, token) and starts the engine thread.
-  static Result<Client> create(ClientOptions options);
+  [[nodiscard]] static Result<Client> create(ClientOptions options);
 
   ///@{
   /// Movable, not copyable.
@@ -123,32 +119,36 @@ class Client {
 
   ///@{
   // GET /inputs: the names the crew requires.
-  Result<std::vector<std::string>> inputs(std::stop_token stop = {});
-  std::future<Result<std::vector<std::string>>> inputs_async();
-  void inputs_async(Callback<std::vector<std::string>> cb);
+  Pending<std::vector<std::string>> inputs_async(std::stop_token stop = {});
+  [[nodiscard]] Result<std::vector<std::string>> inputs(std::stop_token stop = {}) {
+    return inputs_async(std::move(stop)).get();
+  }
 
   ///@}
   ///@{
   // POST /kickoff: the kickoff id. Retried only while the request provably did not reach the
   // app; otherwise an `ambiguous` error (a paid run may exist).
-  Result<std::string> kickoff(const KickoffRequest& req, std::stop_token stop = {});
-  std::future<Result<std::string>> kickoff_async(KickoffRequest req);
-  void kickoff_async(KickoffRequest req, Callback<std::string> cb, std::stop_token stop = {});
+  Pending<std::string> kickoff_async(KickoffRequest req, std::stop_token stop = {});
+  [[nodiscard]] Result<std::string> kickoff(const KickoffRequest& req, std::stop_token stop = {}) {
+    return kickoff_async(req, std::move(stop)).get();
+  }
 
   ///@}
   ///@{
   // GET /status/{id}: one read of the state.
-  Result<RunResult> status(const std::string& kickoff_id, std::stop_token stop = {});
-  std::future<Result<RunResult>> status_async(std::string kickoff_id);
-  void status_async(std::string kickoff_id, Callback<RunResult> cb);
+  Pending<RunResult> status_async(std::string kickoff_id, std::stop_token stop = {});
+  [[nodiscard]] Result<RunResult> status(const std::string& kickoff_id, std::stop_token stop = {}) {
+    return status_async(kickoff_id, std::move(stop)).get();
+  }
 
   ///@}
   ///@{
   // Polls until a terminal state or a pause (a result), or the deadline (deadline_exceeded).
   // A failed poll is retried as a poll; it never causes a new kickoff.
-  Result<RunResult> wait(const std::string& kickoff_id, WaitOptions opts = {});
-  std::future<Result<RunResult>> wait_async(std::string kickoff_id, WaitOptions opts = {});
-  void wait_async(std::string kickoff_id, WaitOptions opts, Callback<RunResult> cb);
+  Pending<RunResult> wait_async(std::string kickoff_id, WaitOptions opts = {});
+  [[nodiscard]] Result<RunResult> wait(const std::string& kickoff_id, WaitOptions opts = {}) {
+    return wait_async(kickoff_id, std::move(opts)).get();
+  }
 
   ///@}
   ///@{
@@ -157,23 +157,26 @@ class Client {
   // sent anyway and named in RunResult::warnings. Then kickoff + wait. For flows (ClientOptions::kind)
   // kickoff() sends values with their JSON types and refuses an `id` input (invalid_argument:
   // restore_from_state_id starts from a saved state; `id` merges executions).
-  Result<RunResult> run(const KickoffRequest& req, WaitOptions opts = {});
-  std::future<Result<RunResult>> run_async(KickoffRequest req, WaitOptions opts = {});
-  void run_async(KickoffRequest req, WaitOptions opts, Callback<RunResult> cb);
+  Pending<RunResult> run_async(KickoffRequest req, WaitOptions opts = {});
+  [[nodiscard]] Result<RunResult> run(const KickoffRequest& req, WaitOptions opts = {}) {
+    return run_async(req, std::move(opts)).get();
+  }
 
   ///@}
   ///@{
   // POST /resume: answers a paused crew task.
-  Result<ResumeResponse> resume(const ResumeRequest& req, std::stop_token stop = {});
-  std::future<Result<ResumeResponse>> resume_async(ResumeRequest req);
-  void resume_async(ResumeRequest req, Callback<ResumeResponse> cb);
+  Pending<ResumeResponse> resume_async(ResumeRequest req, std::stop_token stop = {});
+  [[nodiscard]] Result<ResumeResponse> resume(const ResumeRequest& req, std::stop_token stop = {}) {
+    return resume_async(req, std::move(stop)).get();
+  }
 
   // resume(), then wait() on the run that carries on: the new kickoff id the live service answers
   // ({"kickoff_id"}), else the same id. The result's kickoff_id is the run followed and
   // resumed_from the paused one. Errors of the wait carry the id being followed.
-  Result<RunResult> resume_and_wait(const ResumeRequest& req, WaitOptions opts = {});
-  std::future<Result<RunResult>> resume_and_wait_async(ResumeRequest req, WaitOptions opts = {});
-  void resume_and_wait_async(ResumeRequest req, WaitOptions opts, Callback<RunResult> cb);
+  Pending<RunResult> resume_and_wait_async(ResumeRequest req, WaitOptions opts = {});
+  [[nodiscard]] Result<RunResult> resume_and_wait(const ResumeRequest& req, WaitOptions opts = {}) {
+    return resume_and_wait_async(req, std::move(opts)).get();
+  }
 
   ///@}
   ///@{
@@ -183,9 +186,11 @@ class Client {
   // URL is an invalid_argument error and nothing is sent (a forged webhook cannot collect the
   // token). Retried like resume: only while the request provably did not reach the app, else
   // `ambiguous`. A flow that is not waiting for feedback (400) is failed_precondition.
-  Result<ResumeResponse> answer_flow(const FlowAnswer& answer, std::stop_token stop = {});
-  std::future<Result<ResumeResponse>> answer_flow_async(FlowAnswer answer);
-  void answer_flow_async(FlowAnswer answer, Callback<ResumeResponse> cb);
+  Pending<ResumeResponse> answer_flow_async(FlowAnswer answer, std::stop_token stop = {});
+  [[nodiscard]] Result<ResumeResponse> answer_flow(const FlowAnswer& answer,
+                                                   std::stop_token stop = {}) {
+    return answer_flow_async(answer, std::move(stop)).get();
+  }
 
   ///@}
   ///@{
@@ -195,9 +200,10 @@ class Client {
   // (FastAPI's 404 {"detail": "Not Found"}, or 405) is ErrorCode::unimplemented ("this deployment
   // cannot cancel runs"); any other 404 is asked about with GET /status: a run the deployment
   // knows means the route is missing (unimplemented), an unknown one is ErrorCode::not_found.
-  Result<CancelResult> cancel(const std::string& kickoff_id);
-  std::future<Result<CancelResult>> cancel_async(std::string kickoff_id);
-  void cancel_async(std::string kickoff_id, Callback<CancelResult> cb);
+  Pending<CancelResult> cancel_async(std::string kickoff_id);
+  [[nodiscard]] Result<CancelResult> cancel(const std::string& kickoff_id) {
+    return cancel_async(kickoff_id).get();
+  }
 
   ///@}
   // Webhooks as a wake-up call. Hand the body of any webhook the deployment POSTs to you (crew,

@@ -58,11 +58,6 @@ struct RetryPolicy {
   }
 };
 
-// Parses a Retry-After header: delta-seconds or an HTTP-date (RFC 9110: IMF-fixdate, RFC 850,
-// asctime). A date in the past gives 0. nullopt when unreadable.
-std::optional<Millis> parse_retry_after(std::string_view value,
-                                        std::chrono::system_clock::time_point now);
-
 /// How Client::wait polls GET /status: growing intervals with jitter, under a deadline.
 struct PollPolicy {
   Millis initial{1'000};   // first wait after kickoff

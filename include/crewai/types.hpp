@@ -98,11 +98,11 @@ struct RunResult {
 
   // The result as JSON: result_json, else JSON found in the text (a JSON string, a fenced ```json
   // block, an embedded object). A protocol error when there is none.
-  Result<Json> json() const;
+  [[nodiscard]] Result<Json> json() const;
 
   // The result converted through nlohmann's from_json (ADL or adl_serializer).
   template <class T>
-  Result<T> as() const {
+  [[nodiscard]] Result<T> as() const {
     auto j = json();
     if (!j) return tl::unexpected(j.error());
     try {
@@ -114,7 +114,7 @@ struct RunResult {
 
   // Checks the result against a JSON Schema (draft 4/7 via valijson). The error lists every
   // violation as "<json pointer>: <message>".
-  Result<Json> validated(const Json& schema) const;
+  [[nodiscard]] Result<Json> validated(const Json& schema) const;
 };
 
 /// Where a crew asks for human input (the kickoff's humanInputWebhook), and how it authenticates.

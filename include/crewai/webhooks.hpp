@@ -26,12 +26,12 @@ namespace crewai {
 // endpoint is authenticated some other way (the humanInputWebhook's own bearer token). A body that
 // is not a new_request or has no callback_url is ErrorCode::protocol. The timestamp is signed, not
 // judged: check its age yourself if a replayed request matters to you.
-Result<FlowRequest> read_flow_request(std::string_view body, std::string_view timestamp,
+[[nodiscard]] Result<FlowRequest> read_flow_request(std::string_view body, std::string_view timestamp,
                                       std::string_view signature, std::string_view secret);
 
 // The same, taking X-Timestamp and X-Signature from the request's headers (names compared without
 // regard to case).
-Result<FlowRequest> read_flow_request(
+[[nodiscard]] Result<FlowRequest> read_flow_request(
     std::string_view body, const std::vector<std::pair<std::string, std::string>>& headers,
     std::string_view secret);
 
@@ -50,7 +50,7 @@ struct HumanInputRequest {
   std::string task_output;
   Json meta;
 };
-Result<HumanInputRequest> read_human_input(std::string_view body);
+[[nodiscard]] Result<HumanInputRequest> read_human_input(std::string_view body);
 
 // One task finished: {"name", "description", "expected_output", "agent", "output", "output_json",
 // "summary", "kickoff_id", "meta"}. Needs a kickoff id.
@@ -58,7 +58,7 @@ struct TaskWebhook {
   std::string kickoff_id, name, description, expected_output, agent, output, summary;
   Json output_json, meta;
 };
-Result<TaskWebhook> read_task_webhook(std::string_view body);
+[[nodiscard]] Result<TaskWebhook> read_task_webhook(std::string_view body);
 
 // The run finished: {"kickoff_id", "result", "result_json", "token_usage", "meta"}. Needs a kickoff
 // id. `result_json` is the object (or JSON text decoded), else null.
@@ -67,7 +67,7 @@ struct CrewWebhook {
   std::optional<std::string> result;
   Json result_json, token_usage, meta;
 };
-Result<CrewWebhook> read_crew_webhook(std::string_view body);
+[[nodiscard]] Result<CrewWebhook> read_crew_webhook(std::string_view body);
 
 // Streaming (`webhooks`): {"events": [{"id", "execution_id", "timestamp", "type", "data"}, ...]}, or
 // one event object (realtime deliveries). Events without an id are dropped (they cannot be deduped).
@@ -76,7 +76,7 @@ struct StreamEvent {
   std::string timestamp;  // as sent (ISO 8601, or a number's text)
   Json data;              // null when absent
 };
-Result<std::vector<StreamEvent>> read_stream_events(std::string_view body);
+[[nodiscard]] Result<std::vector<StreamEvent>> read_stream_events(std::string_view body);
 
 // Adds `incoming` (one delivery) to `log`, dropping events already there (same execution_id + id:
 // deliveries repeat), and keeps `log` in event order: by timestamp (ISO 8601 with any offset, or

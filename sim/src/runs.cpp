@@ -354,71 +354,41 @@ Clock::time_point RunStore::task_start(const Run& r, std::size_t task) const {
   return at(r.phase_start, mark, scale_);
 }
 
-void RunStore::add_stream_events(Run& r, const View& v, std::vector<Outgoing>& out) const {
-  if (v.state == State::pending) return;
-  const bool flow = crew_.flow;
-  const char* name_key = flow ? "flow_name" : "crew_name";
-  std::vector<json> events;
-  // Every event is made, sent or not, so that ids and timestamps do not depend on the config.
-  // Timestamps strictly increase within a run (a millisecond apart at least), so sorting by
-  // timestamp recovers the order even when the time scale packs several events into one ms.
-  auto emit = [&](const char* type, Clock::time_point when, json data) {
-    auto wall = r.created_wall +
-                std::chrono::duration_cast<std::chrono::system_clock::duration>(when - r.created);
+namespace {
+
+// The streaming events of one run, made in order. Every event is made, sent or not, so that ids
+// and timestamps do not depend on the config. Timestamps strictly increase within a run (a
+// millisecond apart at least), so sorting by timestamp recovers the order even when the time
+// scale packs several events into one ms.
+class StreamEvents {
+ public:
+  StreamEvents(Run& r, std::uint64_t seed) : r_(r), seed_(seed) {}
+
+  void emit(const char* type, Clock::time_point when, json data) {
+    auto wall = r_.created_wall +
+                std::chrono::duration_cast<std::chrono::system_clock::duration>(when - r_.created);
     std::int64_t ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();
-    ms = std::max(ms, r.stream_last_ms + 1);
-    r.stream_last_ms = ms;
-    std::uint64_t k = mix64(mix64(seed_ + 0x57e4) ^ mix64(r.seq)) + 2 * r.stream_count++;
-    events.push_back({{"id", uuid_from(mix64(k), mix64(k + 1))},
-                      {"execution_id", r.id},
-                      {"timestamp", iso_millis(ms)},
-                      {"type", type},
-                      {"data", std::move(data)}});
-  };
-  if (!r.streamed_start) {
-    r.streamed_start = true;
-    emit(flow ? "flow_started" : "crew_kickoff_started",
-         at(r.created, crew_.pending_seconds, scale_),
-         {{name_key, crew_.name}, {"inputs", r.inputs}});
+    ms = std::max(ms, r_.stream_last_ms + 1);
+    r_.stream_last_ms = ms;
+    std::uint64_t k = mix64(mix64(seed_ + 0x57e4) ^ mix64(r_.seq)) + 2 * r_.stream_count++;
+    events_.push_back({{"id", uuid_from(mix64(k), mix64(k + 1))},
+                       {"execution_id", r_.id},
+                       {"timestamp", iso_millis(ms)},
+                       {"type", type},
+                       {"data", std::move(data)}});
   }
-  const bool failed = v.state == State::failed && v.current;
-  const std::size_t started = v.current ? *v.current + 1 : v.completed;
-  const std::size_t ended = failed ? *v.current + 1 : v.completed;
-  for (std::size_t i = r.streamed_done; i < started; ++i) {
-    const auto& t = crew_.tasks[i];
-    json base = flow ? json{{"flow_name", crew_.name}, {"method_name", t.name}}
-                     : json{{"task_name", t.name}, {"agent_role", t.agent}};
-    auto start = task_start(r, i);
-    if (i >= r.streamed_started)
-      emit(flow ? "method_execution_started" : "task_started", start, base);
-    if (i >= ended) continue;
-    auto end = at(start, t.duration, scale_);
-    json data = base;
-    if (failed && i == *v.current) {
-      data["error"] = r.fail_message;
-      emit(flow ? "method_execution_failed" : "task_failed", end, std::move(data));
-    } else {
-      data[flow ? "result" : "output"] = task_output(r, i);
-      emit(flow ? "method_execution_finished" : "task_completed", end, std::move(data));
-    }
-  }
-  r.streamed_started = std::max(r.streamed_started, started);
-  r.streamed_done = std::max(r.streamed_done, ended);
-  if (is_terminal(v.state) && !r.streamed_end) {
-    r.streamed_end = true;
-    // crewAI has no flow_failed: a failing flow ends with method_execution_failed.
-    if (v.state == State::success)
-      emit(flow ? "flow_finished" : "crew_kickoff_completed", v.updated_at,
-           flow ? json{{name_key, crew_.name}, {"result", result_string(r)}}
-                : json{{name_key, crew_.name},
-                       {"output", result_string(r)},
-                       {"total_tokens", usage(v)["total_tokens"]}});
-    else if (!flow)
-      emit("crew_kickoff_failed", v.updated_at,
-           {{name_key, crew_.name}, {"error", r.fail_message}});
-  }
-  const json& cfg = r.hooks.streaming;
+  std::vector<json> take() { return std::move(events_); }
+
+ private:
+  Run& r_;
+  std::uint64_t seed_;
+  std::vector<json> events_;
+};
+
+// The events the streaming config asks for (all when it names none), as POSTs to its URL: one
+// per event when realtime, else one batch.
+void deliver_stream(const json& cfg, std::vector<json> events, std::vector<Outgoing>& out) {
   if (events.empty() || !cfg.is_object()) return;
   std::vector<json> wanted;
   const json* only = cfg.contains("events") && cfg["events"].is_array() && !cfg["events"].empty()
@@ -444,6 +414,59 @@ void RunStore::add_stream_events(Run& r, const View& v, std::vector<Outgoing>& o
     o.body = body(json(std::move(wanted)));
     out.push_back(std::move(o));
   }
+}
+
+}  // namespace
+
+// The run's events not streamed yet: its start, each task's start and end, its end; then sent.
+void RunStore::add_stream_events(Run& r, const View& v, std::vector<Outgoing>& out) const {
+  if (v.state == State::pending) return;
+  const bool flow = crew_.flow;
+  const char* name_key = flow ? "flow_name" : "crew_name";
+  StreamEvents events(r, seed_);
+  if (!r.streamed_start) {
+    r.streamed_start = true;
+    events.emit(flow ? "flow_started" : "crew_kickoff_started",
+                at(r.created, crew_.pending_seconds, scale_),
+                {{name_key, crew_.name}, {"inputs", r.inputs}});
+  }
+  const bool failed = v.state == State::failed && v.current;
+  const std::size_t started = v.current ? *v.current + 1 : v.completed;
+  const std::size_t ended = failed ? *v.current + 1 : v.completed;
+  for (std::size_t i = r.streamed_done; i < started; ++i) {
+    const auto& t = crew_.tasks[i];
+    json base = flow ? json{{"flow_name", crew_.name}, {"method_name", t.name}}
+                     : json{{"task_name", t.name}, {"agent_role", t.agent}};
+    auto start = task_start(r, i);
+    if (i >= r.streamed_started)
+      events.emit(flow ? "method_execution_started" : "task_started", start, base);
+    if (i >= ended) continue;
+    auto end = at(start, t.duration, scale_);
+    json data = base;
+    if (failed && i == *v.current) {
+      data["error"] = r.fail_message;
+      events.emit(flow ? "method_execution_failed" : "task_failed", end, std::move(data));
+    } else {
+      data[flow ? "result" : "output"] = task_output(r, i);
+      events.emit(flow ? "method_execution_finished" : "task_completed", end, std::move(data));
+    }
+  }
+  r.streamed_started = std::max(r.streamed_started, started);
+  r.streamed_done = std::max(r.streamed_done, ended);
+  if (is_terminal(v.state) && !r.streamed_end) {
+    r.streamed_end = true;
+    // crewAI has no flow_failed: a failing flow ends with method_execution_failed.
+    if (v.state == State::success)
+      events.emit(flow ? "flow_finished" : "crew_kickoff_completed", v.updated_at,
+                  flow ? json{{name_key, crew_.name}, {"result", result_string(r)}}
+                       : json{{name_key, crew_.name},
+                              {"output", result_string(r)},
+                              {"total_tokens", usage(v)["total_tokens"]}});
+    else if (!flow)
+      events.emit("crew_kickoff_failed", v.updated_at,
+                  {{name_key, crew_.name}, {"error", r.fail_message}});
+  }
+  deliver_stream(r.hooks.streaming, events.take(), out);
 }
 
 json RunStore::by_state(Clock::time_point now, std::size_t& live) const {

@@ -16,7 +16,7 @@ namespace crewai::batch {
 struct BatchFactory {
   // `journal` may be null (no journal). Binds it to the batch's identity (deployment, inputs' hash,
   // batch id) as Batch::create does.
-  static Result<std::unique_ptr<Batch>> create(Client& client, std::vector<BatchItem> items,
+  [[nodiscard]] static Result<std::unique_ptr<Batch>> create(Client& client, std::vector<BatchItem> items,
                                                BatchOptions options, std::unique_ptr<Journal> journal,
                                                BatchObserver* observer = nullptr);
 };

@@ -22,7 +22,7 @@ void Batch::Impl::cancel_run(std::size_t i) {
   if (s.cancel_sent || s.kickoff_ids.empty() || s.phase != Phase::running) return;
   s.cancel_sent = true;
   ++pending_cancels;
-  client.cancel_async(s.kickoff_ids.back(), [sink = sink, i](Result<CancelResult> r) {
+  client.cancel_async(s.kickoff_ids.back()).then([sink = sink, i](Result<CancelResult> r) {
     std::lock_guard lock(sink->mu);
     if (sink->impl == nullptr) return;
     sink->impl->post([impl = sink->impl, i, r = std::move(r)]() mutable {

@@ -108,7 +108,7 @@ struct Header {
   std::ptrdiff_t id_column = -1;
 };
 
-Result<Header> parse_header(const CsvRecord& rec, std::size_t cap) {
+[[nodiscard]] Result<Header> parse_header(const CsvRecord& rec, std::size_t cap) {
   const std::string where = "CSV header (line " + std::to_string(rec.line) + ")";
   if (auto problem = record_problem(rec, cap); !problem.empty()) {
     return make_error(ErrorCode::invalid_argument,

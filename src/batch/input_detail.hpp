@@ -49,7 +49,7 @@ class IdSet {
   std::unordered_map<std::string, std::size_t> first_line_;
 };
 
-Result<std::vector<BatchItem>> read_jsonl(CharSource& src, const ReaderOptions& opts);
+[[nodiscard]] Result<std::vector<BatchItem>> read_jsonl(CharSource& src, const ReaderOptions& opts);
 Result<std::vector<BatchItem>> read_csv(CharSource& src, const ReaderOptions& opts);
 
 }  // namespace crewai::batch::detail

@@ -49,9 +49,9 @@ struct ReaderOptions {
 
 // "-" reads stdin. automatic: .jsonl/.ndjson/.json → jsonl, .csv → csv, else the first non-blank
 // character decides ('{' or '[' → jsonl, anything else → csv).
-Result<std::vector<BatchItem>> read_items(const std::string& path, const ReaderOptions& opts = {});
+[[nodiscard]] Result<std::vector<BatchItem>> read_items(const std::string& path, const ReaderOptions& opts = {});
 // `fmt` overrides opts.format; automatic sniffs the stream.
-Result<std::vector<BatchItem>> read_items(std::istream& in, InputFormat fmt,
+[[nodiscard]] Result<std::vector<BatchItem>> read_items(std::istream& in, InputFormat fmt,
                                           const ReaderOptions& opts = {});
 
 // Where a UTF-8 check failed: the 0-based offset of the first bad byte, or npos when valid.

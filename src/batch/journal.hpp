@@ -87,11 +87,11 @@ class Journal {
   // First bind writes the identity; a later bind compares it and fails (failed_precondition) naming
   // what differs: the deployment URL, the inputs (hash), or the batch id. Every bind is a real write
   // (schema + identity in one transaction), so an unwritable journal fails here, before any kickoff.
-  virtual Result<void> bind(const BatchIdentity& id) = 0;
+  [[nodiscard]] virtual Result<void> bind(const BatchIdentity& id) = 0;
   // The stored identity, when the journal has one (e.g. to reuse the stored batch id on resume).
-  virtual Result<std::optional<BatchIdentity>> identity() = 0;
+  [[nodiscard]] virtual Result<std::optional<BatchIdentity>> identity() = 0;
   // Everything known, one entry per item index that has any row, sorted by index.
-  virtual Result<std::vector<JournalItem>> load() = 0;
+  [[nodiscard]] virtual Result<std::vector<JournalItem>> load() = 0;
 
   // `done` runs once the intent is durable (group-committed with whatever else was queued), or with
   // the error when it could not be written. Attempts are numbered by the caller (1, 2, ...).
@@ -101,7 +101,7 @@ class Journal {
   virtual void record_final(const ItemRecord& rec) = 0;
   // Blocks until everything queued before the call is durable; returns the first write error, if
   // any (once a write fails, every later write fails with it too).
-  virtual Result<void> flush() = 0;
+  [[nodiscard]] virtual Result<void> flush() = 0;
   virtual std::string path() const = 0;
 
   // ---- Inbox. Each call is synchronous and durable before it returns (not group-committed: the
@@ -158,10 +158,10 @@ struct SqliteJournalOptions {
 // (failed_precondition, naming the holder) before the file is opened. Fails with a clear message when
 // the directory is missing, the file is not a database, or it cannot be read; unwritable journals
 // fail at bind().
-Result<std::unique_ptr<Journal>> open_sqlite_journal(const std::string& path,
+[[nodiscard]] Result<std::unique_ptr<Journal>> open_sqlite_journal(const std::string& path,
                                                      const SqliteJournalOptions& options = {});
 // The same, with the lock already taken (the CLI takes it before it looks at the journal at all).
-Result<std::unique_ptr<Journal>> open_sqlite_journal(JournalLock lock,
+[[nodiscard]] Result<std::unique_ptr<Journal>> open_sqlite_journal(JournalLock lock,
                                                      const SqliteJournalOptions& options = {});
 
 // SHA-256 (lowercase hex) over the canonical form of every item: count, then per item its index,

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "batch/journal.hpp"
+#include "protocol/json_util.hpp"
 
 namespace crewai::batch {
 namespace {
@@ -60,7 +61,7 @@ void feed(EVP_MD_CTX* ctx, std::string_view bytes) {
 
 // Sorted keys (nlohmann objects are ordered maps), no whitespace; bad UTF-8 cannot throw here.
 std::string canonical(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return protocol::dump_json(j);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ class JournalLock {
  public:
   // failed_precondition when another holder has it ("journal X is in use by pid N on host H since T");
   // invalid_argument when the lock file cannot be created (missing directory, read-only place).
-  static Result<JournalLock> acquire(const std::string& journal_path);
+  [[nodiscard]] static Result<JournalLock> acquire(const std::string& journal_path);
 
   JournalLock(JournalLock&& other) noexcept;
   JournalLock& operator=(JournalLock&& other) noexcept;

@@ -80,12 +80,10 @@ void Batch::Impl::kickoff(std::size_t i) {
   // A forced stop aborts the kickoff too after a short grace (scheduler.hpp), so that the batch
   // leaves at once: one on the wire ends `ambiguous` (journaled as such), one not yet sent
   // ends `cancelled`.
-  client.kickoff_async(
-      std::move(req),
-      [this, i, sent](Result<std::string> r) {
+  client.kickoff_async(std::move(req), kick_stop.get_token())
+      .then([this, i, sent](Result<std::string> r) {
         post([this, i, sent, r = std::move(r)]() mutable { on_kickoff(i, std::move(r), sent); });
-      },
-      kick_stop.get_token());
+      });
 }
 
 void Batch::Impl::on_kickoff(std::size_t i, Result<std::string> r, Steady::time_point sent) {
@@ -137,7 +135,7 @@ void Batch::Impl::start_wait(std::size_t i, const std::string& id,
   w.stop = follow.get_token();
   w.kicked_off_at = kicked_off_at;
   if (opt.webhooks) hook_wait(i, id, w);
-  client.wait_async(id, std::move(w), [this, i](Result<RunResult> r) {
+  client.wait_async(id, std::move(w)).then([this, i](Result<RunResult> r) {
     post([this, i, r = std::move(r)]() mutable { on_wait(i, std::move(r)); });
   });
 }

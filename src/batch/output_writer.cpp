@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <string_view>
 
+#include "protocol/json_util.hpp"
+
 namespace crewai::batch {
 namespace {
 
@@ -80,7 +82,7 @@ std::string results_line(const ItemRecord& r) {
     if (out.contains(key) || key == "outcome" || key == "pause" || key.rfind("pause_", 0) == 0) continue;
     out[key] = ordered(value);
   }
-  return out.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+  return protocol::dump_json(out);
 }
 
 Result<ItemRecord> record_from_results_line(const Json& line) {

@@ -28,7 +28,7 @@ namespace crewai::batch {
 // One results-file line (without the newline) for a record, and back (fields it does not know are
 // ignored; an error when the line is not a record).
 std::string results_line(const ItemRecord& r);
-Result<ItemRecord> record_from_results_line(const Json& line);
+[[nodiscard]] Result<ItemRecord> record_from_results_line(const Json& line);
 
 // Where Mode::replace writes until finish(): `<path>.partial`.
 std::string partial_path(const std::string& path);
@@ -45,21 +45,21 @@ class OutputWriter {
   };
   // "-" writes to stdout. `total` is the number of items (ordered mode needs it to know when it is
   // done).
-  static Result<std::unique_ptr<OutputWriter>> open(const std::string& path, bool ordered,
+  [[nodiscard]] static Result<std::unique_ptr<OutputWriter>> open(const std::string& path, bool ordered,
                                                     std::size_t total, Mode mode = Mode::in_place);
   ~OutputWriter();
   OutputWriter(const OutputWriter&) = delete;
   OutputWriter& operator=(const OutputWriter&) = delete;
 
   // Errors: the index is out of range or was already written, or the write itself failed.
-  Result<void> write(const ItemRecord& r);
+  [[nodiscard]] Result<void> write(const ItemRecord& r);
   // Ordered mode: an index already written by a previous run; it is skipped in the order.
   void mark_present(std::size_t index);
   // Writes whatever is still held back (in index order) and flushes. Ordered mode: an error when
   // some index between 0 and total never got a record (the held-back records are written anyway).
   // Mode::replace: then syncs the file and renames it into place — only when every write succeeded
   // and nothing is missing; otherwise the `.partial` file stays, with what could be written.
-  Result<void> finish();
+  [[nodiscard]] Result<void> finish();
   // Mode::replace: drops the `.partial` file (the run ended before it produced results); the earlier
   // results file is untouched. Other modes: closes the file.
   void discard();
@@ -68,11 +68,11 @@ class OutputWriter {
 
  private:
   OutputWriter(std::FILE* file, bool owned, std::string path, bool ordered, std::size_t total);
-  Result<void> commit();
+  [[nodiscard]] Result<void> commit();
   void close();
-  Result<void> emit(const std::string& line);
+  [[nodiscard]] Result<void> emit(const std::string& line);
   void advance();
-  Result<void> drain();
+  [[nodiscard]] Result<void> drain();
 
   std::FILE* file_;
   bool owned_;

@@ -55,7 +55,7 @@ struct Batch::Impl {
   Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObserver* obs);
   ~Impl();
 
-  Result<BatchReport> run();
+  [[nodiscard]] Result<BatchReport> run();
   void request_stop(bool force);
 
   // The steps of run(), loop thread only.
@@ -68,7 +68,7 @@ struct Batch::Impl {
   BatchReport report();
 
   // Loop thread only.
-  Result<void> preflight();
+  [[nodiscard]] Result<void> preflight();
   Result<void> restore();
   // `answered`: the inbox's answered pauses (a claim's answered list for claimed paused items).
   void restore_item(const batch::JournalItem& j, const std::vector<const ItemRecord*>& earlier,

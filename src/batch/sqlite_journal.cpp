@@ -24,6 +24,7 @@
 #include "batch/sqlite_inbox.hpp"
 #include "batch/sqlite_util.hpp"
 #include "batch/unix_time.hpp"
+#include "protocol/json_util.hpp"
 
 namespace crewai::batch {
 namespace {
@@ -100,8 +101,7 @@ class SqliteJournal final : public Journal {
     enqueue(Op{Op::Kind::kickoff, index, attempt, kickoff_id, {}, std::nullopt, unix_now(), {}});
   }
   void record_final(const ItemRecord& rec) override {
-    enqueue(Op{Op::Kind::final, rec.index, 0, crewai::to_json(rec).dump(-1, ' ', false,
-                                                                       Json::error_handler_t::replace),
+    enqueue(Op{Op::Kind::final, rec.index, 0, protocol::dump_json(crewai::to_json(rec)),
                std::string(crewai::to_string(rec.outcome)), rec.finished_at, unix_now(), {}});
   }
 
@@ -143,9 +143,9 @@ class SqliteJournal final : public Journal {
   void writer_loop();
   Result<void> commit(std::vector<Op>& ops);
   Result<void> write_op(Op& op);
-  Result<void> check_identity(const BatchIdentity& id);
+  [[nodiscard]] Result<void> check_identity(const BatchIdentity& id);
   Result<std::optional<std::string>> meta(const std::string& key);
-  Result<void> set_meta(const std::string& key, const std::string& value);
+  [[nodiscard]] Result<void> set_meta(const std::string& key, const std::string& value);
   Result<bool> has_tables();
   Error fail(int rc, std::string_view what) { return sqlite::make(db_.get(), rc, path_, what); }
 
@@ -417,7 +417,7 @@ Result<std::vector<JournalItem>> SqliteJournal::load() {
   return out;
 }
 
-Result<void> configure(sqlite3* db, const std::string& path, const SqliteJournalOptions& options) {
+[[nodiscard]] Result<void> configure(sqlite3* db, const std::string& path, const SqliteJournalOptions& options) {
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
   if (sqlite3_db_readonly(db, "main") == 1) {
@@ -453,7 +453,7 @@ std::optional<std::string> missing_directory(const std::string& path) {
   return std::nullopt;
 }
 
-Result<std::unique_ptr<Journal>> open_sqlite(const std::string& path, const SqliteJournalOptions& options,
+[[nodiscard]] Result<std::unique_ptr<Journal>> open_sqlite(const std::string& path, const SqliteJournalOptions& options,
                                              std::optional<JournalLock> lock) {
   if (auto parent = missing_directory(path)) return make_error(ErrorCode::invalid_argument, *parent);
   sqlite3* raw = nullptr;

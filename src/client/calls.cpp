@@ -1,6 +1,7 @@
 // The request loop (retries per the table in ARCHITECTURE.md) and the single calls.
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <random>
 #include <string>
 
@@ -9,6 +10,7 @@
 #include "protocol/json_util.hpp"
 #include "protocol/requests.hpp"
 #include "protocol/status.hpp"
+#include "transport/url.hpp"
 
 namespace crewai {
 namespace {
@@ -33,15 +35,6 @@ transport::EngineOptions engine_options(const ClientOptions& o) {
 // GETs and POST /stop: repeating them cannot start a run.
 bool is_get(const Exchange& ex) { return !protocol::is_post(ex.call); }
 
-// Whether this answer may be retried as the same request. GETs: any transport failure and the
-// transient statuses. POSTs: only when the request provably did not reach the app.
-bool retryable(const Exchange& ex, const transport::Response& r) {
-  if (r.failure == Failure::cancelled || r.failure == Failure::too_large) return false;
-  if (r.failure != Failure::none) return is_get(ex) || r.failure == Failure::connect;
-  if (is_get(ex)) return protocol::retryable_get_status(static_cast<int>(r.status));
-  return r.status == 429 || (r.status == 503 && r.retry_after.has_value());
-}
-
 std::string failure_text(const transport::Response& r) {
   switch (r.failure) {
     case Failure::connect: return "could not connect: " + r.error;
@@ -55,6 +48,21 @@ std::string failure_text(const transport::Response& r) {
 }
 
 }  // namespace
+
+protocol::Outcome outcome_of(const transport::Response& r) {
+  protocol::Outcome o;
+  switch (r.failure) {
+    case Failure::none: o.delivery = protocol::Delivery::answered; break;
+    case Failure::connect: o.delivery = protocol::Delivery::not_sent; break;
+    case Failure::too_large: o.delivery = protocol::Delivery::too_large; break;
+    case Failure::cancelled: o.delivery = protocol::Delivery::cancelled; break;
+    default: o.delivery = protocol::Delivery::maybe_sent; break;
+  }
+  o.status = static_cast<int>(r.status);
+  o.has_retry_after = r.retry_after.has_value();
+  o.retry_after = r.retry_after_wait;
+  return o;
+}
 
 Error cancelled_error(const std::string& kickoff_id) {
   Error e;
@@ -73,12 +81,9 @@ Error transport_error(const Exchange& ex, const Answer& a) {
   Error e;
   e.kickoff_id = ex.kickoff_id;
   if (r.failure == Failure::none) {
-    e = protocol::error_from_http(ex.call, static_cast<int>(r.status), r.body, ex.kickoff_id);
-    bool post = !is_get(ex);
-    bool app_refused = r.status == 429 || (r.status == 503 && r.retry_after.has_value());
-    if (post && r.status >= 500 && !app_refused) {
-      e.code = ErrorCode::ambiguous;
-      e.retry_safe = false;
+    e = protocol::error_from_http(ex.call, static_cast<int>(r.status), r.body, ex.kickoff_id,
+                                  r.retry_after.has_value());
+    if (e.code == ErrorCode::ambiguous) {
       e.message = ex.method + " " + ex.path + " answered HTTP " + std::to_string(r.status) +
                   ": the request may have started a run" +
                   (e.message.empty() ? "" : " (" + e.message + ")");
@@ -86,14 +91,9 @@ Error transport_error(const Exchange& ex, const Answer& a) {
     if (!attempts.empty()) e.message += attempts;
     return e;
   }
-  if (r.failure == Failure::too_large) {
-    e.code = is_get(ex) ? ErrorCode::protocol : ErrorCode::ambiguous;
-  } else if (is_get(ex) || r.failure == Failure::connect) {
-    e.code = ErrorCode::unavailable;
-    e.retry_safe = true;
-  } else {
-    e.code = ErrorCode::ambiguous;  // the request may have reached the app
-  }
+  const protocol::Verdict v = protocol::classify(ex.call, outcome_of(r));
+  e.code = v.code;
+  e.retry_safe = v.retry_safe;
   e.message = ex.method + " " + ex.path + ": " + failure_text(r) + attempts;
   if (e.code == ErrorCode::ambiguous) e.message += "; the request may have started a run";
   return e;
@@ -102,6 +102,9 @@ Error transport_error(const Exchange& ex, const Answer& a) {
 Client::Impl::Impl(ClientOptions o)
     : options(std::move(o)), engine(engine_options(options)), random(seed_of(options)) {
   set_rate(options.max_requests_per_second);
+  std::promise<std::thread::id> id;
+  engine.post([&id] { id.set_value(std::this_thread::get_id()); });
+  engine_thread = id.get_future().get();
 }
 
 Client::Impl::~Impl() { shutdown(); }
@@ -190,21 +193,6 @@ void Client::Impl::abort_op(Op& op) {
   if (fail) fail(std::move(e));
 }
 
-std::string client::path_segment(const std::string& id) {
-  std::string enc;
-  for (unsigned char c : id) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      enc += static_cast<char>(c);
-    } else {
-      static const char* hex = "0123456789ABCDEF";
-      enc += '%';
-      enc += hex[c >> 4];
-      enc += hex[c & 15];
-    }
-  }
-  return enc;
-}
-
 std::string Client::Impl::status_path(const std::string& id) const {
   return status_path_for(id, status_route.load() == 2);
 }
@@ -212,7 +200,7 @@ std::string Client::Impl::status_path(const std::string& id) const {
 std::string Client::Impl::status_path_for(const std::string& id, bool alternate) const {
   std::string p = options.status_path;
   if (alternate) p = p == "/{id}/status" ? "/status/{id}" : "/{id}/status";
-  return p.replace(p.find("{id}"), 4, client::path_segment(id));
+  return p.replace(p.find("{id}"), 4, transport::escape_segment(id));
 }
 
 void Client::Impl::after(std::shared_ptr<Op> op, Millis delay, std::function<void()> fn) {
@@ -284,19 +272,20 @@ void Client::Impl::on_answer(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> l
   if (r.status == 429) ++n_429;
   if (r.status >= 500) ++n_5xx;
   std::optional<Millis> wait;
-  if (!op->done && retryable(loop->ex, r)) {
-    std::optional<Millis> retry_after;
-    if (r.retry_after) {
-      retry_after = parse_retry_after(*r.retry_after, std::chrono::system_clock::now());
-    }
+  const protocol::Verdict v = protocol::classify(loop->ex.call, outcome_of(r));
+  if (!op->done && v.retry) {
     auto elapsed =
         std::chrono::duration_cast<Millis>(engine.clock().now() - loop->first);
-    wait = options.retry.next_delay(loop->attempt, elapsed, retry_after, random.uniform01());
+    wait = options.retry.next_delay(loop->attempt, elapsed, v.delay, random.uniform01());
   }
   if (options.trace) {
-    RequestEvent ev{loop->ex.method, loop->ex.path, static_cast<int>(r.status),
-                    r.failure == Failure::none ? "" : failure_text(r), loop->attempt, r.seconds,
-                    wait};
+    RequestEvent ev{.method = loop->ex.method,
+                    .path = loop->ex.path,
+                    .http_status = static_cast<int>(r.status),
+                    .transport_error = r.failure == Failure::none ? "" : failure_text(r),
+                    .attempt = loop->attempt,
+                    .seconds = r.seconds,
+                    .retry_in = wait};
     options.trace(ev);
   }
   if (op->done) return;
@@ -336,7 +325,7 @@ void one_call(Client::Impl& impl, Exchange ex, Parse parse, std::function<void(R
 void Client::Impl::do_inputs(std::function<void(Result<std::vector<std::string>>)> cb,
                              std::stop_token stop) {
   one_call<std::vector<std::string>>(
-      *this, Exchange{protocol::Call::inputs, "GET", "/inputs", "", ""},
+      *this, Exchange{.call = protocol::CallKind::inputs, .method = "GET", .path = "/inputs"},
       [](const transport::Response& r) { return protocol::parse_inputs_response(r.body); },
       std::move(cb), std::move(stop));
 }
@@ -345,8 +334,8 @@ namespace {
 
 // A request body as text. nlohmann refuses to serialise a string that is not UTF-8 (bytes a caller
 // put into inputs); that is the caller's mistake, reported before anything is sent.
-Result<std::string> body_text(const Json& body, const char* call) {
-  auto text = protocol::dump_json(body);
+[[nodiscard]] Result<std::string> body_text(const Json& body, const char* call) {
+  auto text = protocol::dump_json_checked(body);
   if (!text) {
     return make_error(ErrorCode::invalid_argument,
                       std::string(call) + " body contains a string that is not valid UTF-8 (" +
@@ -377,7 +366,10 @@ void Client::Impl::do_kickoff(KickoffRequest req, std::function<void(Result<std:
     return tl::unexpected(std::move(e));
   };
   one_call<std::string>(*this,
-                        Exchange{protocol::Call::kickoff, "POST", "/kickoff", std::move(*body), ""},
+                        Exchange{.call = protocol::CallKind::kickoff,
+                                 .method = "POST",
+                                 .path = "/kickoff",
+                                 .body = std::move(*body)},
                         parse, std::move(cb), std::move(stop));
 }
 
@@ -398,7 +390,8 @@ void Client::Impl::do_status(std::string id, std::function<void(Result<RunResult
 
 void Client::Impl::get_status(std::shared_ptr<Op> op, const std::string& id,
                               std::function<void(Exchange, Answer)> done) {
-  Exchange ex{protocol::Call::status, "GET", status_path(id), "", id};
+  Exchange ex{.call = protocol::CallKind::status, .method = "GET", .path = status_path(id),
+              .kickoff_id = id};
   send(op, ex, [this, op, id, ex, done = std::move(done)](Answer a) {
     const auto& r = a.response;
     bool answered = r.failure == transport::Failure::none;
@@ -407,7 +400,8 @@ void Client::Impl::get_status(std::shared_ptr<Op> op, const std::string& id,
         status_route.load() != 0) {
       return done(ex, std::move(a));
     }
-    Exchange other{protocol::Call::status, "GET", status_path_for(id, true), "", id};
+    Exchange other{.call = protocol::CallKind::status, .method = "GET",
+                   .path = status_path_for(id, true), .kickoff_id = id};
     send(op, other, [this, ex, other, first = std::move(a), done](Answer b) mutable {
       const auto& rb = b.response;
       bool missing = rb.failure == transport::Failure::none &&
@@ -432,7 +426,11 @@ void Client::Impl::do_resume(ResumeRequest req, std::function<void(Result<Resume
   if (!body) return cb(tl::unexpected(std::move(body.error())));
   one_call<ResumeResponse>(
       *this,
-      Exchange{protocol::Call::resume, "POST", "/resume", std::move(*body), req.execution_id},
+      Exchange{.call = protocol::CallKind::resume,
+               .method = "POST",
+               .path = "/resume",
+               .body = std::move(*body),
+               .kickoff_id = req.execution_id},
       [](const transport::Response& r) { return protocol::parse_resume_response(r.body); },
       std::move(cb), std::move(stop));
 }
@@ -447,7 +445,7 @@ void Client::Impl::do_answer_flow(FlowAnswer answer,
   // A 2xx means the feedback was taken, whatever the body says: never report it as a failure.
   auto parse = [](const transport::Response& r) -> Result<ResumeResponse> {
     auto ok = protocol::parse_resume_response(r.body);
-    return ok ? ok : ResumeResponse{"", ok.error().message, ""};
+    return ok ? ok : ResumeResponse{.status = "", .message = ok.error().message, .kickoff_id = ""};
   };
   one_call<ResumeResponse>(*this, std::move(*ex), parse, std::move(cb), std::move(stop));
 }

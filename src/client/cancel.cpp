@@ -10,6 +10,7 @@
 #include "client/impl.hpp"
 #include "client/internal.hpp"
 #include "protocol/requests.hpp"
+#include "transport/url.hpp"
 
 namespace crewai {
 namespace {
@@ -40,7 +41,11 @@ CancelResult already_ended(const std::string& id, RunState state, std::string ra
 }  // namespace
 
 void Client::Impl::do_cancel(std::string id, CancelCallback cb) {
-  Exchange ex{protocol::Call::stop, "POST", "/stop/" + client::path_segment(id), "{}", id};
+  Exchange ex{.call = protocol::CallKind::cancel,
+              .method = "POST",
+              .path = "/stop/" + transport::escape_segment(id),
+              .body = "{}",
+              .kickoff_id = id};
   auto op = start_op([cb](Error e) { cb(tl::unexpected(std::move(e))); });
   send(op, ex, [this, op, ex, id, cb](Answer a) {
     end_op(*op);

@@ -30,7 +30,7 @@ Result<Exchange> flow_callback_exchange(const std::string& base_url,
   auto url = transport::replace_path(base_url, cb->path, cb->query);
   if (!url) return make_error(ErrorCode::invalid_argument, "flow callback URL cannot be rebuilt");
   Exchange ex;
-  ex.call = protocol::Call::flow_feedback;
+  ex.call = protocol::CallKind::flow_answer;
   ex.method = "POST";
   ex.path = cb->path;
   ex.body = std::move(body);

@@ -13,6 +13,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "crewai/client.hpp"
@@ -39,12 +40,13 @@ struct Op {
 
 // A request as the retry loop sees it.
 struct Exchange {
-  protocol::Call call = protocol::Call::status;
+  protocol::CallKind call = protocol::CallKind::status;
   std::string method = "GET";
-  std::string path;  // below the base URL, e.g. "/status/abc"; the URL's path when `url` is set
-  std::string body;
-  std::string kickoff_id;  // for errors
-  std::string url = {};    // absolute, on the base URL's origin; empty: base_url + path
+  // Below the base URL, e.g. "/status/abc"; the URL's path when `url` is set.
+  std::string path = {};
+  std::string body = {};
+  std::string kickoff_id = {};  // for errors
+  std::string url = {};         // absolute, on the base URL's origin; empty: base_url + path
 };
 
 // The final answer of an exchange after its retries: either an HTTP answer or a transport failure.
@@ -112,6 +114,7 @@ struct Client::Impl {
 
   ClientOptions options;
   transport::Engine engine;
+  std::thread::id engine_thread;  // where a Pending's get() would wait for itself
   policy::Random random;  // engine thread only
   std::optional<policy::TokenBucket> request_bucket;  // engine thread only
   std::unordered_map<std::uint64_t, std::shared_ptr<Op>> ops;  // engine thread only
@@ -125,6 +128,8 @@ struct Client::Impl {
 
 // Errors the client makes itself (not from an HTTP answer).
 Error transport_error(const Exchange& ex, const Answer& a);
+// One attempt's outcome as protocol::classify() reads it.
+protocol::Outcome outcome_of(const transport::Response& r);
 Error cancelled_error(const std::string& kickoff_id = {});
 
 }  // namespace crewai

@@ -8,16 +8,15 @@
 
 namespace crewai::client {
 
-Result<std::string> normalize_base_url(std::string url);
+[[nodiscard]] Result<std::string> normalize_base_url(std::string url);
 std::string redact_url(const std::string& url);  // hides user:password@ in a URL
-Result<void> validate(ClientOptions& o);          // normalises in place
-std::string path_segment(const std::string& id);  // percent-encodes an id for a URL path
+[[nodiscard]] Result<void> validate(ClientOptions& o);          // normalises in place
 
 // The exchange that POSTs `body` to a flow request's callback URL. The URL must have the scheme,
 // host and port of `base_url` (the bearer token goes with it); the request is then sent to
 // base_url's origin with the callback's path and query, so no reading of the URL can send the
 // token elsewhere. Any other URL: invalid_argument naming its host.
-Result<Exchange> flow_callback_exchange(const std::string& base_url,
+[[nodiscard]] Result<Exchange> flow_callback_exchange(const std::string& base_url,
                                         const std::string& callback_url, std::string body);
 
 }  // namespace crewai::client

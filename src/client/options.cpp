@@ -15,7 +15,7 @@ const char* env(const char* name) {
   return (v && *v) ? v : nullptr;
 }
 
-Result<double> env_number(const char* name, double fallback) {
+[[nodiscard]] Result<double> env_number(const char* name, double fallback) {
   const char* v = env(name);
   if (!v) return fallback;
   char* end = nullptr;

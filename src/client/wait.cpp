@@ -32,7 +32,7 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
   std::optional<RunState> last_state;
   bool seen_alive = false;  // read PENDING, STARTED or RUNNING at least once
   std::function<void(Result<RunResult>)> cb;
-  std::unique_ptr<std::stop_callback<std::function<void()>>> on_stop;
+  std::unique_ptr<std::stop_callback<std::function<void()>>> on_stop_cb;
 
   const PollPolicy& policy() const { return impl->options.poll; }
   Millis next_interval() { return policy().interval(polls, impl->random.uniform01()); }
@@ -134,66 +134,101 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
     });
   }
 
+  // The caller's stop token ends the wait (on the engine thread, whichever thread requests it).
+  void watch_stop() {
+    if (!opts.stop.stop_possible()) return;
+    std::weak_ptr<Waiter> weak = shared_from_this();
+    std::function<void()> on_stop = [engine = &impl->engine, weak] {
+      engine->post([weak] {
+        if (auto self = weak.lock()) self->finish(tl::unexpected(cancelled_error()));
+      });
+    };
+    on_stop_cb = std::make_unique<std::stop_callback<std::function<void()>>>(opts.stop,
+                                                                             std::move(on_stop));
+  }
+
+  // One poll's answer, in named steps: an error answer, a body that cannot be read, or a state.
   void on_answer(const Exchange& ex, const Answer& a) {
     ++polls;
     polling = false;
     const bool wake_now = std::exchange(woken, false);
     const auto& r = a.response;
-    bool in_grace = impl->engine.clock().now() - kicked_off_at < policy().not_found_grace;
-    bool answered = r.failure == transport::Failure::none;
-    if (answered && r.status == 404 && seen_alive) return out_of_sight("answers HTTP 404");
-    if (answered && r.status == 404 && in_grace) return schedule(next_interval());
-    if (!answered || r.status != 200) {
-      Error e = transport_error(ex, a);
-      if (answered && r.status == 404) {
-        // The grace actually given, which a caller's kicked_off_at may have shortened.
-        auto waited = std::chrono::duration_cast<std::chrono::seconds>(
-            impl->engine.clock().now() - start);
-        e.message = "run " + id + " is unknown to the deployment (HTTP 404 for " +
-                    std::to_string(waited.count()) + " s, past the not-found grace): it was lost " +
-                    "or never existed";
-      }
-      if (answered && r.status >= 500 &&
-          ++server_errors_in_a_row >= std::max(1, policy().max_server_errors)) {
-        e.code = ErrorCode::unavailable;
-        e.retry_safe = true;
-        e.message = "GET /status answered HTTP " + std::to_string(r.status) + " on " +
-                    std::to_string(server_errors_in_a_row) +
-                    " polls in a row: the run may have died on the deployment; stopped following "
-                    "it (follow it again later with its kickoff id). Last answer: " + e.message;
-        return finish(tl::unexpected(std::move(e)));
-      }
-      // An answer over the size cap would come back the same: give up at once.
-      bool too_large = r.failure == transport::Failure::too_large;
-      bool transient = (!answered && !too_large) || r.status >= 500 || r.status == 408 ||
-                       r.status == 429;
-      e.retry_safe = transient;
-      return failed_poll(std::move(e));
-    }
+    if (r.failure != transport::Failure::none || r.status != 200) return on_error_answer(ex, a);
     auto res = protocol::parse_status(r.body, id);
     if (!res) {
       Error e = res.error();
       e.retry_safe = true;  // a garbled body: read the status again
       return failed_poll(std::move(e));
     }
+    on_state(std::move(*res), wake_now);
+  }
+
+  bool in_grace() const {
+    return impl->engine.clock().now() - kicked_off_at < policy().not_found_grace;
+  }
+
+  // Anything but a 200: a 404 (out of sight, in grace, or unknown), too many 5xx in a row, or a
+  // failed poll that the one classification says is worth another.
+  void on_error_answer(const Exchange& ex, const Answer& a) {
+    const auto& r = a.response;
+    const bool answered = r.failure == transport::Failure::none;
+    if (answered && r.status == 404) {
+      if (seen_alive) return out_of_sight("answers HTTP 404");
+      if (in_grace()) return schedule(next_interval());
+    }
+    Error e = transport_error(ex, a);
+    if (answered && r.status == 404) e.message = unknown_run_message();
+    if (answered && r.status >= 500 &&
+        ++server_errors_in_a_row >= std::max(1, policy().max_server_errors)) {
+      return finish(tl::unexpected(server_errors_in_a_row_error(std::move(e), r.status)));
+    }
+    // Poll again only where the one classification would retry the request (not on 501/505,
+    // nor on an answer over the size cap, which would come back the same).
+    e.retry_safe = protocol::classify(ex.call, outcome_of(r)).retry;
+    failed_poll(std::move(e));
+  }
+
+  std::string unknown_run_message() const {
+    // The grace actually given, which a caller's kicked_off_at may have shortened.
+    auto waited =
+        std::chrono::duration_cast<std::chrono::seconds>(impl->engine.clock().now() - start);
+    return "run " + id + " is unknown to the deployment (HTTP 404 for " +
+           std::to_string(waited.count()) + " s, past the not-found grace): it was lost " +
+           "or never existed";
+  }
+
+  Error server_errors_in_a_row_error(Error e, long status) const {
+    e.code = ErrorCode::unavailable;
+    e.retry_safe = true;
+    e.message = "GET /status answered HTTP " + std::to_string(status) + " on " +
+                std::to_string(server_errors_in_a_row) +
+                " polls in a row: the run may have died on the deployment; stopped following "
+                "it (follow it again later with its kickoff id). Last answer: " + e.message;
+    return e;
+  }
+
+  // A readable state: NOT FOUND (out of sight, in grace, or unknown), an end or a pause, or a run
+  // still going (the next poll).
+  void on_state(RunResult res, bool wake_now) {
     failed_in_a_row = 0;
     server_errors_in_a_row = 0;
-    last_state = res->state;
-    if (res->state == RunState::not_found) {
+    last_state = res.state;
+    if (res.state == RunState::not_found) {
       if (seen_alive) return out_of_sight("reads NOT FOUND");
-      if (in_grace) return schedule(next_interval());
-      return fail(ErrorCode::not_found,
-                  "run " + id + " is NOT FOUND on the deployment after the grace period" +
-                      (opts.human_input_webhook
-                           ? std::string(" (a live crew that paused for human input before its "
-                                         "first poll reads so too: its task id then arrives on "
-                                         "the human-input webhook)")
-                           : std::string()),
-                  false);
+      if (in_grace()) return schedule(next_interval());
+      return fail(ErrorCode::not_found, not_found_message(), false);
     }
-    if (!stops_polling(res->state)) seen_alive = true;
-    if (stops_polling(res->state)) return finish(std::move(*res));
+    if (stops_polling(res.state)) return finish(std::move(res));
+    seen_alive = true;
     schedule(wake_now ? Millis{0} : next_interval());
+  }
+
+  std::string not_found_message() const {
+    return "run " + id + " is NOT FOUND on the deployment after the grace period" +
+           (opts.human_input_webhook
+                ? std::string(" (a live crew that paused for human input before its first poll "
+                              "reads so too: its task id then arrives on the human-input webhook)")
+                : std::string());
   }
 };
 
@@ -214,19 +249,8 @@ void Client::Impl::do_wait(std::string id, WaitOptions opts, Json inputs,
     auto done = std::move(w->cb);
     if (done) done(tl::unexpected(std::move(e)));
   });
-  if (w->opts.stop.stop_possible()) {
-    if (w->opts.stop.stop_requested()) {
-      return w->finish(tl::unexpected(cancelled_error(w->id)));
-    }
-    std::weak_ptr<Waiter> weak = w;
-    std::function<void()> on_stop = [this, weak] {
-      engine.post([weak] {
-        if (auto self = weak.lock()) self->finish(tl::unexpected(cancelled_error()));
-      });
-    };
-    w->on_stop = std::make_unique<std::stop_callback<std::function<void()>>>(w->opts.stop,
-                                                                              std::move(on_stop));
-  }
+  if (w->opts.stop.stop_requested()) return w->finish(tl::unexpected(cancelled_error(w->id)));
+  w->watch_stop();
   waiters.emplace(w->id, w);
   w->poll();
 }
@@ -245,6 +269,26 @@ void Client::Impl::wake(const std::string& kickoff_id) {
   for (auto& w : woken) w->wake();  // may finish (and so erase) a wait: iterate a copy
 }
 
+namespace {
+
+std::string unknown_input_warning(const std::string& name) {
+  return "input \"" + name +
+         "\" is not a field of the flow's state (GET /inputs): it was sent, and the flow may "
+         "ignore it";
+}
+
+Error missing_inputs_error(std::vector<std::string> missing) {
+  Error e;
+  e.code = ErrorCode::invalid_input;
+  e.message = "missing inputs:";
+  for (const auto& m : missing) e.message += " " + m;
+  e.message += " (nothing was kicked off)";
+  e.missing_inputs = std::move(missing);
+  return e;
+}
+
+}  // namespace
+
 void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
                           std::function<void(Result<RunResult>)> cb) {
   auto shared_req = std::make_shared<KickoffRequest>(std::move(req));
@@ -257,11 +301,7 @@ void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
       if (shared_req->human_input_webhook) opts.human_input_webhook = true;
       do_wait(*id, opts, shared_req->inputs, [cb, started, unknown](Result<RunResult> r) {
         if (r) {
-          for (const auto& name : unknown) {
-            r->warnings.push_back("input \"" + name +
-                                  "\" is not a field of the flow's state (GET /inputs): it was "
-                                  "sent, and the flow may ignore it");
-          }
+          for (const auto& name : unknown) r->warnings.push_back(unknown_input_warning(name));
           r->started_at = started;
           r->duration_seconds =
               std::chrono::duration<double>(*r->finished_at - started).count();
@@ -275,15 +315,7 @@ void Client::Impl::do_run(KickoffRequest req, WaitOptions opts,
     if (!names) return cb(tl::unexpected(names.error()));
     if (flow) return kick(protocol::unknown_inputs(*names, shared_req->inputs));
     auto missing = protocol::missing_inputs(*names, shared_req->inputs);
-    if (!missing.empty()) {
-      Error e;
-      e.code = ErrorCode::invalid_input;
-      e.missing_inputs = missing;
-      e.message = "missing inputs:";
-      for (const auto& m : missing) e.message += " " + m;
-      e.message += " (nothing was kicked off)";
-      return cb(tl::unexpected(std::move(e)));
-    }
+    if (!missing.empty()) return cb(tl::unexpected(missing_inputs_error(std::move(missing))));
     kick({});
   }, opts.stop);
 }

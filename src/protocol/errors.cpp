@@ -182,8 +182,8 @@ std::string_view reason_phrase(int status) {
   }
 }
 
-bool is_post(Call call) {
-  return call == Call::kickoff || call == Call::resume || call == Call::flow_feedback;
+bool is_post(CallKind call) {
+  return call == CallKind::kickoff || call == CallKind::resume || call == CallKind::flow_answer;
 }
 
 bool is_missing_route(int status, std::string_view body) {
@@ -193,30 +193,33 @@ bool is_missing_route(int status, std::string_view body) {
   return j && j->is_object() && get_string(*j, "detail").value_or("") == "Not Found";
 }
 
-ErrorCode code_for_http_status(Call call, int status) {
-  const bool post = is_post(call);
+namespace {
+
+// The code of an HTTP error status, before the POSTs' ambiguity is considered.
+ErrorCode code_of_status(CallKind call, int status) {
   switch (status) {
     case 400:
-      if (call == Call::resume || call == Call::flow_feedback || call == Call::stop)
-        return ErrorCode::failed_precondition;
-      return call == Call::kickoff ? ErrorCode::invalid_input : ErrorCode::invalid_argument;
+      if (call == CallKind::kickoff) return ErrorCode::invalid_input;
+      return call == CallKind::inputs || call == CallKind::status ? ErrorCode::invalid_argument
+                                                                  : ErrorCode::failed_precondition;
     case 401: return ErrorCode::unauthenticated;
     case 403: return ErrorCode::permission_denied;
     case 404: return ErrorCode::not_found;
-    case 405: return call == Call::stop ? ErrorCode::unimplemented : ErrorCode::invalid_argument;
+    case 405: return call == CallKind::cancel ? ErrorCode::unimplemented : ErrorCode::invalid_argument;
     case 408: return ErrorCode::unavailable;
     case 409: return ErrorCode::failed_precondition;
-    case 422: return call == Call::kickoff ? ErrorCode::invalid_input : ErrorCode::invalid_argument;
+    case 422: return call == CallKind::kickoff ? ErrorCode::invalid_input : ErrorCode::invalid_argument;
     case 429: return ErrorCode::rate_limited;
-    case 503: return ErrorCode::unavailable;
     default: break;
   }
-  if (status >= 500 && status <= 599) return post ? ErrorCode::ambiguous : ErrorCode::unavailable;
+  if (status >= 500 && status <= 599) return ErrorCode::unavailable;
   if (status >= 400 && status <= 499) return ErrorCode::invalid_argument;
   return ErrorCode::protocol;
 }
 
-bool retryable_get_status(int status) {
+// Statuses worth another try of a request that cannot start a run: the transient ones. 501 and
+// 505 are not: the deployment will answer them the same way again.
+bool transient_status(int status) {
   switch (status) {
     case 408:
     case 429:
@@ -228,20 +231,71 @@ bool retryable_get_status(int status) {
   }
 }
 
-Error error_from_http(Call call, int status, std::string_view body, std::string kickoff_id) {
+Verdict answered(CallKind call, const Outcome& o) {
+  Verdict v;
+  if (o.status >= 200 && o.status < 300) {
+    v.ok = true;
+    return v;
+  }
+  v.code = code_of_status(call, o.status);
+  if (!is_post(call)) {
+    v.retry_safe = true;
+    v.retry = transient_status(o.status);
+  } else {
+    // A POST is repeated only when the app provably did not act: 429, or 503 with Retry-After
+    // (a proxy or a cold start refusing it). Any other 5xx may come after the app started a run.
+    v.retry = o.status == 429 || (o.status == 503 && o.has_retry_after);
+    v.retry_safe = v.retry;
+    if (o.status >= 500 && !v.retry) v.code = ErrorCode::ambiguous;
+  }
+  if (v.retry) v.delay = o.retry_after;
+  return v;
+}
+
+}  // namespace
+
+Verdict classify(CallKind call, const Outcome& o) {
+  const bool post = is_post(call);
+  Verdict v;
+  switch (o.delivery) {
+    case Delivery::answered: return answered(call, o);
+    case Delivery::not_sent:
+      v.code = ErrorCode::unavailable;
+      v.retry = v.retry_safe = true;
+      return v;
+    case Delivery::maybe_sent:
+      v.code = post ? ErrorCode::ambiguous : ErrorCode::unavailable;
+      v.retry = v.retry_safe = !post;
+      return v;
+    case Delivery::too_large:
+      v.code = post ? ErrorCode::ambiguous : ErrorCode::protocol;
+      return v;
+    case Delivery::cancelled:
+      v.code = ErrorCode::cancelled;
+      v.retry_safe = true;
+      return v;
+  }
+  return v;
+}
+
+Error error_from_http(CallKind call, int status, std::string_view body, std::string kickoff_id,
+                      bool retry_after) {
+  const Verdict v = classify(call, Outcome{.delivery = Delivery::answered,
+                                           .status = status,
+                                           .has_retry_after = retry_after});
   Error e;
-  e.code = code_for_http_status(call, status);
+  e.code = v.code;
   e.http_status = status;
   e.kickoff_id = std::move(kickoff_id);
   ServerMessage server = parse_error_body(body);
   e.message = std::move(server.message);
   e.missing_inputs = std::move(server.missing_inputs);
-  if (call != Call::kickoff && !e.missing_inputs.empty()) {
+  if (call != CallKind::kickoff && !e.missing_inputs.empty()) {
     // Only a kickoff has inputs: elsewhere FastAPI's "missing" entries name request fields (a
     // live /resume wants executionId and taskId), which must never read as missing inputs.
     std::string fields;
     for (const auto& name : e.missing_inputs) fields += (fields.empty() ? "" : ", ") + name;
-    e.message = (call == Call::resume ? "resume refused: the deployment requires the fields "
+    e.message = (call == CallKind::resume ? "resume refused: the deployment requires the fields "
                                       : "request refused: the deployment requires the fields ") +
                 fields + (e.message.empty() ? "" : " (" + e.message + ")");
     e.missing_inputs.clear();
@@ -252,7 +306,7 @@ Error error_from_http(Call call, int status, std::string_view body, std::string 
   }
   if (e.message.empty()) e.message = std::string(reason_phrase(status));
   if (e.message.empty()) e.message = "HTTP " + std::to_string(status);
-  e.retry_safe = !is_post(call) || status == 429 || status == 503;
+  e.retry_safe = v.retry_safe;
   return e;
 }
 

@@ -20,7 +20,7 @@ using protocol::excerpt;
 using protocol::first_string;
 using protocol::member;
 
-Result<Json> object_body(std::string_view body, const char* what) {
+[[nodiscard]] Result<Json> object_body(std::string_view body, const char* what) {
   auto j = protocol::try_parse(body);
   if (!j || !j->is_object())
     return make_error(ErrorCode::protocol,
@@ -32,7 +32,7 @@ std::string text_of(const Json& j, std::initializer_list<std::string_view> keys)
   for (auto key : keys) {
     const Json& v = member(j, key);
     if (v.is_string()) return v.get<std::string>();
-    if (!v.is_null()) return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+    if (!v.is_null()) return protocol::dump_json(v);
   }
   return {};
 }

@@ -40,7 +40,7 @@ std::string first_text(const Json& object, std::initializer_list<std::string_vie
   for (auto key : keys) {
     const Json& v = member(object, key);
     if (v.is_string()) return v.get<std::string>();
-    if (!v.is_null()) return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+    if (!v.is_null()) return dump_json(v);
   }
   return {};
 }

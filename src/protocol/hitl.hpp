@@ -16,14 +16,14 @@ struct HitlPayload {
   std::string execution_id, task_id, task_output;
   Json meta;
 };
-Result<HitlPayload> parse_hitl_payload(std::string_view body);
+[[nodiscard]] Result<HitlPayload> parse_hitl_payload(std::string_view body);
 
 // A flow's `new_request` body: {"event": "new_request", "request": {...}, "callback_url", ...}.
 // Read tolerantly: the request's fields may also sit at the top level; execution_id / flow_id /
 // kickoff_id (and camelCase), method / method_name / step, output / method_output / result (JSON
 // text when not a string), message / prompt; callback_url / callbackUrl at either level. Not JSON,
 // another `event`, or no callback URL: ErrorCode::protocol.
-Result<FlowRequest> parse_flow_request(std::string_view body);
+[[nodiscard]] Result<FlowRequest> parse_flow_request(std::string_view body);
 
 // The kickoff (execution) ids a webhook body names, without repeats, in order of appearance: the
 // crew/task/step/human-input payloads' `kickoff_id` / `execution_id` (and camelCase spellings),

@@ -39,7 +39,7 @@ tl::expected<Json, std::string> parse_json(std::string_view text) {
   }
 }
 
-tl::expected<std::string, std::string> dump_json(const Json& j) {
+tl::expected<std::string, std::string> dump_json_checked(const Json& j) {
   try {
     return j.dump();
   } catch (const Json::exception& e) {  // type_error 316: a string that is not UTF-8

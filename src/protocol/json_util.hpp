@@ -18,10 +18,17 @@ inline constexpr int kMaxJsonDepth = 128;
 // Parses without throwing. The error is a short reason without nlohmann's "[json.exception...]"
 // prefix: a syntax error with its position, a number too large for a double, or nesting deeper
 // than kMaxJsonDepth.
-tl::expected<Json, std::string> parse_json(std::string_view text);
-// `j` as compact text, or the reason it cannot be: serialising fails only on a string that is not
-// UTF-8 (bytes a caller put into a value).
-tl::expected<std::string, std::string> dump_json(const Json& j);
+[[nodiscard]] tl::expected<Json, std::string> parse_json(std::string_view text);
+// `j` as compact text (indented when `indent` >= 0): the one serialiser of the SDK and crewctl.
+// A string that is not UTF-8 (bytes a caller put into a value) is written with U+FFFD in place of
+// the bad bytes rather than throwing: output, journals and hashes never fail on it.
+template <class J>
+std::string dump_json(const J& j, int indent = -1) {
+  return j.dump(indent, ' ', false, J::error_handler_t::replace);
+}
+// For request bodies: `j` as compact text, or the reason it cannot be (a string that is not UTF-8),
+// so that the caller learns of its mistake before anything is sent.
+[[nodiscard]] tl::expected<std::string, std::string> dump_json_checked(const Json& j);
 // parse_json() without the reason; nullopt when `text` is not (acceptable) JSON.
 std::optional<Json> try_parse(std::string_view text);
 

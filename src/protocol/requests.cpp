@@ -21,7 +21,7 @@ Json inputs_as_strings(const Json& inputs) {
   if (!inputs.is_object()) return inputs;
   Json out = Json::object();
   for (const auto& [key, value] : inputs.items()) {
-    out[key] = value.is_string() ? value : Json(value.dump(-1, ' ', false, Json::error_handler_t::replace));
+    out[key] = value.is_string() ? value : Json(dump_json(value));
   }
   return out;
 }
@@ -61,7 +61,7 @@ void put_hooks(Json& j, const std::optional<HumanInputWebhook>& human,
   if (streaming) j["webhooks"] = streaming_webhooks(*streaming);
 }
 
-Result<Json> parse_object(std::string_view body, std::string_view what) {
+[[nodiscard]] Result<Json> parse_object(std::string_view body, std::string_view what) {
   auto j = try_parse(body);
   if (!j) return protocol_error(std::string(what) + " is not JSON", body);
   if (!j->is_object()) return protocol_error(std::string(what) + " is not a JSON object", body);

@@ -32,11 +32,11 @@ Json resume_body(const ResumeRequest& r);
 Json flow_answer_body(const FlowAnswer& a);
 
 // {"kickoff_id": "<non-empty string>"}; anything else is a protocol error quoting the body.
-Result<std::string> parse_kickoff_response(std::string_view body);
+[[nodiscard]] Result<std::string> parse_kickoff_response(std::string_view body);
 // {"inputs": ["name", ...]}.
-Result<std::vector<std::string>> parse_inputs_response(std::string_view body);
+[[nodiscard]] Result<std::vector<std::string>> parse_inputs_response(std::string_view body);
 // {"status", "message"} and/or {"kickoff_id"} (kickoffId too); each optional.
-Result<ResumeResponse> parse_resume_response(std::string_view body);
+[[nodiscard]] Result<ResumeResponse> parse_resume_response(std::string_view body);
 
 // POST /stop/{id} 2xx: {"status": "stopped", "kickoffId"} (any of it may be missing).
 CancelResult parse_stop_response(std::string_view body, const std::string& kickoff_id);

@@ -21,6 +21,6 @@ std::optional<RunState> parse_state(std::string_view s);
 // Unknown or missing state: ErrorCode::protocol naming the value. Not JSON / not an object:
 // ErrorCode::protocol quoting at most ~200 characters of the body. Mistyped optional fields are
 // ignored, never thrown on.
-Result<RunResult> parse_status(std::string_view body, const std::string& kickoff_id);
+[[nodiscard]] Result<RunResult> parse_status(std::string_view body, const std::string& kickoff_id);
 
 }  // namespace crewai::protocol

@@ -16,6 +16,6 @@ std::optional<Json> extract_json(std::string_view text);
 // `value` unchanged when it matches `schema` (draft 7 unless $schema names draft 4 or 3).
 // Otherwise ErrorCode::schema_violation with one "<json pointer>: <message>" per violation; an
 // unreadable schema is ErrorCode::invalid_argument.
-Result<Json> validate_json(const Json& value, const Json& schema);
+[[nodiscard]] Result<Json> validate_json(const Json& value, const Json& schema);
 
 }  // namespace crewai::protocol

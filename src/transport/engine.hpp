@@ -74,6 +74,7 @@ struct Response {
   std::string error;                // curl's message when failure != none
   std::string body;
   std::optional<std::string> retry_after;  // the Retry-After header, verbatim
+  std::optional<std::chrono::milliseconds> retry_after_wait;  // what it asks, as libcurl reads it
   std::string content_type;
   double seconds = 0;               // total time of the transfer
   bool connection_reused = false;   // diagnostics

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <optional>
 #include <string_view>
+
+#include <curl/header.h>
 
 namespace crewai::transport {
 
@@ -13,36 +17,6 @@ bool iequals(std::string_view a, std::string_view b) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-// Only Retry-After and Content-Type are kept; nothing here is logged (responses never carry the
-// token, but requests do, and keeping header handling narrow keeps it that way).
-size_t on_header(char* data, size_t size, size_t count, void* user) {
-  auto& t = *static_cast<Transfer*>(user);
-  const std::string_view line(data, size * count);
-  if (line.starts_with("HTTP/")) {  // a new response (after 100 Continue or a redirect)
-    t.response.retry_after.reset();
-    t.response.content_type.clear();
-    return size * count;
-  }
-  const auto colon = line.find(':');
-  if (colon == std::string_view::npos) return size * count;
-  const auto name = trim(line.substr(0, colon));
-  const auto value = trim(line.substr(colon + 1));
-  if (iequals(name, "Retry-After")) {
-    t.response.retry_after = std::string(value);
-  } else if (iequals(name, "Content-Type")) {
-    t.response.content_type = std::string(value);
-  }
-  return size * count;
 }
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
@@ -109,6 +83,38 @@ bool set_headers(Transfer& t) {
   return set(t.easy, CURLOPT_HTTPHEADER, t.headers);
 }
 
+// libcurl reads Retry-After in both forms (delay-seconds and the HTTP-date forms) as seconds
+// from now: CURLINFO_RETRY_AFTER. Its 0 means "now" and also "unreadable", and a date in the past
+// comes out negative, so three thin rules remain here: past is now (0), an unreadable value is no
+// hint at all (the backoff applies, as if it were absent), and a number too long for curl (it
+// reads it as 0) is the longest wait (RetryPolicy::max_retry_after clamps it).
+std::optional<std::chrono::milliseconds> retry_after_wait(CURL* easy, std::string_view value) {
+  using std::chrono::seconds;
+  constexpr long long kLongest = 10LL * 365 * 24 * 3600;
+  curl_off_t secs = 0;
+  if (curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &secs) != CURLE_OK) return std::nullopt;
+  if (secs < 0) return std::chrono::milliseconds(0);
+  if (secs > 0) return std::chrono::milliseconds(seconds(std::min<long long>(secs, kLongest)));
+  const auto digits = value.find_first_not_of("0123456789");
+  if (digits != std::string_view::npos || value.find_first_of("0123456789") == std::string_view::npos)
+    return std::nullopt;
+  const bool zero = value.find_first_of("123456789") == std::string_view::npos;
+  return std::chrono::milliseconds(zero ? seconds(0) : seconds(kLongest));
+}
+
+// The answer's Retry-After and Content-Type, as libcurl parsed them (the last response's header
+// section, so not a 100 Continue's or a redirect's).
+void read_headers(CURL* easy, Response& r) {
+  curl_header* h = nullptr;
+  if (curl_easy_header(easy, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK) {
+    r.retry_after = std::string(h->value);
+    r.retry_after_wait = retry_after_wait(easy, *r.retry_after);
+  }
+  const char* type = nullptr;
+  if (curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type != nullptr)
+    r.content_type = type;
+}
+
 long time_t_info(CURL* easy, CURLINFO info) {
   curl_off_t value = 0;
   curl_easy_getinfo(easy, info, &value);
@@ -130,7 +136,6 @@ bool setup_transfer(Transfer& t, const EngineOptions& options) {
       set(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count())) &&
       set(e, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count())) &&
       set(e, CURLOPT_ERRORBUFFER, t.error_buffer) && set(e, CURLOPT_PRIVATE, &t) &&
-      set(e, CURLOPT_HEADERFUNCTION, &on_header) && set(e, CURLOPT_HEADERDATA, &t) &&
       set(e, CURLOPT_WRITEFUNCTION, &on_body) && set(e, CURLOPT_WRITEDATA, &t) &&
       (options.user_agent.empty() || set(e, CURLOPT_USERAGENT, options.user_agent.c_str())) &&
       (options.ca_bundle.empty() || set(e, CURLOPT_CAINFO, options.ca_bundle.c_str())) &&
@@ -165,6 +170,7 @@ void finish_transfer(Transfer& t, CURLcode result) {
   r.connection_reused = status != 0 && new_connections == 0;
   if (result == CURLE_OK) {
     r.failure = Failure::none;
+    read_headers(e, r);
     return;
   }
   r.failure = t.too_large && result == CURLE_WRITE_ERROR ? Failure::too_large

@@ -70,4 +70,13 @@ std::optional<std::string> replace_path(const std::string& base, const std::stri
   return get_part(h.get(), CURLUPART_URL);
 }
 
+std::string escape_segment(const std::string& segment) {
+  // The handle argument is unused by curl_easy_escape since curl 7.82.
+  char* escaped = curl_easy_escape(nullptr, segment.data(), static_cast<int>(segment.size()));
+  if (escaped == nullptr) return {};
+  std::string out(escaped);
+  curl_free(escaped);
+  return out;
+}
+
 }  // namespace crewai::transport

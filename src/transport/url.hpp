@@ -27,4 +27,8 @@ bool same_origin(const UrlParts& a, const UrlParts& b);
 std::optional<std::string> replace_path(const std::string& base, const std::string& path,
                                         const std::string& query);
 
+// `segment` percent-encoded for one path segment (curl_easy_escape: everything but
+// A-Z a-z 0-9 - . _ ~), so an id holding '/', '?' or '#' stays one segment.
+std::string escape_segment(const std::string& segment);
+
 }  // namespace crewai::transport

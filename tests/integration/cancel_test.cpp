@@ -8,30 +8,12 @@
 #include <string>
 
 #include "crewai/client.hpp"
-#include "support/raw_http_server.hpp"
+#include "support/canned_client.hpp"
 
 namespace crewai::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-Client client_for(const RawHttpServer& server) {
-  ClientOptions o;
-  o.base_url = server.url("");
-  o.token = "t";
-  o.retry.backoff.initial = 1ms;
-  o.retry.backoff.max = 5ms;
-  o.random_seed = 1;
-  return Client::create(std::move(o)).value();
-}
-
-RawResponse json(int status, std::string body) { return RawResponse{status, {}, std::move(body)}; }
-
-std::size_t count(const RawHttpServer& s, const std::string& method, const std::string& target) {
-  std::size_t n = 0;
-  for (const auto& r : s.received()) n += r.method == method && r.target == target;
-  return n;
-}
 
 TEST(CancelTest, StoppedRun) {
   RawHttpServer server([](const RawRequest& r) {
@@ -69,7 +51,7 @@ TEST(CancelTest, RefusalWithoutStateAsksStatus) {
   });
   auto c = client_for(server);
   std::promise<Result<CancelResult>> p;
-  c.cancel_async("k1", [&p](Result<CancelResult> r) { p.set_value(std::move(r)); });
+  c.cancel_async("k1").then([&p](Result<CancelResult> r) { p.set_value(std::move(r)); });
   auto res = p.get_future().get();
   ASSERT_TRUE(res) << res.error().to_string();
   EXPECT_FALSE(res->stopped);

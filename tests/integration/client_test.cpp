@@ -412,12 +412,12 @@ TEST(ClientTest, ThousandRunsInFlightFromOneClient) {
   std::promise<void> all;
   for (int i = 0; i < kRuns; ++i) {
     auto req = topic("t" + std::to_string(i));
-    c.kickoff_async(req, [&](Result<std::string> id) {
+    c.kickoff_async(req).then([&](Result<std::string> id) {
       if (!id) {
         if (++done == kRuns) all.set_value();
         return;
       }
-      c.wait_async(*id, {}, [&](Result<RunResult> r) {
+      c.wait_async(*id).then([&](Result<RunResult> r) {
         if (r && r->is_success()) ++ok;
         if (++done == kRuns) all.set_value();
       });
@@ -437,7 +437,7 @@ TEST(ClientTest, StopTokenCancelsAWait) {
   std::stop_source stop;
   WaitOptions w;
   w.stop = stop.get_token();
-  auto f = c.wait_async(id, w);
+  auto f = c.wait_async(id, w).future();
   EXPECT_EQ(f.wait_for(50ms), std::future_status::timeout);
   stop.request_stop();
   ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
@@ -456,8 +456,8 @@ TEST(ClientTest, DestroyingTheClientCancelsEverything) {
   {
     auto c = make_client(sim);
     auto id = c.kickoff(topic("slow")).value();
-    for (int i = 0; i < 10; ++i) waits.push_back(c.wait_async(id));
-    c.wait_async(id, {}, [&](Result<RunResult> r) {
+    for (int i = 0; i < 10; ++i) waits.push_back(c.wait_async(id).future());
+    c.wait_async(id).then([&](Result<RunResult> r) {
       if (!r && r.error().code == ErrorCode::cancelled) ++callbacks;
     });
   }
@@ -474,7 +474,7 @@ TEST(ClientTest, SyncCallFromACallbackIsRefusedNotDeadlocked) {
   Sim sim(research_crew());
   auto c = make_client(sim);
   std::promise<ErrorCode> code;
-  c.inputs_async([&](Result<std::vector<std::string>>) {
+  c.inputs_async().then([&](Result<std::vector<std::string>>) {
     auto inner = c.inputs();
     code.set_value(inner ? ErrorCode::internal : inner.error().code);
   });

@@ -118,8 +118,9 @@ TEST(FlowHitl, ACallbackOffTheDeploymentsOriginIsRefusedWithoutSendingAnything) 
       ""};
   for (const auto& url : refused) {
     std::promise<Result<ResumeResponse>> p;
-    c.answer_flow_async({url, "steal the token"},
-                        [&p](Result<ResumeResponse> r) { p.set_value(std::move(r)); });
+    c.answer_flow_async({url, "steal the token"}).then([&p](Result<ResumeResponse> r) {
+      p.set_value(std::move(r));
+    });
     auto r = p.get_future().get();
     ASSERT_FALSE(r) << url;
     EXPECT_EQ(r.error().code, ErrorCode::invalid_argument) << url;

@@ -74,7 +74,7 @@ TEST(WebhookTest, CrewWebhookEndsTheWaitWithoutWaitingForTheNextPoll) {
   hooks.forward_to(&c);
   auto id = c.kickoff(research("webhooks", hooks.url()));
   ASSERT_TRUE(id) << id.error().to_string();
-  auto pending = c.wait_async(*id);
+  auto pending = c.wait_async(*id).future();
   // The run takes well under a second; its next poll is an hour away. (A bound, not a sleep.)
   ASSERT_EQ(pending.wait_for(60s), std::future_status::ready)
       << "the crew webhook did not end the wait";
@@ -96,7 +96,7 @@ TEST(WebhookTest, StreamingEventsEndTheWaitToo) {
       {"crew_kickoff_completed", "crew_kickoff_failed"}, hooks.url(), false, "stream-secret"};
   auto id = c.kickoff(req);
   ASSERT_TRUE(id) << id.error().to_string();
-  auto pending = c.wait_async(*id);
+  auto pending = c.wait_async(*id).future();
   ASSERT_EQ(pending.wait_for(60s), std::future_status::ready)
       << "the streamed crew_kickoff_completed event did not end the wait";
   auto r = pending.get();
@@ -128,7 +128,7 @@ TEST(WebhookTest, AForgedWebhookCostsAPollNeverAWrongResult) {
   ASSERT_TRUE(id);
   WaitOptions w;
   w.deadline = 2s;
-  auto pending = c.wait_async(*id, w);
+  auto pending = c.wait_async(*id, w).future();
   // Claims success; the run is in fact stuck RUNNING. Repeated, as real webhooks can be.
   const std::string forged =
       R"({"kickoff_id": ")" + *id + R"(", "state": "SUCCESS", "result": "forged"})";

@@ -19,7 +19,7 @@ using ::testing::IsEmpty;
 
 struct ErrorRow {
   const char* name;
-  Call call;
+  CallKind call;
   int status;
   std::string body;
   ErrorCode code;
@@ -29,30 +29,30 @@ struct ErrorRow {
 
 TEST(LiveErrors, EveryLiveErrorBodyReads) {
   const std::vector<ErrorRow> rows = {
-      {"422 missing inputs as a detail string", Call::kickoff, 422,
+      {"422 missing inputs as a detail string", CallKind::kickoff, 422,
        R"({"detail": "Missing inputs: audience, topic"})", ErrorCode::invalid_input,
        "Missing inputs: audience, topic", {"audience", "topic"}},
-      {"docs' details.missing_inputs still read", Call::kickoff, 422,
+      {"docs' details.missing_inputs still read", CallKind::kickoff, 422,
        R"({"error": "Missing inputs", "message": "x", "details": {"missing_inputs": ["a"]}})",
        ErrorCode::invalid_input, "x", {"a"}},
-      {"401 wrong token", Call::status, 401,
+      {"401 wrong token", CallKind::status, 401,
        R"({"detail": "Invalid or missing authentication credentials"})",
        ErrorCode::unauthenticated, "Invalid or missing authentication credentials", {}},
-      {"401 no header", Call::inputs, 401, R"({"detail": "Not authenticated"})",
+      {"401 no header", CallKind::inputs, 401, R"({"detail": "Not authenticated"})",
        ErrorCode::unauthenticated, "Not authenticated", {}},
-      {"500 plain text on a GET", Call::status, 500, "Internal Server Error",
+      {"500 plain text on a GET", CallKind::status, 500, "Internal Server Error",
        ErrorCode::unavailable, "Internal Server Error", {}},
-      {"500 plain text on a kickoff", Call::kickoff, 500, "Internal Server Error",
+      {"500 plain text on a kickoff", CallKind::kickoff, 500, "Internal Server Error",
        ErrorCode::ambiguous, "Internal Server Error", {}},
-      {"422 on /resume names fields, not inputs", Call::resume, 422,
+      {"422 on /resume names fields, not inputs", CallKind::resume, 422,
        R"({"detail": [{"type": "missing", "loc": ["body", "executionId"], "msg": "Field required"},
                       {"type": "missing", "loc": ["body", "taskId"], "msg": "Field required"}]})",
        ErrorCode::invalid_argument, "resume refused: the deployment requires the fields executionId, taskId",
        {}},
-      {"400 on /stop of a finished run", Call::stop, 400,
+      {"400 on /stop of a finished run", CallKind::cancel, 400,
        R"({"detail": "Cannot stop execution. Current state: SUCCESS"})",
        ErrorCode::failed_precondition, "Current state: SUCCESS", {}},
-      {"405 on /stop", Call::stop, 405, R"({"detail": "Method Not Allowed"})",
+      {"405 on /stop", CallKind::cancel, 405, R"({"detail": "Method Not Allowed"})",
        ErrorCode::unimplemented, "Method Not Allowed", {}},
   };
   for (const auto& row : rows) {
@@ -63,11 +63,6 @@ TEST(LiveErrors, EveryLiveErrorBodyReads) {
     EXPECT_THAT(e.missing_inputs, ElementsAreArray(row.missing));
     EXPECT_THAT(e.message, ::testing::Not(HasSubstr("missing inputs: executionId")));
   }
-}
-
-TEST(LiveErrors, StopIsRetrySafeLikeAGet) {
-  EXPECT_FALSE(is_post(Call::stop));
-  EXPECT_TRUE(error_from_http(Call::stop, 500, "x").retry_safe);
 }
 
 TEST(LiveErrors, MissingRouteIsFastApisExactNotFound) {

@@ -263,7 +263,7 @@ TEST(ParseStatus, ErrorMessagesStayValidUtf8) {
   Error e = bad_status("\xff\xfe\xc3 not json \xe2\x82");
   EXPECT_NO_THROW((void)Json(e.message).dump());
   EXPECT_THAT(e.message, HasSubstr("not json"));
-  Error body = error_from_http(Call::status, 500, "caf\xc3\xa9 \xc0\x80 down");
+  Error body = error_from_http(CallKind::status, 500, "caf\xc3\xa9 \xc0\x80 down");
   EXPECT_NO_THROW((void)Json(body.message).dump());
   EXPECT_THAT(body.message, HasSubstr("caf\xc3\xa9"));
 }
@@ -297,64 +297,24 @@ TEST(ErrorBody, FastApiValidationList) {
 }
 
 TEST(ErrorFromHttp, MissingInputs422) {
-  Error e = error_from_http(Call::kickoff, 422,
+  Error e = error_from_http(CallKind::kickoff, 422,
                             R"({"error":"Unprocessable","message":"","details":{"missing_inputs":["topic"]}})");
   EXPECT_EQ(e.code, ErrorCode::invalid_input);
   EXPECT_EQ(e.http_status, 422);
   EXPECT_THAT(e.missing_inputs, ElementsAre("topic"));
   EXPECT_FALSE(e.retry_safe);
-  Error bare = error_from_http(Call::kickoff, 422, R"({"details":{"missing_inputs":["a","b"]}})");
+  Error bare = error_from_http(CallKind::kickoff, 422, R"({"details":{"missing_inputs":["a","b"]}})");
   EXPECT_EQ(bare.message, "missing inputs: a b");
 }
 
-TEST(ErrorFromHttp, CodesPerCall) {
-  EXPECT_EQ(code_for_http_status(Call::kickoff, 400), ErrorCode::invalid_input);
-  EXPECT_EQ(code_for_http_status(Call::resume, 400), ErrorCode::failed_precondition);
-  EXPECT_EQ(code_for_http_status(Call::flow_feedback, 400), ErrorCode::failed_precondition);
-  EXPECT_EQ(code_for_http_status(Call::flow_feedback, 500), ErrorCode::ambiguous);
-  EXPECT_EQ(code_for_http_status(Call::status, 400), ErrorCode::invalid_argument);
-  EXPECT_EQ(code_for_http_status(Call::status, 401), ErrorCode::unauthenticated);
-  EXPECT_EQ(code_for_http_status(Call::inputs, 403), ErrorCode::permission_denied);
-  EXPECT_EQ(code_for_http_status(Call::status, 404), ErrorCode::not_found);
-  EXPECT_EQ(code_for_http_status(Call::resume, 404), ErrorCode::not_found);
-  EXPECT_EQ(code_for_http_status(Call::status, 429), ErrorCode::rate_limited);
-  EXPECT_EQ(code_for_http_status(Call::kickoff, 429), ErrorCode::rate_limited);
-  EXPECT_EQ(code_for_http_status(Call::status, 500), ErrorCode::unavailable);
-  EXPECT_EQ(code_for_http_status(Call::kickoff, 500), ErrorCode::ambiguous);
-  EXPECT_EQ(code_for_http_status(Call::resume, 502), ErrorCode::ambiguous);
-  EXPECT_EQ(code_for_http_status(Call::kickoff, 504), ErrorCode::ambiguous);
-  EXPECT_EQ(code_for_http_status(Call::kickoff, 503), ErrorCode::unavailable);
-  EXPECT_EQ(code_for_http_status(Call::status, 503), ErrorCode::unavailable);
-  EXPECT_EQ(code_for_http_status(Call::status, 418), ErrorCode::invalid_argument);
-}
-
-TEST(ErrorFromHttp, RetrySafety) {
-  for (int s : {400, 404, 429, 500, 502, 503, 504}) {
-    EXPECT_TRUE(error_from_http(Call::status, s, "").retry_safe) << s;
-    EXPECT_TRUE(error_from_http(Call::inputs, s, "").retry_safe) << s;
-  }
-  for (int s : {429, 503}) {
-    EXPECT_TRUE(error_from_http(Call::kickoff, s, "").retry_safe) << s;
-    EXPECT_TRUE(error_from_http(Call::resume, s, "").retry_safe) << s;
-    EXPECT_TRUE(error_from_http(Call::flow_feedback, s, "").retry_safe) << s;
-  }
-  for (int s : {400, 401, 408, 422, 500, 502, 504}) {
-    EXPECT_FALSE(error_from_http(Call::kickoff, s, "").retry_safe) << s;
-    EXPECT_FALSE(error_from_http(Call::resume, s, "").retry_safe) << s;
-    EXPECT_FALSE(error_from_http(Call::flow_feedback, s, "").retry_safe) << s;
-  }
-  for (int s : {408, 429, 500, 502, 503, 504}) EXPECT_TRUE(retryable_get_status(s)) << s;
-  for (int s : {200, 400, 401, 403, 404, 422, 501}) EXPECT_FALSE(retryable_get_status(s)) << s;
-}
-
 TEST(ErrorFromHttp, MessageFallsBackToReasonPhrase) {
-  Error e = error_from_http(Call::status, 503, "", "k-9");
+  Error e = error_from_http(CallKind::status, 503, "", "k-9");
   EXPECT_EQ(e.message, "Service Unavailable");
   EXPECT_EQ(e.kickoff_id, "k-9");
   EXPECT_EQ(e.to_string(), "unavailable (HTTP 503): Service Unavailable [kickoff_id=k-9]");
-  EXPECT_EQ(error_from_http(Call::status, 404, R"({"detail":"Execution not found"})").message,
+  EXPECT_EQ(error_from_http(CallKind::status, 404, R"({"detail":"Execution not found"})").message,
             "Execution not found");
-  EXPECT_EQ(error_from_http(Call::status, 599, "").message, "HTTP 599");
+  EXPECT_EQ(error_from_http(CallKind::status, 599, "").message, "HTTP 599");
 }
 
 TEST(ErrorToString, OmitsAbsentParts) {
@@ -374,7 +334,7 @@ TEST(ErrorToString, OmitsAbsentParts) {
 }
 
 TEST(ErrorToString, CarriesNoRequestMaterial) {
-  Error e = error_from_http(Call::kickoff, 401, R"({"detail":"Invalid token"})", "k");
+  Error e = error_from_http(CallKind::kickoff, 401, R"({"detail":"Invalid token"})", "k");
   std::string s = e.to_string();
   EXPECT_EQ(s, "unauthenticated (HTTP 401): Invalid token [kickoff_id=k]");
   EXPECT_THAT(s, Not(HasSubstr("Bearer")));

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "crewai/batch.hpp"
 #include "crewai/types.hpp"
 #include "protocol/status.hpp"
 #include "protocol/typed_output.hpp"
@@ -162,37 +161,6 @@ TEST(Validate, UnreadableSchemaIsInvalidArgument) {
   auto r = validate_json(Json::object(), Json::parse(R"({"type": 12})"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::invalid_argument);
-}
-
-TEST(Records, RoundTripAndOutcomeNames) {
-  ItemRecord r;
-  r.index = 12;
-  r.id = "row-12";
-  r.outcome = Outcome::paused;
-  r.request_id = "b-12";
-  r.kickoff_id = "k2";
-  r.kickoff_ids = {"k1", "k2"};
-  r.attempts = 2;
-  r.result = "text";
-  r.result_json = Json{{"a", 1}};
-  r.error = "waiting for a human";
-  r.run_state = "PAUSED";
-  r.pause_task_id = "t";
-  r.started_at = 1.5;
-  r.duration_seconds = 3.0;
-  Json j = to_json(r);
-  EXPECT_EQ(j["outcome"], "paused");
-  EXPECT_TRUE(j["finished_at"].is_null());
-  auto back = record_from_json(j);
-  ASSERT_TRUE(back);
-  EXPECT_EQ(to_json(*back), j);
-  for (auto o : {Outcome::succeeded, Outcome::failed, Outcome::paused, Outcome::timeout, Outcome::ambiguous,
-                 Outcome::invalid, Outcome::error, Outcome::skipped})
-    EXPECT_EQ(outcome_from_string(to_string(o)), o);
-  EXPECT_FALSE(outcome_from_string("done"));
-  EXPECT_FALSE(record_from_json(Json{{"outcome", "failed"}}));
-  EXPECT_FALSE(record_from_json(Json{{"index", 1}, {"outcome", "weird"}}));
-  EXPECT_FALSE(record_from_json(Json::array()));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "output.hpp"
 #include "shared_journal.hpp"
 #include "signals.hpp"
+#include "protocol/json_util.hpp"
 
 namespace crewctl {
 namespace {
@@ -118,7 +119,7 @@ Result<crewai::BatchOptions> batch_options(const BatchArgs& a, const Settings& s
 
 void write_summary_file(const std::string& path, const crewai::Json& j) {
   std::ofstream out(path, std::ios::trunc);
-  out << j.dump(2, ' ', false, crewai::Json::error_handler_t::replace) << "\n";
+  out << crewai::protocol::dump_json(j, 2) << "\n";
   if (!out) std::cerr << "crewctl: cannot write the summary to " << path << "\n";
 }
 

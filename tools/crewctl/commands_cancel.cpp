@@ -68,7 +68,7 @@ int cmd_cancel(const GlobalFlags& g, const CancelArgs& a) {
     return exit_code_for(conn.error());
   }
   crewai::Client& client = *(*conn)->client;
-  std::vector<std::future<crewai::Result<crewai::CancelResult>>> pending;
+  std::vector<crewai::Pending<crewai::CancelResult>> pending;
   for (const auto& id : a.kickoff_ids) pending.push_back(client.cancel_async(id));
   std::stop_source stop;
   InterruptWatcher watcher([&stop](int) { stop.request_stop(); });

@@ -1,5 +1,6 @@
 // Printing runs, errors, the batch progress line and the summary; mapping outcomes to exit codes.
 #include "output.hpp"
+#include "protocol/json_util.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -165,7 +166,7 @@ Json error_to_json(const crewai::Error& e) {
 }
 
 void print_json(const Json& j) {
-  std::cout << j.dump(-1, ' ', false, Json::error_handler_t::replace) << std::endl;
+  std::cout << crewai::protocol::dump_json(j) << std::endl;
 }
 
 std::string resume_command(const crewai::RunResult& r, const std::string& callback_url) {

@@ -5,13 +5,14 @@
 #include "protocol/hitl.hpp"
 #include "protocol/requests.hpp"
 #include "protocol/status.hpp"
+#include "protocol/json_util.hpp"
 
 namespace crewai::fuzz {
 namespace {
 
 constexpr int kStatuses[] = {400, 401, 404, 408, 409, 413, 422, 429, 500, 502, 503, 504, 599};
-constexpr protocol::Call kCalls[] = {protocol::Call::inputs, protocol::Call::kickoff,
-                                     protocol::Call::status, protocol::Call::resume};
+constexpr protocol::CallKind kCalls[] = {protocol::CallKind::inputs, protocol::CallKind::kickoff,
+                                         protocol::CallKind::status, protocol::CallKind::resume};
 
 void touch(const std::string& s) {
   volatile std::size_t n = s.size();
@@ -23,8 +24,8 @@ void touch(const std::string& s) {
 void status_one(std::string_view data) {
   if (auto r = protocol::parse_status(data, "id")) {
     touch(r->raw_state);
-    touch(r->raw.dump(-1, ' ', false, Json::error_handler_t::replace));
-    if (auto j = r->json()) touch(j->dump(-1, ' ', false, Json::error_handler_t::replace));
+    touch(protocol::dump_json(r->raw));
+    if (auto j = r->json()) touch(protocol::dump_json(*j));
   } else {
     touch(r.error().message);
   }
