@@ -16,6 +16,7 @@ using crewai::ErrorCode;
 using crewai::make_error;
 
 constexpr std::chrono::seconds kPauseDetailsGrace{5};
+constexpr std::chrono::seconds kEventsTailGrace{2};  // --events-out: the last events of ended runs
 
 crewai::Result<std::string> flow_secret(const ListenArgs& a) {
   if (a.flow_secret_file.empty()) {
@@ -120,6 +121,11 @@ void finish_listening(Receiver& rx, const ListenArgs& a,
                       bool quiet) {
   quiet = quiet || rx.quiet();
   if (!a.events_out.empty()) {
+    // Runs that ended but whose last events are still on their way get a short grace; a paused or
+    // abandoned run streams no end and costs at most the grace.
+    std::vector<std::string> runs;
+    for (const auto& [run, item] : items) runs.push_back(run);
+    rx.desk().await_run_ends(runs, std::chrono::steady_clock::now() + kEventsTailGrace);
     std::ofstream out(a.events_out, std::ios::trunc);
     std::size_t n = 0;
     for (const auto& [run, events] : rx.desk().events()) {
@@ -129,7 +135,7 @@ void finish_listening(Receiver& rx, const ListenArgs& a,
                              {"id", item != items.end() ? crewai::Json(item->second.second) : crewai::Json()},
                              {"execution_id", e.execution_id},
                              {"event", {{"id", e.id}, {"type", e.type}, {"timestamp", e.timestamp}, {"data", e.data}}}};
-        out << line.dump(-1, ' ', false, crewai::Json::error_handler_t::replace) << "\n";
+        out << crewai::protocol::dump_json(line) << "\n";
         ++n;
       }
     }

@@ -83,6 +83,9 @@ class WebhookDesk {
                                                  std::chrono::steady_clock::time_point until);
   // Streamed events per execution id, deduped and in event order.
   std::map<std::string, std::vector<crewai::StreamEvent>> events() const;
+  // Waits until each of `runs` has streamed its run-ending event, or `until`: deliveries come on the
+  // deployment's schedule, so the last events may arrive after GET /status reads the run's end.
+  void await_run_ends(const std::vector<std::string>& runs, std::chrono::steady_clock::time_point until);
   // {"accepted": {"task": n, ...}, "rejected": {"not_found": n, "unauthorized": n, ...}}
   crewai::Json counts() const;
 

@@ -133,6 +133,7 @@ WebhookDesk::Answer WebhookDesk::accept(const std::string& kind, std::string_vie
     for (auto& e : *events) by_run[e.execution_id].push_back(std::move(e));
     for (auto& [run, list] : by_run) crewai::merge_events(events_[run], std::move(list));
     ++accepted_["events"];
+    cv_.notify_all();  // await_run_ends
     return {200, R"({"ok":true})"};
   } else {
     bool readable = kind == "task"   ? crewai::read_task_webhook(body).has_value()
@@ -226,6 +227,18 @@ std::optional<crewai::PauseNotice> WebhookDesk::await_pause(const std::string& k
   auto it = pauses_.find(kickoff_id);
   if (it == pauses_.end()) return std::nullopt;
   return it->second;
+}
+
+void WebhookDesk::await_run_ends(const std::vector<std::string>& runs,
+                                 std::chrono::steady_clock::time_point until) {
+  std::unique_lock lock(mu_);
+  cv_.wait_until(lock, until, [&] {
+    return std::all_of(runs.begin(), runs.end(), [&](const std::string& run) {
+      auto it = events_.find(run);
+      return it != events_.end() &&
+             std::any_of(it->second.begin(), it->second.end(), [](const auto& e) { return ends_run(e.type); });
+    });
+  });
 }
 
 std::map<std::string, std::vector<crewai::StreamEvent>> WebhookDesk::events() const {
