@@ -293,7 +293,8 @@ TEST_F(BatchFilesTest, RequestIdsAreStableAcrossResumesAndDifferInAnotherBatch) 
   for (const auto& r : a) seen.insert(r["request_id"].get<std::string>());
   for (const auto& r : b) EXPECT_FALSE(seen.count(r["request_id"].get<std::string>())) << r.dump();
   // So the simulator's count still proves duplicates: no request id was counted twice.
-  for (const auto& [id, n] : sim.stats()["kickoffs"]["by_request_id"].items()) EXPECT_EQ(n, 1) << id;
+  const auto stats = sim.stats();  // kept: items() of a temporary's member would dangle
+  for (const auto& [id, n] : stats["kickoffs"]["by_request_id"].items()) EXPECT_EQ(n, 1) << id;
   EXPECT_EQ(sim.stats()["kickoffs"]["total"], 10);
 
   // A resume keeps the batch id: items kicked off by the resume carry the first session's prefix.
