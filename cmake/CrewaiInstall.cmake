@@ -35,11 +35,11 @@ foreach(lib crewai_batch crewai_client crewai_transport crewai_policy crewai_pro
   string(APPEND CREWAI_PC_LIBS " -l${lib}")
 endforeach()
 if(CREWAI_STATIC)
-  set(CREWAI_PC_REQUIRES "nlohmann_json libcurl libcrypto sqlite3")
+  set(CREWAI_PC_REQUIRES "nlohmann_json libcurl libcrypto sqlite3 libpq")
   set(CREWAI_PC_REQUIRES_PRIVATE "")
 else()
   set(CREWAI_PC_REQUIRES "nlohmann_json")
-  set(CREWAI_PC_REQUIRES_PRIVATE "libcurl libcrypto sqlite3")
+  set(CREWAI_PC_REQUIRES_PRIVATE "libcurl libcrypto sqlite3 libpq")
 endif()
 # The prefix is found from the .pc file's own place, so the file stays true after
 # `cmake --install --prefix DIR` and inside the .deb (/usr).
