@@ -143,9 +143,12 @@ std::int64_t status_polls(const SimFixture& sim) {
 // kicks nothing off beyond the intents already durable; once it is back the batch ends with every
 // item recorded, and every kickoff the simulator saw has its intent in the journal.
 TEST_F(PgBatchTest, DatabaseDownStopsKickoffsButNotFollowing) {
-  constexpr int kItems = 200;
+  constexpr int kItems = 24;
   constexpr int kConcurrency = 8;
-  SimFixture sim(write_crew(crew_json(150)));  // 0.3 s a run
+  // 4 s a run: the first runs are still in flight when the stop returns, however long pg_ctl takes
+  // on a loaded machine (with 0.3 s runs, CI once saw every run in flight end during the stop, and
+  // then nothing was left to follow).
+  SimFixture sim(write_crew(crew_json(2000)));
   auto items = topics(kItems);
   Client c1 = make_client(sim);
   BatchOptions o;
@@ -154,12 +157,12 @@ TEST_F(PgBatchTest, DatabaseDownStopsKickoffsButNotFollowing) {
   ASSERT_TRUE(w1);
   Result<BatchReport> r1;
   std::thread t([&] { r1 = w1->run(); });
-  ASSERT_TRUE(wait_until([&] { return kickoffs(sim) >= 2 * kConcurrency; }, 30s));
+  ASSERT_TRUE(wait_until([&] { return kickoffs(sim) >= kConcurrency; }, 30s));
   ASSERT_TRUE(cluster().stop());
   const auto kicked_at_stop = kickoffs(sim);
   const auto polls_at_stop = status_polls(sim);
   // Following goes on: the runs in flight are polled to their end. How many polls that takes
-  // depends on the machine (a TSan build polls a 0.3 s run about 4 times, a debug one about 7), so
+  // depends on the machine (TSan polls less often than a debug build), so
   // only "at least one more poll for most of the runs in flight" is asserted.
   EXPECT_TRUE(wait_until([&] { return status_polls(sim) >= polls_at_stop + kConcurrency / 2; }, 30s))
       << status_polls(sim) - polls_at_stop << " polls, " << kickoffs(sim) - kicked_at_stop << " kickoffs since the stop";
