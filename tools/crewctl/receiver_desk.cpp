@@ -144,8 +144,8 @@ WebhookDesk::Answer WebhookDesk::accept(const std::string& kind, std::string_vie
     ++accepted_[kind];
   }
   // A crew webhook says the run succeeded; a task webhook that a task ended, maybe the last one
-  // (the crew webhook of that run can be lost, and none comes for a failed run): either makes the
-  // run's wait poll at once, one poll each. Step webhooks come too often to be worth a poll.
+  // (so a lost crew webhook still ends the wait at once): either makes the run's wait poll at once,
+  // one poll each. Step webhooks come too often to be worth a poll.
   if ((kind == "crew" || kind == "task") && client_) client_->on_webhook(body);
   return {200, R"({"ok":true})"};
 }
