@@ -17,6 +17,9 @@ namespace {
 using OrderedJson = nlohmann::ordered_json;
 
 constexpr std::size_t kBufferBytes = 64 * 1024;
+// A reader of the file (a watcher of `.partial`) sees the lines at least every this many records,
+// besides flush(): one write per block of lines instead of one per line.
+constexpr std::size_t kFlushLines = 64;
 
 constexpr std::array<std::string_view, 14> kFieldOrder{
     "index", "id", "state", "kickoff_id", "kickoff_ids", "request_id", "result", "result_json",
@@ -126,7 +129,11 @@ OutputWriter::OutputWriter(std::FILE* file, bool owned, std::string path, bool o
     : file_(file), owned_(owned), flush_each_(!owned), path_(std::move(path)), ordered_(ordered),
       total_(total), seen_(total, false) {
   // Before any I/O on the stream; a failure keeps stdio's default buffer.
-  if (owned_) std::setvbuf(file_, nullptr, _IOFBF, kBufferBytes);
+  // glibc ignores the size when it allocates the buffer itself (it takes the block size, 4 KiB).
+  if (owned_) {
+    buffer_ = std::make_unique<char[]>(kBufferBytes);
+    std::setvbuf(file_, buffer_.get(), _IOFBF, kBufferBytes);
+  }
 }
 
 OutputWriter::~OutputWriter() { close(); }
@@ -156,11 +163,13 @@ Result<void> OutputWriter::commit() {
 Result<void> OutputWriter::emit(const std::string& line) {
   if (failure_) return tl::unexpected(*failure_);
   if (file_ == nullptr) return make_error(ErrorCode::internal, "results file " + path_ + " is closed");
+  const bool flush_now = flush_each_ || ++unflushed_ >= kFlushLines;
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF ||
-      (flush_each_ && std::fflush(file_) != 0)) {
+      (flush_now && std::fflush(file_) != 0)) {
     failure_ = write_error(path_);
     return tl::unexpected(*failure_);
   }
+  if (flush_now) unflushed_ = 0;
   return {};
 }
 
@@ -176,6 +185,7 @@ Result<void> OutputWriter::flush() {
     failure_ = write_error(path_);
     return tl::unexpected(*failure_);
   }
+  unflushed_ = 0;
   return {};
 }
 

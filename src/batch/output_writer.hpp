@@ -8,7 +8,7 @@
 // result_json, error, attempts, run_state, pause {task_id, task_output} (only when paused),
 // started_at, finished_at, duration_seconds; absent values are null.
 //
-// Lines are buffered (64 KiB) and reach the file when the buffer fills, on flush() and at finish():
+// Lines are buffered and reach the file every 64 lines (or 64 KiB), on flush() and at finish():
 // no write and no flush per record. A crash loses at most the buffer; the journal has those records
 // and a resume writes them again. stdout ("-") is flushed per line, for a reader at the other end.
 //
@@ -84,6 +84,8 @@ class OutputWriter {
   std::FILE* file_;
   bool owned_;
   bool flush_each_;  // stdout: a line at a time
+  std::size_t unflushed_ = 0;  // lines written since the last flush
+  std::unique_ptr<char[]> buffer_;  // the stream's buffer: freed after the stream is closed
   std::string path_;
   std::string final_path_;  // Mode::replace: where finish() renames path_ to; empty otherwise
   bool ordered_;
