@@ -105,6 +105,8 @@ class Journal {
   // the error when it could not be written. Attempts are numbered by the caller (1, 2, ...).
   virtual void record_intent(std::size_t index, int attempt, const std::string& request_id,
                              std::function<void(Result<void>)> done) = 0;
+  // Nothing waits for these two: the SQLite journal writes them with the next intent's transaction,
+  // or at most GroupCommitOptions::max_delay later (flush() writes them at once).
   virtual void record_kickoff(std::size_t index, int attempt, const std::string& kickoff_id) = 0;
   virtual void record_final(const ItemRecord& rec) = 0;
   // The same with the record's results line (output_writer.hpp results_line), made once by the
