@@ -71,7 +71,7 @@ ItemRecord record(std::size_t index) {
 
 void wait_done(Journal& j, std::size_t index) {
   std::promise<bool> ok;
-  j.record_intent(index, 1, "b1-" + std::to_string(index), [&](Result<void> r) { ok.set_value(bool(r)); });
+  j.record_intent(index, 1, "b1-" + std::to_string(index), [&](const Result<void>& r) { ok.set_value(bool(r)); });
   auto f = ok.get_future();
   ASSERT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
   EXPECT_TRUE(f.get());
@@ -97,7 +97,7 @@ TEST_F(GroupCommitTest, WhatQueuesWhileTheWriterIsBusyTakesOneTransaction) {
   // The first intent's `done` runs on the writer thread: holding it there keeps the writer busy
   // while the load below queues up.
   std::promise<void> release, entered;
-  j->record_intent(0, 1, "b1-0", [&](Result<void>) {
+  j->record_intent(0, 1, "b1-0", [&](const Result<void>&) {
     entered.set_value();
     release.get_future().wait();
   });
@@ -105,7 +105,7 @@ TEST_F(GroupCommitTest, WhatQueuesWhileTheWriterIsBusyTakesOneTransaction) {
   constexpr std::size_t kItems = 40;
   std::atomic<std::size_t> durable{0};
   for (std::size_t i = 1; i <= kItems; ++i) {
-    j->record_intent(i, 1, "b1-" + std::to_string(i), [&](Result<void> r) {
+    j->record_intent(i, 1, "b1-" + std::to_string(i), [&](const Result<void>& r) {
       if (r) ++durable;
     });
     j->record_kickoff(i - 1, 1, "k" + std::to_string(i - 1));
