@@ -145,6 +145,13 @@ class BatchObserver {
   virtual ~BatchObserver() = default;
   // Each finished item, in completion order. Return false to stop the batch (no new kickoffs).
   virtual bool on_record(const ItemRecord&) { return true; }
+  /// The same with the record's results-file line (the JSON text the journal stores too, made once
+  /// per record). Override it instead of on_record to write that line without serialising again;
+  /// the default calls on_record.
+  virtual bool on_record_line(const ItemRecord& r, const std::string& line) {
+    (void)line;
+    return on_record(r);
+  }
   /// Every BatchOptions::snapshot_interval, and once at the end.
   virtual void on_snapshot(const BatchSnapshot&) {}
 };

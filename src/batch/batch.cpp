@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "batch/batch_factory.hpp"
+#include "batch/output_writer.hpp"
 #include "batch/scheduler.hpp"
 #include "batch/unix_time.hpp"
 #include "protocol/requests.hpp"
@@ -293,8 +294,11 @@ void Batch::Impl::finish(std::size_t i, ItemRecord rec, bool final_in_journal) {
   ++counts[static_cast<int>(rec.outcome)];
   recent_finishes.push_back(clock->now());
   if (recent_finishes.size() > 4096) recent_finishes.pop_front();
-  if (journal && final_in_journal) journal->record_final(rec);
-  observer.record(rec);
+  // One serialisation for the journal and the results file (the observer's on_record_line).
+  const bool to_journal = journal && final_in_journal;
+  std::string line = to_journal || observer.active() ? batch::results_line(rec) : std::string();
+  if (to_journal) journal->record_final_line(rec, line);
+  observer.record(rec, std::move(line));
   records[i] = std::move(rec);
   check_stop_rules();
 }

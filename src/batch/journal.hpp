@@ -18,12 +18,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "batch/group_commit.hpp"
 #include "batch/journal_lock.hpp"
 #include "crewai/batch.hpp"
 #include "crewai/error.hpp"
@@ -80,6 +82,12 @@ struct Claim {
   std::vector<InboxEntry> answered;
 };
 
+// What a journal's writer did so far (zeros for a backend that does not count).
+struct JournalStats {
+  std::uint64_t transactions = 0;
+  std::uint64_t operations = 0;  // intents, kickoff ids and final records written
+};
+
 class Journal {
  public:
   virtual ~Journal() = default;
@@ -97,8 +105,17 @@ class Journal {
   // the error when it could not be written. Attempts are numbered by the caller (1, 2, ...).
   virtual void record_intent(std::size_t index, int attempt, const std::string& request_id,
                              std::function<void(Result<void>)> done) = 0;
+  // Nothing waits for these two: the SQLite journal writes them with the next intent's transaction,
+  // or at most GroupCommitOptions::max_delay later (flush() writes them at once).
   virtual void record_kickoff(std::size_t index, int attempt, const std::string& kickoff_id) = 0;
   virtual void record_final(const ItemRecord& rec) = 0;
+  // The same with the record's results line (output_writer.hpp results_line), made once by the
+  // caller for the journal and the results file. A backend that stores another shape ignores it.
+  virtual void record_final_line(const ItemRecord& rec, std::string line) {
+    (void)line;
+    record_final(rec);
+  }
+  virtual JournalStats stats() const { return {}; }
   // Blocks until everything queued before the call is durable; returns the first write error, if
   // any (once a write fails, every later write fails with it too).
   [[nodiscard]] virtual Result<void> flush() = 0;
@@ -151,6 +168,8 @@ struct SqliteJournalOptions {
   // true: open beside the process that works on the journal, to read it (identity(), load()) without
   // its lock; bind() and every write fail.
   bool reader = false;
+  // How long kickoff ids and final records may wait for a commit (group_commit.hpp).
+  GroupCommitOptions group_commit;
 };
 
 // Opens (creating when missing) a SQLite journal, holding its JournalLock (journal_lock.hpp) until

@@ -9,11 +9,11 @@ ObserverThread::ObserverThread(BatchObserver* observer, std::function<void()> on
 
 ObserverThread::~ObserverThread() { close(); }
 
-void ObserverThread::record(const ItemRecord& r) {
+void ObserverThread::record(const ItemRecord& r, std::string line) {
   if (!observer_) return;
   {
     std::lock_guard lock(mu_);
-    records_.push_back(r);
+    records_.emplace_back(r, std::move(line));
   }
   cv_.notify_one();
 }
@@ -41,15 +41,15 @@ void ObserverThread::loop() {
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait(lock, [this] { return closing_ || !records_.empty() || snapshot_; });
-    std::deque<ItemRecord> batch;
+    std::deque<std::pair<ItemRecord, std::string>> batch;
     batch.swap(records_);
     auto snap = std::move(snapshot_);
     snapshot_.reset();
     bool last = closing_ && batch.empty() && !snap;
     if (last) return;
     lock.unlock();
-    for (const auto& r : batch) {
-      if (!observer_->on_record(r) && on_refusal_) on_refusal_();
+    for (const auto& [r, line] : batch) {
+      if (!observer_->on_record_line(r, line) && on_refusal_) on_refusal_();
     }
     if (snap) observer_->on_snapshot(*snap);
     lock.lock();

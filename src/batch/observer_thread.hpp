@@ -8,7 +8,9 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <utility>
 
 #include "crewai/batch.hpp"
 
@@ -20,7 +22,9 @@ class ObserverThread {
   ObserverThread(BatchObserver* observer, std::function<void()> on_refusal);
   ~ObserverThread();  // = close()
 
-  void record(const ItemRecord& r);
+  // `line`: the record's results line (BatchObserver::on_record_line).
+  void record(const ItemRecord& r, std::string line);
+  bool active() const noexcept { return observer_ != nullptr; }
   void snapshot(const BatchSnapshot& s);
   // Delivers everything queued, then stops the thread. Idempotent.
   void close();
@@ -32,7 +36,7 @@ class ObserverThread {
   std::function<void()> on_refusal_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<ItemRecord> records_;
+  std::deque<std::pair<ItemRecord, std::string>> records_;
   std::optional<BatchSnapshot> snapshot_;
   bool closing_ = false;
   std::thread thread_;

@@ -16,6 +16,11 @@ namespace {
 
 using OrderedJson = nlohmann::ordered_json;
 
+constexpr std::size_t kBufferBytes = 64 * 1024;
+// A reader of the file (a watcher of `.partial`) sees the lines at least every this many records,
+// besides flush(): one write per block of lines instead of one per line.
+constexpr std::size_t kFlushLines = 64;
+
 constexpr std::array<std::string_view, 14> kFieldOrder{
     "index", "id", "state", "kickoff_id", "kickoff_ids", "request_id", "result", "result_json",
     "error", "attempts", "run_state", "started_at", "finished_at", "duration_seconds"};
@@ -121,8 +126,15 @@ Result<std::unique_ptr<OutputWriter>> OutputWriter::open(const std::string& path
 }
 
 OutputWriter::OutputWriter(std::FILE* file, bool owned, std::string path, bool ordered, std::size_t total)
-    : file_(file), owned_(owned), path_(std::move(path)), ordered_(ordered), total_(total),
-      seen_(total, false) {}
+    : file_(file), owned_(owned), flush_each_(!owned), path_(std::move(path)), ordered_(ordered),
+      total_(total), seen_(total, false) {
+  // Before any I/O on the stream; a failure keeps stdio's default buffer.
+  // glibc ignores the size when it allocates the buffer itself (it takes the block size, 4 KiB).
+  if (owned_) {
+    buffer_ = std::make_unique<char[]>(kBufferBytes);
+    std::setvbuf(file_, buffer_.get(), _IOFBF, kBufferBytes);
+  }
+}
 
 OutputWriter::~OutputWriter() { close(); }
 
@@ -151,11 +163,13 @@ Result<void> OutputWriter::commit() {
 Result<void> OutputWriter::emit(const std::string& line) {
   if (failure_) return tl::unexpected(*failure_);
   if (file_ == nullptr) return make_error(ErrorCode::internal, "results file " + path_ + " is closed");
+  const bool flush_now = flush_each_ || ++unflushed_ >= kFlushLines;
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF ||
-      std::fflush(file_) != 0) {
+      (flush_now && std::fflush(file_) != 0)) {
     failure_ = write_error(path_);
     return tl::unexpected(*failure_);
   }
+  if (flush_now) unflushed_ = 0;
   return {};
 }
 
@@ -163,7 +177,19 @@ void OutputWriter::advance() {
   while (next_ < total_ && seen_[next_] && !pending_.count(next_)) ++next_;
 }
 
-Result<void> OutputWriter::write(const ItemRecord& r) {
+Result<void> OutputWriter::write(const ItemRecord& r) { return write(r, results_line(r)); }
+
+Result<void> OutputWriter::flush() {
+  if (failure_) return tl::unexpected(*failure_);
+  if (file_ != nullptr && std::fflush(file_) != 0) {
+    failure_ = write_error(path_);
+    return tl::unexpected(*failure_);
+  }
+  unflushed_ = 0;
+  return {};
+}
+
+Result<void> OutputWriter::write(const ItemRecord& r, std::string line) {
   if (r.index >= total_) {
     return make_error(ErrorCode::internal, "record index " + std::to_string(r.index) +
                                                " is out of range (" + std::to_string(total_) + " items)");
@@ -172,7 +198,6 @@ Result<void> OutputWriter::write(const ItemRecord& r) {
     return make_error(ErrorCode::internal, "record " + std::to_string(r.index) + " written twice");
   }
   seen_[r.index] = true;
-  std::string line = results_line(r);
   if (!ordered_) return emit(line);
   if (r.index != next_) {
     pending_.emplace(r.index, std::move(line));

@@ -1,13 +1,16 @@
 // batch/output_writer.hpp — the results file: one JSON line per item record.
 //
-// Each record is written as one line and flushed at once, either as records come (unordered) or in
-// input order (ordered): a record that arrives ahead of a gap is held back until the gap fills, so
+// Each record is written as one line, either as records come (unordered) or in input order (ordered): a record that arrives ahead of a gap is held back until the gap fills, so
 // memory is bounded by the out-of-order window. On resume, mark_present() names the indexes whose
 // records an earlier run already wrote, so that the order skips them.
 //
 // Line format (see results_line): index, id, state, kickoff_id, kickoff_ids, request_id, result,
 // result_json, error, attempts, run_state, pause {task_id, task_output} (only when paused),
 // started_at, finished_at, duration_seconds; absent values are null.
+//
+// Lines are buffered and reach the file every 64 lines (or 64 KiB), on flush() and at finish():
+// no write and no flush per record. A crash loses at most the buffer; the journal has those records
+// and a resume writes them again. stdout ("-") is flushed per line, for a reader at the other end.
 //
 // Thread-compatible: one caller at a time.
 #pragma once
@@ -53,6 +56,10 @@ class OutputWriter {
 
   // Errors: the index is out of range or was already written, or the write itself failed.
   [[nodiscard]] Result<void> write(const ItemRecord& r);
+  // The same with the record's results line already made (results_line(r)).
+  [[nodiscard]] Result<void> write(const ItemRecord& r, std::string line);
+  // Hands the buffered lines to the file (crewctl does on each progress snapshot).
+  [[nodiscard]] Result<void> flush();
   // Ordered mode: an index already written by a previous run; it is skipped in the order.
   void mark_present(std::size_t index);
   // Writes whatever is still held back (in index order) and flushes. Ordered mode: an error when
@@ -76,6 +83,9 @@ class OutputWriter {
 
   std::FILE* file_;
   bool owned_;
+  bool flush_each_;  // stdout: a line at a time
+  std::size_t unflushed_ = 0;  // lines written since the last flush
+  std::unique_ptr<char[]> buffer_;  // the stream's buffer: freed after the stream is closed
   std::string path_;
   std::string final_path_;  // Mode::replace: where finish() renames path_ to; empty otherwise
   bool ordered_;

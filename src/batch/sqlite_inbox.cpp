@@ -6,6 +6,7 @@
 #include <map>
 #include <tuple>
 
+#include "batch/output_writer.hpp"
 #include "batch/sqlite_util.hpp"
 
 namespace crewai::batch::sqlite_inbox {
@@ -110,7 +111,7 @@ Result<std::vector<InboxEntry>> list(sqlite3* db, const std::string& path) {
   int rc = sqlite::prepare(db, "SELECT idx, json FROM records WHERE outcome = 'paused' ORDER BY idx", s);
   if (rc != SQLITE_OK) return tl::unexpected(sqlite::make(db, rc, path, "cannot read its inbox"));
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
-    auto record = crewai::record_from_json(Json::parse(sqlite::column_text(s.get(), 1), nullptr, false));
+    auto record = record_from_results_line(Json::parse(sqlite::column_text(s.get(), 1), nullptr, false));
     if (!record) {
       return make_error(ErrorCode::protocol,
                         "journal " + path + ": the record of item " +

@@ -6,21 +6,24 @@
 // so a power loss may lose the last commits; SqliteJournalOptions::survive_power_loss selects
 // synchronous=FULL (one fsync per group commit) for that.
 //
-// Group commit: producers append to a queue and notify; the writer takes everything queued, writes it
-// in one transaction, then runs the callbacks with no lock held. No timer: whatever arrives while a
-// commit is in progress goes into the next one, so batching grows with load and adds no latency when
-// idle.
+// Group commit (group_commit.hpp): an intent wakes the writer at once; kickoff ids and final records
+// ride along with the next commit (or wait at most GroupCommitOptions::max_delay), so under load a
+// transaction carries many operations.
+//
+// Records are stored as their results-file line (results_line, made once by the batch for the
+// journal and the results file alike); schema version 1 stored crewai::to_json's text, which
+// record_from_results_line reads as well.
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
-#include <thread>
 
+#include "batch/group_commit.hpp"
 #include "batch/journal.hpp"
 #include "batch/journal_lock.hpp"
+#include "batch/output_writer.hpp"
 #include "batch/sqlite_inbox.hpp"
 #include "batch/sqlite_util.hpp"
 #include "batch/unix_time.hpp"
@@ -29,7 +32,7 @@
 namespace crewai::batch {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;  // 2: records hold results lines
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,7 +41,7 @@ CREATE TABLE IF NOT EXISTS attempts(
   kickoff_id TEXT, intent_at REAL, kickoff_at REAL, PRIMARY KEY(idx, attempt)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS records(
   idx INTEGER PRIMARY KEY, json TEXT NOT NULL, outcome TEXT NOT NULL, finished_at REAL);
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 )sql";
 
 constexpr const char* kInsertIntent =
@@ -54,16 +57,7 @@ constexpr const char* kUpsertRecord =
     "ON CONFLICT(idx) DO UPDATE SET json = excluded.json, outcome = excluded.outcome, "
     "finished_at = excluded.finished_at";
 
-struct Op {
-  enum class Kind { intent, kickoff, final } kind = Kind::intent;
-  std::size_t index = 0;
-  int attempt = 0;
-  std::string text;     // request id, kickoff id, or the record's JSON
-  std::string outcome;  // final only
-  std::optional<double> finished_at;
-  double at = 0;
-  std::function<void(Result<void>)> done;
-};
+using Op = JournalOp;
 
 Error identity_error(std::string message) {
   Error e;
@@ -74,19 +68,9 @@ Error identity_error(std::string message) {
 
 class SqliteJournal final : public Journal {
  public:
-  SqliteJournal(std::string path, sqlite::Db db, std::optional<JournalLock> lock)
-      : path_(std::move(path)), lock_(std::move(lock)), db_(std::move(db)) {
-    writer_ = std::thread([this] { writer_loop(); });
-  }
-
-  ~SqliteJournal() override {
-    {
-      std::lock_guard lk(mu_);
-      stop_ = true;
-    }
-    work_cv_.notify_one();
-    writer_.join();
-  }
+  SqliteJournal(std::string path, sqlite::Db db, std::optional<JournalLock> lock, GroupCommitOptions group)
+      : path_(std::move(path)), lock_(std::move(lock)), db_(std::move(db)),
+        writer_([this](std::vector<Op>& ops) { return commit(ops); }, std::move(group)) {}
 
   Result<void> bind(const BatchIdentity& id) override;
   Result<std::optional<BatchIdentity>> identity() override;
@@ -94,24 +78,22 @@ class SqliteJournal final : public Journal {
 
   void record_intent(std::size_t index, int attempt, const std::string& request_id,
                      std::function<void(Result<void>)> done) override {
-    Op op{Op::Kind::intent, index, attempt, request_id, {}, std::nullopt, unix_now(), std::move(done)};
-    enqueue(std::move(op));
+    writer_.enqueue(Op{Op::Kind::intent, index, attempt, request_id, {}, std::nullopt, unix_now(), std::move(done)});
   }
   void record_kickoff(std::size_t index, int attempt, const std::string& kickoff_id) override {
-    enqueue(Op{Op::Kind::kickoff, index, attempt, kickoff_id, {}, std::nullopt, unix_now(), {}});
+    writer_.enqueue(Op{Op::Kind::kickoff, index, attempt, kickoff_id, {}, std::nullopt, unix_now(), {}});
   }
-  void record_final(const ItemRecord& rec) override {
-    enqueue(Op{Op::Kind::final, rec.index, 0, protocol::dump_json(crewai::to_json(rec)),
-               std::string(crewai::to_string(rec.outcome)), rec.finished_at, unix_now(), {}});
+  void record_final(const ItemRecord& rec) override { record_final_line(rec, results_line(rec)); }
+  void record_final_line(const ItemRecord& rec, std::string line) override {
+    writer_.enqueue(Op{Op::Kind::final, rec.index, 0, std::move(line),
+                       std::string(crewai::to_string(rec.outcome)), rec.finished_at, unix_now(), {}});
+  }
+  JournalStats stats() const override {
+    auto s = writer_.stats();
+    return JournalStats{s.transactions, s.operations};
   }
 
-  Result<void> flush() override {
-    std::unique_lock lk(mu_);
-    const std::uint64_t target = enqueued_;
-    flushed_cv_.wait(lk, [&] { return finished_ >= target; });
-    if (failure_) return tl::unexpected(*failure_);
-    return {};
-  }
+  Result<void> flush() override { return writer_.flush(); }
 
   std::string path() const override { return path_; }
 
@@ -125,22 +107,12 @@ class SqliteJournal final : public Journal {
   Result<void> forget_answer(const InboxAnswer& a) override { return inbox_write(a, &sqlite_inbox::forget); }
 
  private:
-  void enqueue(Op op) {
-    {
-      std::lock_guard lk(mu_);
-      queue_.push_back(std::move(op));
-      ++enqueued_;
-    }
-    work_cv_.notify_one();
-  }
-
   Result<void> inbox_write(const InboxAnswer& a,
                            Result<void> (*op)(sqlite3*, const std::string&, const InboxAnswer&)) {
     std::lock_guard db_lock(db_mu_);
     if (!lock_) return make_error(ErrorCode::internal, "journal " + path_ + ": opened as a reader");
     return op(db_.get(), path_, a);
   }
-  void writer_loop();
   Result<void> commit(std::vector<Op>& ops);
   Result<void> write_op(Op& op);
   [[nodiscard]] Result<void> check_identity(const BatchIdentity& id);
@@ -157,38 +129,8 @@ class SqliteJournal final : public Journal {
   sqlite::Stmt intent_stmt_, kickoff_stmt_, record_stmt_;
   bool bound_ = false;
 
-  std::mutex mu_;  // guards the queue and the counters below
-  std::condition_variable work_cv_, flushed_cv_;
-  std::vector<Op> queue_;
-  std::uint64_t enqueued_ = 0, finished_ = 0;
-  std::optional<Error> failure_;
-  bool stop_ = false;
-  std::thread writer_;
+  GroupCommit writer_;  // last: its thread stops (writing what is queued) before the rest goes
 };
-
-void SqliteJournal::writer_loop() {
-  std::unique_lock lk(mu_);
-  for (;;) {
-    work_cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
-    if (queue_.empty()) return;
-    std::vector<Op> ops;
-    ops.swap(queue_);
-    std::optional<Error> earlier = failure_;
-    lk.unlock();
-    Result<void> result = earlier ? Result<void>(tl::unexpected(*earlier)) : commit(ops);
-    if (!result && !earlier) {
-      lk.lock();
-      failure_ = result.error();
-      lk.unlock();
-    }
-    for (auto& op : ops) {
-      if (op.done) op.done(result);
-    }
-    lk.lock();
-    finished_ += ops.size();
-    flushed_cv_.notify_all();
-  }
-}
 
 Result<void> SqliteJournal::commit(std::vector<Op>& ops) {
   std::lock_guard db_lock(db_mu_);
@@ -401,7 +343,7 @@ Result<std::vector<JournalItem>> SqliteJournal::load() {
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
     const auto index = static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0));
     auto json = Json::parse(sqlite::column_text(s.get(), 1), nullptr, false);
-    auto record = crewai::record_from_json(json);
+    auto record = record_from_results_line(json);
     if (!record) {
       return make_error(ErrorCode::protocol, "journal " + path_ + ": the record of item " +
                                                  std::to_string(index) + " is corrupt");
@@ -461,7 +403,7 @@ std::optional<std::string> missing_directory(const std::string& path) {
   sqlite::Db db(raw);
   if (rc != SQLITE_OK) return tl::unexpected(sqlite::make(db.get(), rc, path, "cannot open"));
   if (auto r = configure(db.get(), path, options); !r) return tl::unexpected(r.error());
-  return std::unique_ptr<Journal>(new SqliteJournal(path, std::move(db), std::move(lock)));
+  return std::unique_ptr<Journal>(new SqliteJournal(path, std::move(db), std::move(lock), options.group_commit));
 }
 
 }  // namespace

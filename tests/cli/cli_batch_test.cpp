@@ -1,7 +1,10 @@
 // crewctl batch: records, malformed lines, dry run, journal/resume after SIGINT, the progress line on
 // a pseudo-terminal, and a verbose run that never shows the token.
+#include <sqlite3.h>
+
 #include <csignal>
 #include <set>
+#include <sstream>
 
 #include "cli/cli_fixture.hpp"
 
@@ -52,6 +55,30 @@ TEST_F(BatchTest, OrderedRecordsAndSummary) {
   EXPECT_EQ(Json::parse(r.out)["summary"]["exit_code"], 0);
   EXPECT_NE(r.err.find("summary: 10 items"), std::string::npos);
   EXPECT_NE(r.err.find("p90"), std::string::npos);
+}
+
+// Each record is serialised once (issue 13): the journal stores the very line the results file has.
+TEST_F(BatchTest, JournalAndResultsFileCarryTheSameRecordText) {
+  SimFixture sim("research");
+  auto in = write("in.jsonl", topics(6) + R"({"topic": "fail x", "current_year": "2026"})" "\n");
+  auto out = path("out.jsonl");
+  auto r = crewctl(conn(sim, fast({"batch", in, "-o", out})));
+  ASSERT_EQ(r.exit_code, 1) << r.err;  // one run fails
+  std::set<std::string> file_lines;
+  std::istringstream text(read_file(out));
+  for (std::string line; std::getline(text, line);) file_lines.insert(line);
+  ASSERT_EQ(file_lines.size(), 7u);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((out + ".journal").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT json FROM records", -1, &s, nullptr), SQLITE_OK);
+  std::set<std::string> journal_lines;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    journal_lines.insert(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  EXPECT_EQ(journal_lines, file_lines);
 }
 
 TEST_F(BatchTest, StdinToStdout) {

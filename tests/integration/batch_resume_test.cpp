@@ -8,14 +8,38 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <iostream>
 #include <thread>
 
+#include "batch/batch_factory.hpp"
+#include "batch/journal.hpp"
 #include "integration/batch_support.hpp"
 
 extern char** environ;
 
 namespace crewai::test {
 namespace {
+
+// Issue 13, point 4: under load the journal writes intents, kickoff ids and final records of many
+// items per transaction. The figure is printed (transactions per item); what always holds is asserted.
+TEST(BatchResumeTest, JournalGroupCommitsUnderLoad) {
+  TempDir dir;
+  SimFixture sim(write_crew(crew_json(5)));  // 10 ms per run
+  auto c = make_client(sim);
+  constexpr int kItems = 400;
+  BatchOptions o;
+  o.max_concurrent = 50;
+  auto j = batch::open_sqlite_journal(dir.file("load.sqlite")).value();
+  batch::Journal* journal = j.get();
+  auto b = batch::BatchFactory::create(c, topics(kItems), o, std::move(j), nullptr).value();
+  auto report = b->run().value();
+  EXPECT_EQ(tally(report)[Outcome::succeeded], kItems);
+  const batch::JournalStats s = journal->stats();
+  EXPECT_EQ(s.operations, 3u * kItems);  // an intent, a kickoff id and a final record each
+  EXPECT_LE(s.transactions, s.operations);
+  std::cout << "[ figure ] journal: " << s.operations << " operations in " << s.transactions
+            << " transactions (" << static_cast<double>(s.transactions) / kItems << " per item)\n";
+}
 
 TEST(BatchResumeTest, RequestStopFinishesInFlightRunsThenForceLeavesThemResumable) {
   TempDir dir;

@@ -94,10 +94,44 @@ TEST_F(OutputWriterTest, UnorderedWritesAsRecordsCome) {
   auto w = OutputWriter::open(path_, false, 3);
   ASSERT_TRUE(w);
   ASSERT_TRUE((*w)->write(record(2)));
-  EXPECT_EQ(indexes(), std::vector<std::size_t>{2});  // flushed at once
+  ASSERT_TRUE((*w)->flush());
+  EXPECT_EQ(indexes(), std::vector<std::size_t>{2});
   ASSERT_TRUE((*w)->write(record(0)));
   ASSERT_TRUE((*w)->finish());
   EXPECT_EQ(indexes(), (std::vector<std::size_t>{2, 0}));
+}
+
+// No write per record (issue 13): lines reach the file in blocks of 64, on flush() and at finish().
+TEST_F(OutputWriterTest, LinesAreBufferedUntilFlushOrFinish) {
+  auto w = OutputWriter::open(path_, false, 200);
+  ASSERT_TRUE(w);
+  ASSERT_TRUE((*w)->write(record(0)));
+  ASSERT_TRUE((*w)->write(record(1)));
+  EXPECT_EQ(fs::file_size(path_), 0u);
+  ASSERT_TRUE((*w)->flush());
+  EXPECT_EQ(indexes(), (std::vector<std::size_t>{0, 1}));
+  for (std::size_t i = 2; i < 65; ++i) ASSERT_TRUE((*w)->write(record(i)));
+  EXPECT_EQ(indexes().size(), 2u);  // 63 lines since the flush
+  ASSERT_TRUE((*w)->write(record(65)));
+  EXPECT_EQ(indexes().size(), 66u);  // the 64th: a block
+  ASSERT_TRUE((*w)->write(record(66)));
+  ASSERT_TRUE((*w)->flush());
+  EXPECT_EQ(indexes().size(), 67u);
+}
+
+// The line made once for the journal is written as given, not made again.
+TEST_F(OutputWriterTest, WritesTheLineItIsGiven) {
+  auto w = OutputWriter::open(path_, true, 2);
+  ASSERT_TRUE(w);
+  ASSERT_TRUE((*w)->write(record(1), results_line(record(1))));
+  ASSERT_TRUE((*w)->write(record(0), R"({"index":0,"given":true})"));
+  ASSERT_TRUE((*w)->finish());
+  std::ifstream f(path_);
+  std::string first, second;
+  std::getline(f, first);
+  std::getline(f, second);
+  EXPECT_EQ(first, R"({"index":0,"given":true})");
+  EXPECT_EQ(second, results_line(record(1)));
 }
 
 TEST_F(OutputWriterTest, OrderedHoldsBackUntilTheGapFills) {
@@ -108,6 +142,7 @@ TEST_F(OutputWriterTest, OrderedHoldsBackUntilTheGapFills) {
   EXPECT_TRUE(indexes().empty());
   EXPECT_EQ((*w)->held_back(), 2u);
   ASSERT_TRUE((*w)->write(record(0)));
+  ASSERT_TRUE((*w)->flush());
   EXPECT_EQ(indexes(), (std::vector<std::size_t>{0, 1, 2}));
   EXPECT_EQ((*w)->held_back(), 0u);
   ASSERT_TRUE((*w)->write(record(4)));
@@ -129,6 +164,7 @@ TEST_F(OutputWriterTest, OrderedResumeSkipsItemsAlreadyPresent) {
   (*w)->mark_present(0);
   ASSERT_TRUE((*w)->write(record(3)));
   ASSERT_TRUE((*w)->write(record(1)));
+  ASSERT_TRUE((*w)->flush());
   EXPECT_EQ(indexes(), (std::vector<std::size_t>{0, 1}));
   ASSERT_TRUE((*w)->write(record(2)));
   ASSERT_TRUE((*w)->finish());

@@ -37,15 +37,21 @@ class Printer : public crewai::BatchObserver {
   // Before run(): the results file is opened only once the batch was accepted.
   void attach(crewai::batch::OutputWriter& writer) { writer_ = &writer; }
 
-  bool on_record(const crewai::ItemRecord& r) override {
+  // The line the batch made for its journal too: the record is not serialised again.
+  bool on_record_line(const crewai::ItemRecord& r, const std::string& line) override {
     if (to_stdout_) progress_.clear_line();
-    if (auto ok = writer_->write(r); !ok) {
+    if (auto ok = writer_->write(r, line); !ok) {
       if (!write_error_) write_error_ = ok.error();
       return false;
     }
     return true;
   }
+  // The results file is buffered: each snapshot (every 0.5 s) hands its lines to the file, so that
+  // `<output>.partial` shows progress.
   void on_snapshot(const crewai::BatchSnapshot& s) override {
+    if (writer_ != nullptr) {
+      if (auto ok = writer_->flush(); !ok && !write_error_) write_error_ = ok.error();
+    }
     in_flight_ = s.in_flight;
     progress_.update(s);
   }

@@ -1,0 +1,104 @@
+#include "batch/group_commit.hpp"
+
+#include <algorithm>
+
+namespace crewai::batch {
+
+GroupCommit::GroupCommit(Commit commit, GroupCommitOptions options)
+    : commit_(std::move(commit)), options_(std::move(options)) {
+  options_.clock = clock_or_steady(std::move(options_.clock));
+  options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
+  writer_ = std::thread([this] { loop(); });
+}
+
+GroupCommit::~GroupCommit() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+  }
+  work_cv_.notify_one();
+  writer_.join();
+}
+
+void GroupCommit::enqueue(JournalOp op) {
+  bool wake = false;
+  {
+    std::lock_guard lk(mu_);
+    if (op.done) {
+      ++gating_;
+      wake = true;
+    } else if (!oldest_) {
+      oldest_ = options_.clock->now();
+      wake = true;  // an idle writer learns when this one is due
+    }
+    queue_.push_back(std::move(op));
+    ++enqueued_;
+    wake = wake || queue_.size() >= options_.max_batch;
+  }
+  if (wake) work_cv_.notify_one();
+}
+
+Result<void> GroupCommit::flush() {
+  std::unique_lock lk(mu_);
+  const std::uint64_t target = enqueued_;
+  if (finished_ < target) {
+    flush_target_ = std::max(flush_target_, target);
+    work_cv_.notify_one();
+  }
+  flushed_cv_.wait(lk, [&] { return finished_ >= target; });
+  if (failure_) return tl::unexpected(*failure_);
+  return {};
+}
+
+GroupCommitStats GroupCommit::stats() const {
+  std::lock_guard lk(mu_);
+  return stats_;
+}
+
+bool GroupCommit::due(Clock::time_point now) const {
+  if (queue_.empty()) return false;
+  return stop_ || gating_ > 0 || flush_target_ > finished_ || queue_.size() >= options_.max_batch ||
+         (oldest_ && now >= *oldest_ + options_.max_delay);
+}
+
+void GroupCommit::loop() {
+  std::unique_lock lk(mu_);
+  for (;;) {
+    while (!due(options_.clock->now())) {
+      if (stop_ && queue_.empty()) return;
+      // Only deferred operations queued: sleep until the oldest is due (a clock that moves only
+      // when told has no real deadline: they wait for a gating operation, a flush or the end).
+      auto wait = oldest_ && !queue_.empty()
+                      ? options_.clock->real_wait(*oldest_ + options_.max_delay)
+                      : std::nullopt;
+      if (wait) {
+        work_cv_.wait_for(lk, *wait);
+      } else {
+        work_cv_.wait(lk);
+      }
+    }
+    std::vector<JournalOp> ops;
+    ops.swap(queue_);
+    queue_.reserve(ops.size());
+    gating_ = 0;
+    oldest_.reset();
+    std::optional<Error> earlier = failure_;
+    lk.unlock();
+    Result<void> result = earlier ? Result<void>(tl::unexpected(*earlier)) : commit_(ops);
+    lk.lock();
+    if (!earlier) {
+      ++stats_.transactions;
+      stats_.operations += ops.size();
+      if (!result) failure_ = result.error();
+    }
+    lk.unlock();
+    for (auto& op : ops) {
+      if (op.done) op.done(result);
+    }
+    lk.lock();
+    finished_ += ops.size();
+    flushed_cv_.notify_all();
+  }
+}
+
+}  // namespace crewai::batch

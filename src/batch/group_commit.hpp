@@ -1,0 +1,88 @@
+// batch/group_commit.hpp — the journal's writer thread: a queue of operations written in one
+// transaction per wake-up.
+//
+// Two kinds of operation. A gating one (an intent: its kickoff waits for it) wakes the writer at
+// once. A deferred one (a kickoff id, a final record: nothing waits for it) does not: it rides
+// along with the next gating commit, or is written when `max_delay` has passed since the oldest
+// deferred one was queued, when `max_batch` operations are queued, on flush() or at the end. Under
+// load intents keep coming, so kickoff ids and final records cost no transaction of their own; when
+// idle nothing waits longer than `max_delay`. Before this, every operation woke the writer, which
+// was fast enough to write each one in a transaction of its own (one WAL append per operation).
+//
+// Crash window: a deferred operation is lost with the process if it dies within `max_delay` of
+// queuing it. Nothing gated is ever lost: a kickoff is sent only after its intent's commit. A lost
+// kickoff id makes the item `ambiguous` on resume (never kicked off twice), a lost final record is
+// followed again from its kickoff id.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "crewai/clock.hpp"
+#include "crewai/error.hpp"
+
+namespace crewai::batch {
+
+struct JournalOp {
+  enum class Kind { intent, kickoff, final } kind = Kind::intent;
+  std::size_t index = 0;
+  int attempt = 0;
+  std::string text;     // request id, kickoff id, or the record's results line
+  std::string outcome;  // final only
+  std::optional<double> finished_at;
+  double at = 0;
+  std::function<void(Result<void>)> done;  // set: gating (runs once the commit is durable)
+};
+
+struct GroupCommitOptions {
+  std::chrono::milliseconds max_delay{20};
+  std::size_t max_batch = 1024;
+  std::shared_ptr<Clock> clock;  // null: the steady clock
+};
+
+struct GroupCommitStats {
+  std::uint64_t transactions = 0;  // commit calls (each one transaction)
+  std::uint64_t operations = 0;    // operations written by them
+};
+
+class GroupCommit {
+ public:
+  // `commit` writes every operation given in one transaction; it runs on the writer thread.
+  using Commit = std::function<Result<void>(std::vector<JournalOp>&)>;
+  GroupCommit(Commit commit, GroupCommitOptions options);
+  ~GroupCommit();  // writes what is queued, then stops the thread
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
+
+  void enqueue(JournalOp op);  // gating when op.done is set
+  // Blocks until everything queued before the call is written; the first write error, if any.
+  [[nodiscard]] Result<void> flush();
+  GroupCommitStats stats() const;
+
+ private:
+  void loop();
+  bool due(Clock::time_point now) const;  // mu_ held
+
+  Commit commit_;
+  GroupCommitOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_, flushed_cv_;
+  std::vector<JournalOp> queue_;
+  std::size_t gating_ = 0;                    // gating operations in queue_
+  std::optional<Clock::time_point> oldest_;   // when the oldest deferred operation was queued
+  std::uint64_t enqueued_ = 0, finished_ = 0, flush_target_ = 0;
+  GroupCommitStats stats_;
+  std::optional<Error> failure_;
+  bool stop_ = false;
+  std::thread writer_;
+};
+
+}  // namespace crewai::batch

@@ -1,0 +1,177 @@
+// The SQLite journal's group commit (issue 13, point 4): kickoff ids and final records wait for the
+// next intent's transaction instead of taking one each; whatever queues while the writer is busy goes
+// into one transaction; nothing deferred is lost at flush() or when the journal closes. Asserted on
+// the journal's transaction counter, never on time.
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <iostream>
+
+#include <gtest/gtest.h>
+
+#include "batch/journal.hpp"
+#include "batch/output_writer.hpp"
+
+namespace crewai::batch {
+namespace {
+
+namespace fs = std::filesystem;
+
+class GroupCommitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "group_commit_test.XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    path_ = (dir_ / "batch.journal").string();
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // `max_delay`: how long deferred operations may wait (an hour: only an intent, a flush or the
+  // end writes them).
+  std::unique_ptr<Journal> open(std::chrono::milliseconds max_delay = std::chrono::hours(1)) {
+    SqliteJournalOptions o;
+    o.group_commit.max_delay = max_delay;
+    auto j = open_sqlite_journal(path_, o);
+    EXPECT_TRUE(j) << j.error().message;
+    if (!j) return nullptr;
+    EXPECT_TRUE((*j)->bind(id_));
+    return std::move(*j);
+  }
+
+  std::vector<JournalItem> reload() {
+    auto j = open();
+    if (!j) return {};
+    auto items = j->load();
+    EXPECT_TRUE(items) << items.error().message;
+    return items ? *items : std::vector<JournalItem>{};
+  }
+
+  fs::path dir_;
+  std::string path_;
+  BatchIdentity id_{"https://crew.example.com", std::string(64, 'a'), 100, "b1"};
+};
+
+ItemRecord record(std::size_t index) {
+  ItemRecord r;
+  r.index = index;
+  r.id = "item-" + std::to_string(index);
+  r.outcome = Outcome::succeeded;
+  r.kickoff_id = "k" + std::to_string(index);
+  r.kickoff_ids = {r.kickoff_id};
+  r.result = "result " + std::to_string(index);
+  r.finished_at = 1700000000.5;
+  return r;
+}
+
+void wait_done(Journal& j, std::size_t index) {
+  std::promise<bool> ok;
+  j.record_intent(index, 1, "b1-" + std::to_string(index), [&](const Result<void>& r) { ok.set_value(bool(r)); });
+  auto f = ok.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_TRUE(f.get());
+}
+
+TEST_F(GroupCommitTest, KickoffIdsAndFinalsRideAlongWithTheNextIntent) {
+  auto j = open();
+  ASSERT_NE(j, nullptr);
+  constexpr std::size_t kItems = 50;
+  for (std::size_t i = 0; i < kItems; ++i) {
+    j->record_kickoff(i, 1, "k" + std::to_string(i));
+    j->record_final(record(i));
+  }
+  wait_done(*j, kItems);  // the gating operation: its commit takes the 100 deferred ones along
+  const JournalStats s = j->stats();
+  EXPECT_EQ(s.transactions, 1u);
+  EXPECT_EQ(s.operations, 2 * kItems + 1);
+}
+
+TEST_F(GroupCommitTest, WhatQueuesWhileTheWriterIsBusyTakesOneTransaction) {
+  auto j = open();
+  ASSERT_NE(j, nullptr);
+  // The first intent's `done` runs on the writer thread: holding it there keeps the writer busy
+  // while the load below queues up.
+  std::promise<void> release, entered;
+  j->record_intent(0, 1, "b1-0", [&](const Result<void>&) {
+    entered.set_value();
+    release.get_future().wait();
+  });
+  entered.get_future().wait();
+  constexpr std::size_t kItems = 40;
+  std::atomic<std::size_t> durable{0};
+  for (std::size_t i = 1; i <= kItems; ++i) {
+    j->record_intent(i, 1, "b1-" + std::to_string(i), [&](const Result<void>& r) {
+      if (r) ++durable;
+    });
+    j->record_kickoff(i - 1, 1, "k" + std::to_string(i - 1));
+    j->record_final(record(i - 1));
+  }
+  release.set_value();
+  ASSERT_TRUE(j->flush());
+  EXPECT_EQ(durable.load(), kItems);
+  const JournalStats s = j->stats();
+  EXPECT_EQ(s.transactions, 2u) << "the first intent's, then one for the " << 3 * kItems << " queued";
+  EXPECT_EQ(s.operations, 3 * kItems + 1);
+  std::cout << "[ info ] " << s.operations << " operations in " << s.transactions << " transactions\n";
+}
+
+TEST_F(GroupCommitTest, FlushAndCloseWriteWhatIsDeferred) {
+  {
+    auto j = open();
+    ASSERT_NE(j, nullptr);
+    j->record_kickoff(0, 1, "k0");
+    ASSERT_TRUE(j->flush());  // no intent follows: flush itself must write it
+    EXPECT_EQ(j->stats().transactions, 1u);
+    j->record_final(record(0));  // written when the journal closes
+  }
+  auto items = reload();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].kickoff_ids, std::vector<std::string>{"k0"});
+  ASSERT_TRUE(items[0].final_record);
+  EXPECT_EQ(items[0].final_record->result, "result 0");
+}
+
+TEST_F(GroupCommitTest, DeferredOperationsAreWrittenAfterMaxDelayWithoutAnIntent) {
+  auto j = open(std::chrono::milliseconds(5));
+  ASSERT_NE(j, nullptr);
+  j->record_kickoff(0, 1, "k0");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (j->stats().transactions == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(j->stats().transactions, 1u);
+  EXPECT_EQ(j->stats().operations, 1u);
+}
+
+TEST_F(GroupCommitTest, AFinalRecordIsStoredAsItsResultsLineAndReadBack) {
+  {
+    auto j = open();
+    ASSERT_NE(j, nullptr);
+    ItemRecord paused = record(3);
+    paused.outcome = Outcome::paused;
+    paused.pause_task_id = "t1";
+    paused.pause_task_output = "draft";
+    j->record_final_line(paused, results_line(paused));
+    ASSERT_TRUE(j->flush());
+  }
+  auto items = reload();
+  ASSERT_EQ(items.size(), 1u);
+  ASSERT_TRUE(items[0].final_record);
+  EXPECT_EQ(items[0].final_record->outcome, Outcome::paused);
+  EXPECT_EQ(items[0].final_record->pause_task_output, "draft");
+  EXPECT_EQ(results_line(*items[0].final_record), results_line([] {
+              ItemRecord p = record(3);
+              p.outcome = Outcome::paused;
+              p.pause_task_id = "t1";
+              p.pause_task_output = "draft";
+              return p;
+            }()));
+}
+
+}  // namespace
+}  // namespace crewai::batch
