@@ -109,6 +109,7 @@ struct Engine::Impl {
   std::atomic<std::uint64_t> completed_{0};
   std::atomic<std::uint64_t> queued_timers_{0};
   std::atomic<std::uint64_t> connections_opened_{0};
+  std::atomic<std::uint64_t> wakeups_{0};
 
   // Engine thread only.
   std::unordered_map<RequestId, std::unique_ptr<Transfer>> running_;
@@ -150,6 +151,7 @@ bool Engine::Impl::enqueue(Fn&& add_to_inbox) {
   // Woken under the lock: the loop sets stopped_ under the same lock before it frees multi_.
   if (!wake_pending_) {
     wake_pending_ = true;
+    wakeups_.fetch_add(1, std::memory_order_relaxed);
     curl_multi_wakeup(multi_);
   }
   return true;
@@ -463,6 +465,7 @@ Engine::Stats Engine::stats() const {
   s.active = s.submitted - std::min(s.submitted, s.completed);
   s.queued_timers = impl_->queued_timers_.load();
   s.connections_opened = impl_->connections_opened_.load();
+  s.wakeups = impl_->wakeups_.load();
   return s;
 }
 
