@@ -157,6 +157,13 @@ void Batch::Impl::start_wait(std::size_t i, const std::string& id,
 // Any thread: touches no loop state, only the client and post().
 void Batch::Impl::follow_run(std::size_t i, const std::string& id, WaitOptions w) {
   client.wait_async(id, std::move(w)).then([this, i](Result<RunResult> r) {
+    // A record keeps none of the status body's DOM: it is freed here, by the thread that built
+    // it, not by the loop (a free from another thread contends for the engine's malloc arena).
+    if (r) {
+      r->raw = Json();
+      r->usage_metrics = Json();
+      r->last_executed_task = Json();
+    }
     post([this, i, r = std::move(r)]() mutable { on_wait(i, std::move(r)); });
   });
 }
@@ -169,8 +176,8 @@ void Batch::Impl::on_wait(std::size_t i, Result<RunResult> r) {
   if (r) {
     breaker.on_success();
     rec.run_state = r->raw_state.empty() ? std::string(to_string(r->state)) : r->raw_state;
-    rec.result = r->result;
-    rec.result_json = r->result_json;
+    rec.result = std::move(r->result);
+    rec.result_json = std::move(r->result_json);
     switch (r->state) {
       case RunState::success:
         rec.outcome = Outcome::succeeded;
