@@ -77,16 +77,27 @@ void Batch::Impl::kickoff(std::size_t i) {
   req.meta["requestId"] = slots[i].request_id;
   if (opt.webhooks) opt.webhooks->decorate(req);
   auto sent = clock->now();
+  // Without webhooks the wait needs nothing from the loop: it starts on the engine thread with the
+  // kickoff's answer, instead of a round trip through the loop and back (issue 13, point 5). The
+  // answer is posted first, so the loop sees the kickoff id before the wait's end.
+  std::optional<WaitOptions> wait;
+  if (!opt.webhooks) wait = wait_options(sent);
   // A forced stop aborts the kickoff too after a short grace (scheduler.hpp), so that the batch
   // leaves at once: one on the wire ends `ambiguous` (journaled as such), one not yet sent
   // ends `cancelled`.
   client.kickoff_async(std::move(req), kick_stop.get_token())
-      .then([this, i, sent](Result<std::string> r) {
-        post([this, i, sent, r = std::move(r)]() mutable { on_kickoff(i, std::move(r), sent); });
+      .then([this, i, sent, wait = std::move(wait)](Result<std::string> r) mutable {
+        const bool waiting = r && wait;
+        std::string id = r ? *r : std::string();
+        post([this, i, sent, waiting, r = std::move(r)]() mutable {
+          on_kickoff(i, std::move(r), sent, waiting);
+        });
+        if (waiting) follow_run(i, id, std::move(*wait));
       });
 }
 
-void Batch::Impl::on_kickoff(std::size_t i, Result<std::string> r, Steady::time_point sent) {
+void Batch::Impl::on_kickoff(std::size_t i, Result<std::string> r, Steady::time_point sent,
+                             bool waiting) {
   Slot& s = slots[i];
   auto now = clock->now();
   if (r) {
@@ -94,7 +105,7 @@ void Batch::Impl::on_kickoff(std::size_t i, Result<std::string> r, Steady::time_
     s.kickoff_ids.push_back(*r);
     if (journal) journal->record_kickoff(i, s.attempts, *r);
     s.phase = Phase::running;
-    start_wait(i, *r, sent);
+    if (!waiting) start_wait(i, *r, sent);
     if (stopping && opt.cancel_on_stop) cancel_run(i);
     return;
   }
@@ -128,14 +139,31 @@ void Batch::Impl::requeue(std::size_t i, Steady::time_point not_before) {
   queue.push_front(i);
 }
 
-void Batch::Impl::start_wait(std::size_t i, const std::string& id,
-                             Steady::time_point kicked_off_at) {
+WaitOptions Batch::Impl::wait_options(Steady::time_point kicked_off_at) const {
   WaitOptions w;
   w.deadline = opt.item_deadline;
   w.stop = follow.get_token();
   w.kicked_off_at = kicked_off_at;
+  return w;
+}
+
+void Batch::Impl::start_wait(std::size_t i, const std::string& id,
+                             Steady::time_point kicked_off_at) {
+  WaitOptions w = wait_options(kicked_off_at);
   if (opt.webhooks) hook_wait(i, id, w);
+  follow_run(i, id, std::move(w));
+}
+
+// Any thread: touches no loop state, only the client and post().
+void Batch::Impl::follow_run(std::size_t i, const std::string& id, WaitOptions w) {
   client.wait_async(id, std::move(w)).then([this, i](Result<RunResult> r) {
+    // A record keeps none of the status body's DOM: it is freed here, by the thread that built
+    // it, not by the loop (a free from another thread contends for the engine's malloc arena).
+    if (r) {
+      r->raw = Json();
+      r->usage_metrics = Json();
+      r->last_executed_task = Json();
+    }
     post([this, i, r = std::move(r)]() mutable { on_wait(i, std::move(r)); });
   });
 }
@@ -148,8 +176,8 @@ void Batch::Impl::on_wait(std::size_t i, Result<RunResult> r) {
   if (r) {
     breaker.on_success();
     rec.run_state = r->raw_state.empty() ? std::string(to_string(r->state)) : r->raw_state;
-    rec.result = r->result;
-    rec.result_json = r->result_json;
+    rec.result = std::move(r->result);
+    rec.result_json = std::move(r->result_json);
     switch (r->state) {
       case RunState::success:
         rec.outcome = Outcome::succeeded;

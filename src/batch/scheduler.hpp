@@ -85,8 +85,11 @@ struct Batch::Impl {
   void launch(std::size_t i);
   void kickoff(std::size_t i);
   void on_intent(std::size_t i, Result<void> r);
-  void on_kickoff(std::size_t i, Result<std::string> r, Steady::time_point sent);
+  // `waiting`: the run's wait was already started with the answer (launch.cpp).
+  void on_kickoff(std::size_t i, Result<std::string> r, Steady::time_point sent, bool waiting);
+  WaitOptions wait_options(Steady::time_point kicked_off_at) const;
   void start_wait(std::size_t i, const std::string& id, Steady::time_point kicked_off_at);
+  void follow_run(std::size_t i, const std::string& id, WaitOptions w);
   void on_wait(std::size_t i, Result<RunResult> r);
   // webhook_pauses.cpp (BatchOptions::webhooks).
   void hook_wait(std::size_t i, const std::string& id, WaitOptions& w);

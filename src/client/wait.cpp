@@ -154,6 +154,13 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
     const bool wake_now = std::exchange(woken, false);
     const auto& r = a.response;
     if (r.failure != transport::Failure::none || r.status != 200) return on_error_answer(ex, a);
+    // A run still going needs its state only: no DOM for most polls.
+    if (auto going = protocol::peek_running_state(r.body)) {
+      RunResult res;
+      res.kickoff_id = id;
+      res.state = *going;
+      return on_state(std::move(res), wake_now);
+    }
     auto res = protocol::parse_status(r.body, id);
     if (!res) {
       Error e = res.error();

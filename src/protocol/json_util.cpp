@@ -8,8 +8,6 @@ namespace crewai::protocol {
 
 namespace {
 
-struct TooDeep {};
-
 std::string exception_detail(std::string_view what) {
   if (auto p = what.find("parse error at line 1, "); p != std::string_view::npos) {
     what.remove_prefix(p + 23);
@@ -20,23 +18,64 @@ std::string exception_detail(std::string_view what) {
   return std::string(what);
 }
 
-}  // namespace
+// Whether a container in `text` has kMaxJsonDepth or more containers around it (brackets outside
+// strings). Exact for valid JSON; on invalid text the parse fails anyway.
+bool may_be_too_deep(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (depth >= kMaxJsonDepth) return true;
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
 
-tl::expected<Json, std::string> parse_json(std::string_view text) {
-  const Json::parser_callback_t guard = [](int depth, Json::parse_event_t event, Json&) {
+// Parses `text` with the depth guard; nlohmann throws on a syntax error only when
+// `allow_exceptions`. The guard never throws: it drops the too-deep value and sets `too_deep`.
+// Text that cannot be too deep skips the guard: nlohmann's parser with a callback builds each
+// value aside and calls the callback per token, ~1.5x the plain parse (every status body).
+Json guarded_parse(std::string_view text, bool allow_exceptions, bool& too_deep) {
+  if (!may_be_too_deep(text)) return Json::parse(text, nullptr, allow_exceptions);
+  const Json::parser_callback_t guard = [&too_deep](int depth, Json::parse_event_t event, Json&) {
     if (depth >= kMaxJsonDepth &&
         (event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start)) {
-      throw TooDeep{};
+      too_deep = true;
+      return false;
     }
     return true;
   };
+  return Json::parse(text, guard, allow_exceptions);
+}
+
+std::string too_deep_reason() {
+  return "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+}
+
+}  // namespace
+
+tl::expected<Json, std::string> parse_json(std::string_view text) {
+  bool too_deep = false;
+  // Text that is not JSON is an answer here, not an exception (a Markdown result is read on
+  // every run's end): the throwing parse runs only to word the reason of a failure.
+  Json j = guarded_parse(text, false, too_deep);
+  if (too_deep) return tl::unexpected(too_deep_reason());
+  if (!j.is_discarded()) return j;
   try {
-    return Json::parse(text, guard);
-  } catch (const TooDeep&) {
-    return tl::unexpected("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    (void)guarded_parse(text, true, too_deep);
   } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     return tl::unexpected(exception_detail(e.what()));
   }
+  return tl::unexpected(std::string("not JSON"));
 }
 
 tl::expected<std::string, std::string> dump_json_checked(const Json& j) {
@@ -48,9 +87,10 @@ tl::expected<std::string, std::string> dump_json_checked(const Json& j) {
 }
 
 std::optional<Json> try_parse(std::string_view text) {
-  auto j = parse_json(text);
-  if (!j) return std::nullopt;
-  return std::move(*j);
+  bool too_deep = false;
+  Json j = guarded_parse(text, false, too_deep);
+  if (too_deep || j.is_discarded()) return std::nullopt;
+  return j;
 }
 
 const Json& member(const Json& object, std::string_view key) {

@@ -23,4 +23,9 @@ std::optional<RunState> parse_state(std::string_view s);
 // ignored, never thrown on.
 [[nodiscard]] Result<RunResult> parse_status(std::string_view body, const std::string& kickoff_id);
 
+// PENDING, STARTED or RUNNING (any dialect's spelling) when `body` is a status object that
+// parse_status would read as that state; nullopt for everything else (an end, a pause, an error,
+// a body it would refuse): then call parse_status. Builds no DOM: for the polls of a run going on.
+[[nodiscard]] std::optional<RunState> peek_running_state(std::string_view body);
+
 }  // namespace crewai::protocol

@@ -109,6 +109,7 @@ struct Engine::Impl {
   std::atomic<std::uint64_t> completed_{0};
   std::atomic<std::uint64_t> queued_timers_{0};
   std::atomic<std::uint64_t> connections_opened_{0};
+  std::atomic<std::uint64_t> wakeups_{0};
 
   // Engine thread only.
   std::unordered_map<RequestId, std::unique_ptr<Transfer>> running_;
@@ -144,9 +145,13 @@ bool Engine::Impl::enqueue(Fn&& add_to_inbox) {
   if (stopped_) return false;
   add_to_inbox(inbox_);
   watch_->busy();
+  // The engine thread's own work (a poll submitted from its timer, a call started from a
+  // callback) is taken by the loop before it waits again (poll_timeout_ms): no self-wakeup.
+  if (engine_id_.load(std::memory_order_relaxed) == std::this_thread::get_id()) return true;
   // Woken under the lock: the loop sets stopped_ under the same lock before it frees multi_.
   if (!wake_pending_) {
     wake_pending_ = true;
+    wakeups_.fetch_add(1, std::memory_order_relaxed);
     curl_multi_wakeup(multi_);
   }
   return true;
@@ -183,7 +188,9 @@ void Engine::Impl::run() {
       pump();
       continue;  // hand the new transfers to curl before waiting
     }
-    curl_multi_poll(multi_, nullptr, 0, poll_timeout_ms(), nullptr);
+    const int timeout = poll_timeout_ms();
+    if (timeout < 0) continue;  // work in the inbox: take it before waiting
+    curl_multi_poll(multi_, nullptr, 0, timeout, nullptr);
   }
   queued_timers_.fetch_sub(timers_.clear());  // any added by posts run while stopping
   watch_.reset();  // before multi_ goes: its wake uses it
@@ -360,11 +367,13 @@ void Engine::Impl::recycle(CURL* easy) {
 // curl_multi_poll already shortens the wait to curl's own timeout; the cap is the next timer.
 // With no transfer running the loop tells the clock it is idle until then, under the inbox lock so
 // that a submit from another thread (which marks it busy) cannot be overtaken by a stale "idle".
+// -1: do not wait, the inbox holds work (the engine thread's own enqueues do not wake it).
 int Engine::Impl::poll_timeout_ms() {
   const auto next = timers_.next_deadline();
   {
     std::lock_guard lock(mutex_);
-    if (!inbox_.empty() || stop_requested_) return 0;
+    if (!inbox_.empty()) return -1;
+    if (stop_requested_) return 0;
     if (running_.empty() && waiting_.empty()) watch_->idle(next);
   }
   if (!next) return kIdlePollMs;
@@ -456,6 +465,7 @@ Engine::Stats Engine::stats() const {
   s.active = s.submitted - std::min(s.submitted, s.completed);
   s.queued_timers = impl_->queued_timers_.load();
   s.connections_opened = impl_->connections_opened_.load();
+  s.wakeups = impl_->wakeups_.load();
   return s;
 }
 

@@ -114,9 +114,12 @@ class Engine {
   // active = submitted - completed (queued in the inbox, queued inside curl, or transferring).
   // connections_opened: new connections curl made (CURLINFO_NUM_CONNECTS summed over finished
   // transfers); with a warm pool it stays near the connection cap, not the request count.
+  // wakeups: curl_multi_wakeup calls for work handed over by other threads; the engine thread's
+  // own submits, posts and cancels never wake it (the loop takes them before it waits).
   struct Stats {
     std::uint64_t submitted = 0, completed = 0, active = 0, queued_timers = 0;
     std::uint64_t connections_opened = 0;
+    std::uint64_t wakeups = 0;
   };
   Stats stats() const;
 

@@ -155,5 +155,35 @@ TEST(ManualClockTest, AutoModeJumpsOnlyWhenEveryWatcherIsIdle) {
   EXPECT_EQ(clock.now(), t0 + 3s + 2ms);
 }
 
+// Issue 13, point 5: work the engine thread hands itself (a poll submitted from its timer, a post
+// or a cancel from a callback) is taken before the loop waits again, without a self-wakeup; work
+// from another thread still wakes it.
+TEST(EngineWakeups, TheEngineThreadsOwnWorkNeverWakesIt) {
+  Engine engine;
+  Latch chain_done(1);
+  engine.post([&] {
+    const auto at_start = engine.stats().wakeups;
+    engine.cancel(987654);  // no such request: still an enqueue
+    engine.post([&, at_start] {
+      engine.add_timer(0ms, [&, at_start] {
+        Request bad;
+        bad.url = "http://[::1";  // refused by curl at once
+        engine.submit(std::move(bad), [&, at_start](Response) {
+          engine.post([&, at_start] {
+            EXPECT_EQ(engine.stats().wakeups, at_start);
+            chain_done.count_down();
+          });
+        });
+      });
+    });
+  });
+  ASSERT_TRUE(chain_done.wait());
+  const auto before = engine.stats().wakeups;
+  Latch woken(1);
+  engine.post([&] { woken.count_down(); });  // from this thread: a wakeup
+  ASSERT_TRUE(woken.wait());
+  EXPECT_EQ(engine.stats().wakeups, before + 1);
+}
+
 }  // namespace
 }  // namespace crewai::transport

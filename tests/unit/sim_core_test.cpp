@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "accept.hpp"
+#include "protocol/status.hpp"
 #include "api.hpp"
 #include "text.hpp"
 #include "wire.hpp"
@@ -159,6 +160,37 @@ TEST(SimStatusMemo, ARunChangedWithoutAnotherViewIsRenderedAgain) {
             std::string::npos)
       << again.dump();
   EXPECT_EQ(core.bodies()["rendered"], 2);
+}
+
+// The polls' fast path (protocol::peek_running_state) against every dialect the simulator speaks,
+// over a whole run whose texts carry the state word: while the run goes on it reads the state the
+// full parse reads; at the end it steps aside.
+TEST(SimStatusPeek, EveryDialectAgreesWithTheFullParse) {
+  for (auto dialect : {sim::Dialect::amp, sim::Dialect::celery_legacy, sim::Dialect::seed,
+                       sim::Dialect::live}) {
+    SCOPED_TRACE(sim::dialect_name(dialect));
+    Core core(one_task_crew(3, false, R"(Draft {"state": "RUNNING"} about {topic})"), dialect);
+    const auto id = core.kickoff({{"topic", "\"state\":\"PENDING\""}});
+    int going = 0;
+    bool ended = false;
+    for (int step = 0; step < 12 && !ended; ++step) {
+      auto r = core.call("GET", "/status/" + id);
+      ASSERT_EQ(r.status, 200) << r.body;
+      auto full = protocol::parse_status(r.body, id);
+      ASSERT_TRUE(full) << full.error().message << " in " << r.body;
+      auto peeked = protocol::peek_running_state(r.body);
+      if (peeked) {
+        EXPECT_EQ(*peeked, full->state) << r.body;
+        ++going;
+      } else {
+        EXPECT_TRUE(stops_polling(full->state)) << r.body;
+        ended = true;
+      }
+      core.advance(1s);
+    }
+    EXPECT_TRUE(ended);
+    EXPECT_GE(going, 3);  // pending, started, running at least once each
+  }
 }
 
 // The elapsed-time marker inside the memo is found by its text; a client string equal to it must

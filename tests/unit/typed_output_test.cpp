@@ -8,6 +8,7 @@
 #include "crewai/types.hpp"
 #include "protocol/status.hpp"
 #include "protocol/typed_output.hpp"
+#include "support/throw_count.hpp"
 
 namespace report {
 
@@ -72,6 +73,30 @@ TEST(Json, PrefersResultJsonAndFailsWithoutResult) {
   auto e = empty.json();
   ASSERT_FALSE(e);
   EXPECT_EQ(e.error().code, ErrorCode::protocol);
+}
+
+// Issue 13, point 5: a crew's Markdown result is the normal case, read at the end of every run; it
+// is an error value, never an exception thrown and caught inside (that cost ~µs per attempt).
+TEST(Json, MarkdownResultIsAnErrorValueWithoutAnyThrow) {
+  const auto control = test::throws_so_far();
+  try {
+    throw 1;
+  } catch (int) {
+  }
+  ASSERT_EQ(test::throws_so_far(), control + 1) << "the throw counter does not see throws";
+
+  const auto before = test::throws_so_far();
+  auto status = parse_status(
+      R"({"state":"SUCCESS","status":null,"result":"# Report\n\nThe {topic} in (x): )"
+      R"(```text\nnot json {\n```\n- a [list] {with: braces}\n"})",
+      "k");
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_TRUE(status->result_json.is_null());
+  auto j = status->json();
+  ASSERT_FALSE(j);
+  EXPECT_EQ(j.error().code, ErrorCode::protocol);
+  EXPECT_FALSE(extract_json("plain prose, no JSON at all").has_value());
+  EXPECT_EQ(test::throws_so_far(), before);
 }
 
 TEST(ExtractJson, PlainObjectAndArray) {

@@ -1,0 +1,235 @@
+// The state of a run still going, read without building the body's DOM (issue 13, point 5): a
+// poll that answers RUNNING needs nothing else, and the live body (~1 KB of events, progress and
+// usage, its `state` near the end) costs a full parse ~250 allocations, and even nlohmann's SAX
+// pass ~20 µs. This is a strict one-pass scan of the whole body: stricter than nlohmann's parser,
+// never looser, so a body parse_status would refuse (not JSON, too deep, a number out of range) is
+// never read as running. Whatever it is unsure of (escapes in a key or in the state, a surrogate,
+// an exponent, a byte-order mark) it leaves to parse_status, which stays the one reader of every
+// dialect.
+#include "protocol/json_util.hpp"
+#include "protocol/status.hpp"
+
+namespace crewai::protocol {
+namespace {
+
+// A top-level `state` or `status` member: what its last occurrence held (the last wins, as in the DOM).
+struct Member {
+  enum class Kind { absent, null, string, other } kind = Kind::absent;
+  std::string_view text;  // the string's raw bytes
+  bool escaped = false;   // ...which hold escapes: only parse_status decodes them
+};
+
+class Scanner {
+ public:
+  explicit Scanner(std::string_view s) : s_(s) {}
+
+  // The whole body: one object, then only whitespace.
+  bool body() {
+    skip_ws();
+    if (!peek('{') || !object(0)) return false;
+    skip_ws();
+    return i_ == s_.size();
+  }
+
+  Member state, status;
+
+ private:
+  bool peek(char c) const { return i_ < s_.size() && s_[i_] == c; }
+  void skip_ws() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) ++i_;
+  }
+
+  bool value(int depth, Member* into) {
+    if (i_ >= s_.size()) return false;
+    const char c = s_[i_];
+    bool ok = false;
+    Member::Kind kind = Member::Kind::other;
+    std::string_view text;
+    bool escaped = false;
+    if (c == '{') ok = object(depth + 1);
+    else if (c == '[') ok = array(depth + 1);
+    else if (c == '"') {
+      ok = string(text, escaped);
+      kind = Member::Kind::string;
+    } else if (c == 'n') {
+      ok = literal("null");
+      kind = Member::Kind::null;
+    } else if (c == 't') ok = literal("true");
+    else if (c == 'f') ok = literal("false");
+    else ok = number();
+    if (ok && into != nullptr) *into = Member{kind, text, escaped};
+    return ok;
+  }
+
+  // `depth`: containers enclosing this one; parse_json refuses kMaxJsonDepth and deeper.
+  bool object(int depth) {
+    if (depth >= kMaxJsonDepth) return false;
+    ++i_;  // '{'
+    skip_ws();
+    if (peek('}')) return ++i_, true;
+    for (;;) {
+      std::string_view key;
+      bool escaped = false;
+      if (!peek('"') || !string(key, escaped)) return false;
+      if (depth == 0 && escaped) return false;  // might spell "state": leave it to the full parse
+      skip_ws();
+      if (!peek(':')) return false;
+      ++i_;
+      skip_ws();
+      Member* into = nullptr;
+      if (depth == 0) into = key == "state" ? &state : key == "status" ? &status : nullptr;
+      if (!value(depth, into)) return false;
+      skip_ws();
+      if (peek(',')) {
+        ++i_;
+        skip_ws();
+        continue;
+      }
+      if (peek('}')) return ++i_, true;
+      return false;
+    }
+  }
+
+  bool array(int depth) {
+    if (depth >= kMaxJsonDepth) return false;
+    ++i_;  // '['
+    skip_ws();
+    if (peek(']')) return ++i_, true;
+    for (;;) {
+      if (!value(depth, nullptr)) return false;
+      skip_ws();
+      if (peek(',')) {
+        ++i_;
+        skip_ws();
+        continue;
+      }
+      if (peek(']')) return ++i_, true;
+      return false;
+    }
+  }
+
+  bool literal(std::string_view word) {
+    if (s_.substr(i_, word.size()) != word) return false;
+    i_ += word.size();
+    return true;
+  }
+
+  static bool digit(char c) { return c >= '0' && c <= '9'; }
+  static bool hex(char c) {
+    return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
+
+  // RFC 8259 numbers without an exponent and at most 64 characters long: always finite as a
+  // double, so the full parse reads every one (an exponent or a huge literal goes there).
+  bool number() {
+    const std::size_t start = i_;
+    if (peek('-')) ++i_;
+    if (peek('0')) {
+      ++i_;
+    } else {
+      if (i_ >= s_.size() || s_[i_] < '1' || s_[i_] > '9') return false;
+      while (i_ < s_.size() && digit(s_[i_])) ++i_;
+    }
+    if (peek('.')) {
+      ++i_;
+      if (i_ >= s_.size() || !digit(s_[i_])) return false;
+      while (i_ < s_.size() && digit(s_[i_])) ++i_;
+    }
+    if (peek('e') || peek('E')) return false;
+    return i_ - start <= 64;
+  }
+
+  // A string with its quotes; `text` is its raw content, `escaped` whether it held a backslash.
+  // Control characters, bad escapes, surrogate escapes and malformed UTF-8 are refused.
+  bool string(std::string_view& text, bool& escaped) {
+    const std::size_t start = ++i_;
+    while (i_ < s_.size()) {
+      const auto c = static_cast<unsigned char>(s_[i_]);
+      if (c == '"') {
+        text = s_.substr(start, i_ - start);
+        ++i_;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c == '\\') {
+        escaped = true;
+        if (!escape()) return false;
+      } else if (c >= 0x80) {
+        if (!utf8()) return false;
+      } else {
+        ++i_;
+      }
+    }
+    return false;
+  }
+
+  bool escape() {
+    if (i_ + 1 >= s_.size()) return false;
+    const char e = s_[i_ + 1];
+    if (e == 'u') {
+      if (i_ + 6 > s_.size()) return false;
+      for (std::size_t k = i_ + 2; k < i_ + 6; ++k) {
+        if (!hex(s_[k])) return false;
+      }
+      // D800-DFFF, a surrogate (the second digit is 8-9 or a letter): the full parse pairs them.
+      if ((s_[i_ + 2] == 'd' || s_[i_ + 2] == 'D') && s_[i_ + 3] >= '8') return false;
+      i_ += 6;
+      return true;
+    }
+    if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' && e != 't')
+      return false;
+    i_ += 2;
+    return true;
+  }
+
+  // One well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates, at most U+10FFFF).
+  bool utf8() {
+    const auto b = [this](std::size_t k) { return static_cast<unsigned char>(s_[i_ + k]); };
+    const auto cont = [](unsigned char c) { return (c & 0xC0) == 0x80; };
+    const unsigned char c = b(0);
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+    if (c >= 0xC2 && c <= 0xDF) n = 2;
+    else if (c == 0xE0) n = 3, lo = 0xA0;
+    else if (c >= 0xE1 && c <= 0xEC) n = 3;
+    else if (c == 0xED) n = 3, hi = 0x9F;
+    else if (c >= 0xEE && c <= 0xEF) n = 3;
+    else if (c == 0xF0) n = 4, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3) n = 4;
+    else if (c == 0xF4) n = 4, hi = 0x8F;
+    else return false;
+    if (i_ + n > s_.size()) return false;
+    if (b(1) < lo || b(1) > hi) return false;
+    for (std::size_t k = 2; k < n; ++k) {
+      if (!cont(b(k))) return false;
+    }
+    i_ += n;
+    return true;
+  }
+
+  std::string_view s_;
+  std::size_t i_ = 0;
+};
+
+bool still_going(RunState s) {
+  return s == RunState::pending || s == RunState::started || s == RunState::running;
+}
+
+}  // namespace
+
+std::optional<RunState> peek_running_state(std::string_view body) {
+  Scanner scan(body);
+  if (!scan.body()) return std::nullopt;
+  const Member* read = nullptr;
+  if (scan.state.kind == Member::Kind::string) {
+    read = &scan.state;
+  } else if (scan.state.kind != Member::Kind::other && scan.status.kind == Member::Kind::string) {
+    read = &scan.status;  // the docs' dialect: the state in `status`
+  }
+  if (read == nullptr || read->escaped) return std::nullopt;
+  std::optional<RunState> state = parse_state(read->text);
+  if (state && still_going(*state)) return state;
+  return std::nullopt;
+}
+
+}  // namespace crewai::protocol
