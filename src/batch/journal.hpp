@@ -134,7 +134,9 @@ class Journal {
   // Shared journals only (shared() true): the scheduler takes items in claims instead of all at
   // once. `done` runs on the writer thread like record_intent's. A record_intent for an item whose
   // lease this worker lost fails with failed_precondition: another worker owns the item now, and
-  // this one must neither kick it off nor record it.
+  // this one must neither kick it off nor record it. Once the batch is stopped (stop_batch, by any
+  // worker or `crewctl journal stop`), every later record_intent fails with cancelled, its message
+  // the recorded reason, and writes nothing: the stop reaches each worker at its next kickoff.
   virtual bool shared() const { return false; }
   virtual void claim(std::size_t /*max*/, std::function<void(Result<Claim>)> done) {
     done(make_error(ErrorCode::unimplemented, "this journal hands out no claims"));

@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kIntent =
     "WITH lease AS (UPDATE crewctl_items SET lease_until = now() + $5::bigint * interval '1 millisecond' "
-    "WHERE batch_id = $1 AND idx = $2::bigint AND lease_owner = $6 AND record IS NULL RETURNING idx) "
+    "WHERE batch_id = $1 AND idx = $2::bigint AND lease_owner = $6 AND record IS NULL AND NOT EXISTS "
+    "(SELECT 1 FROM crewctl_batches b WHERE b.batch_id = $1 AND b.stop_reason IS NOT NULL) RETURNING idx) "
     "INSERT INTO crewctl_attempts(batch_id, idx, attempt, request_id, intent_at, worker) "
     "SELECT $1, idx, $3::integer, $4, now(), $6 FROM lease "
     "ON CONFLICT (batch_id, idx, attempt) DO UPDATE SET request_id = excluded.request_id, "
@@ -32,6 +33,7 @@ constexpr const char* kFinal =
     "finished_by = $6, lease_owner = NULL, lease_until = NULL WHERE batch_id = $1 AND idx = $2::bigint "
     "AND (record IS NULL OR (outcome = 'ambiguous' AND $4::text <> 'ambiguous') "
     "OR (outcome = 'paused' AND lease_owner = $6))";
+constexpr const char* kStopReason = "SELECT stop_reason FROM crewctl_batches WHERE batch_id = $1";
 constexpr const char* kStop =
     "UPDATE crewctl_batches SET stop_reason = COALESCE(stop_reason, $2) WHERE batch_id = $1";
 const std::string kClaim =
@@ -158,7 +160,12 @@ Result<void> PgJournalImpl::write_op(Op& op) {
     case Op::Kind::intent: {
       auto r = session_.exec(kIntent, {batch, idx, std::to_string(op.attempt), op.text, lease_ms(), worker_id_});
       if (!r) return tl::unexpected(r.error());
-      if (std::string(PQcmdTuples(r->get())) != "1") {
+      if (std::string(PQcmdTuples(r->get())) == "1") return {};
+      auto stopped = session_.exec(kStopReason, {batch});
+      if (!stopped) return tl::unexpected(stopped.error());
+      if (auto why = pg::opt_text(stopped->get(), 0, 0)) {
+        op.result = make_error(ErrorCode::cancelled, *why);  // the reason as recorded, for the report
+      } else {
         op.result = tl::unexpected(session_.error(
             ErrorCode::failed_precondition, "item " + idx + " is no longer leased to this worker", ""));
       }
