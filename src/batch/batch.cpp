@@ -188,16 +188,20 @@ void Batch::Impl::stop_new_work(const std::string& reason) {
     stop_reason = reason;
     drain_until = clock->now() + opt.drain_deadline;
   }
+  std::vector<std::size_t> unstarted;
   while (!queue.empty()) {
     std::size_t i = queue.front();
     queue.pop_front();
     if (slots[i].phase != Phase::queued) continue;
+    unstarted.push_back(i);
     ItemRecord r = base_record(i);
     r.outcome = Outcome::skipped;
     r.error = "not kicked off: the batch stopped (" + stop_reason +
               "); resume the batch (crewctl batch ... --resume) to run it";
     finish(i, std::move(r), false);
   }
+  // A shared batch's other workers may go on (a Ctrl-C stops only this one): they get these now.
+  if (shared) journal->release(unstarted);
   if (opt.cancel_on_stop) cancel_in_flight();
 }
 

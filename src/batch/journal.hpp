@@ -143,6 +143,9 @@ class Journal {
   }
   // Asks every worker of the batch to stop kicking off (a batch-wide stop rule fired).
   virtual void stop_batch(const std::string& /*reason*/) {}
+  // Hands claimed items this worker will not start back to the others now, instead of when the
+  // journal closes (this worker stopped while others go on).
+  virtual void release(const std::vector<std::size_t>& /*indices*/) {}
 };
 
 struct SqliteJournalOptions {

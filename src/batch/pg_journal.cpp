@@ -34,6 +34,9 @@ constexpr const char* kFinal =
     "AND (record IS NULL OR (outcome = 'ambiguous' AND $4::text <> 'ambiguous') "
     "OR (outcome = 'paused' AND lease_owner = $6))";
 constexpr const char* kStopReason = "SELECT stop_reason FROM crewctl_batches WHERE batch_id = $1";
+constexpr const char* kRelease =
+    "UPDATE crewctl_items SET lease_owner = NULL, lease_until = NULL WHERE batch_id = $1 AND lease_owner = $2 "
+    "AND idx = ANY($3::bigint[])";
 constexpr const char* kStop =
     "UPDATE crewctl_batches SET stop_reason = COALESCE(stop_reason, $2) WHERE batch_id = $1";
 const std::string kClaim =
@@ -130,6 +133,16 @@ void PgJournalImpl::stop_batch(const std::string& reason) {
   enqueue(std::move(op));
 }
 
+void PgJournalImpl::release(const std::vector<std::size_t>& indices) {
+  if (indices.empty()) return;
+  Op op;
+  op.kind = Op::Kind::release;
+  op.text = "{";
+  for (std::size_t k = 0; k < indices.size(); ++k) op.text += (k ? "," : "") + std::to_string(indices[k]);
+  op.text += "}";
+  enqueue(std::move(op));
+}
+
 Result<void> PgJournalImpl::flush() {
   std::unique_lock lk(mu_);
   const std::uint64_t target = enqueued_;
@@ -182,6 +195,10 @@ Result<void> PgJournalImpl::write_op(Op& op) {
     }
     case Op::Kind::stop: {
       auto r = session_.exec(kStop, {batch, op.text});
+      return r ? Result<void>() : tl::unexpected(r.error());
+    }
+    case Op::Kind::release: {
+      auto r = session_.exec(kRelease, {batch, worker_id_, op.text});
       return r ? Result<void>() : tl::unexpected(r.error());
     }
     case Op::Kind::claim: break;

@@ -60,19 +60,28 @@ void Batch::Impl::on_claim(Result<batch::Claim> r) {
     rate_share = share;
   }
   if (no_earlier.size() != items.size()) no_earlier.assign(items.size(), nullptr);
+  std::vector<std::size_t> unwanted;  // claimed while stopping: back to the others at once
   for (const auto& j : r->items) {
     if (j.index >= items.size()) continue;
     const std::size_t i = j.index;
     if (slots[i].phase == Phase::done) {
       // Invalid items are recorded by preflight in every worker; the claim makes it journalled once.
-      if (records[i].outcome == Outcome::invalid) journal->record_final(records[i]);
+      if (records[i].outcome == Outcome::invalid) {
+        journal->record_final(records[i]);
+      } else if (stopping) {
+        unwanted.push_back(i);  // skipped by the stop, and claimed again meanwhile
+      }
       continue;
     }
     if (slots[i].phase != Phase::queued) continue;  // already this worker's (a lease renewed)
-    if (stopping) continue;  // released when the journal closes
+    if (stopping) {
+      unwanted.push_back(i);
+      continue;
+    }
     restore_item(j, no_earlier, r->answered);  // an answered pause: its answer's run is followed
     if (slots[i].phase == Phase::queued) queue.push_back(i);
   }
+  journal->release(unwanted);
   if (!r->items.empty()) {
     next_claim = now;
   } else if (r->open == 0) {

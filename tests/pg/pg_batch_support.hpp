@@ -12,8 +12,9 @@ namespace crewai::test {
 class PgBatchTest : public PgTest {
  protected:
   // A worker's batch over its own connection to the shared journal.
-  std::unique_ptr<Batch> worker(Client& client, const std::vector<BatchItem>& items, BatchOptions o) {
-    auto j = batch::open_pg_journal(uri());
+  std::unique_ptr<Batch> worker(Client& client, const std::vector<BatchItem>& items, BatchOptions o,
+                                batch::PgJournalOptions jo = {}) {
+    auto j = batch::open_pg_journal(uri(), std::move(jo));
     EXPECT_TRUE(j) << (j ? "" : j.error().message);
     if (!j) return nullptr;
     auto with_index = items;

@@ -138,9 +138,9 @@ TEST_F(PgLimitsTest, AnErrorLimitStopsEveryWorkerPromptly) {
   expect_no_duplicate_kickoffs(sim);
 }
 
-// request_stop (Ctrl-C) on one worker stops that worker only: the batch is not stopped, the
-// stopped worker's leases go back when its journal closes, and the other worker finishes every
-// item, each kicked off once.
+// request_stop (Ctrl-C) on one worker stops that worker only: the batch is not stopped, the items
+// the stopped worker claimed but did not start go back to the others at once (not when its lease
+// expires), and the other worker finishes every item, each kicked off once.
 TEST_F(PgLimitsTest, CtrlCOnOneWorkerStopsOnlyThatWorker) {
   constexpr int kItems = 80;
   SimFixture sim(write_crew(crew_json(50)));  // 0.1 s runs
@@ -148,7 +148,9 @@ TEST_F(PgLimitsTest, CtrlCOnOneWorkerStopsOnlyThatWorker) {
   Client c1 = make_client(sim), c2 = make_client(sim);
   BatchOptions o;
   o.max_concurrent = 4;
-  auto w1 = worker(c1, items, o);
+  batch::PgJournalOptions named;
+  named.worker_id = "w1";
+  auto w1 = worker(c1, items, o, named);
   auto w2 = worker(c2, items, o);
   ASSERT_TRUE(w1 && w2);
   Result<BatchReport> r1, r2;
@@ -157,8 +159,11 @@ TEST_F(PgLimitsTest, CtrlCOnOneWorkerStopsOnlyThatWorker) {
   ASSERT_TRUE(wait_until([&] { return kickoffs(sim) >= 8; }, 60s));
   w1->request_stop(false);
   t1.join();
-  w1.reset();  // the process ends: its journal closes and hands its claimed items back
+  // Its runs in flight are recorded; what it held besides is no longer its own, though its
+  // journal is still open (heartbeating) until the process ends.
+  EXPECT_EQ(cluster().query(db_, "SELECT count(*) FROM crewctl_items WHERE lease_owner = 'w1'"), "0");
   t2.join();
+  w1.reset();
   ASSERT_TRUE(r1 && r2);
   EXPECT_TRUE(r1->stopped);
   EXPECT_EQ(r1->stop_reason, "stop requested");
