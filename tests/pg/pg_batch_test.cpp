@@ -103,11 +103,7 @@ TEST_F(PgBatchTest, MaxErrorsHoldAcrossWorkers) {
   expect_no_duplicate_kickoffs(sim);
 }
 
-std::int64_t status_polls(const SimFixture& sim) {
-  std::int64_t n = 0;
-  for (const auto& count : sim.stats()["requests"].value("GET /status", json::object())) n += count.get<std::int64_t>();
-  return n;
-}
+std::int64_t status_polls(const SimFixture& sim) { return count_requests(sim.stats(), "GET /status"); }
 
 // The database goes away mid-batch: the worker keeps following its runs (status polls go on) but
 // kicks nothing off beyond the intents already durable; once it is back the batch ends with every

@@ -12,15 +12,6 @@
 namespace crewai::test {
 namespace {
 
-std::int64_t count(const Json& stats, const std::string& endpoint, const std::string& code = "") {
-  std::int64_t n = 0;
-  const Json& by_code = stats["requests"].value(endpoint, Json::object());
-  for (const auto& [c, v] : by_code.items()) {
-    if (code.empty() || c == code) n += v.get<std::int64_t>();
-  }
-  return n;
-}
-
 class PgInbox : public CliTest, public ::testing::WithParamInterface<sim::Dialect> {
  protected:
   static void SetUpTestSuite() {
@@ -38,7 +29,7 @@ class PgInbox : public CliTest, public ::testing::WithParamInterface<sim::Dialec
   bool live() const { return GetParam() == sim::Dialect::live; }
   // Successful resumes the simulator took (live: runs continued under a new id; amp: answers).
   std::int64_t resumes(const Json& stats) const {
-    return live() ? stats["resumes"].value("continued", 0) : count(stats, "POST /resume", "200");
+    return live() ? stats["resumes"].value("continued", 0) : count_requests(stats, "POST /resume", "200");
   }
   std::string rows(std::size_t n) {
     std::string text;

@@ -2,6 +2,7 @@
 // Stops (and joins its threads) on destruction.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -21,6 +22,17 @@ inline std::string crew_path(const std::string& name) {
   if (const char* env = std::getenv("CREWAI_SOURCE_DIR"); env && *env) root = env;
   else root = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
   return (root / "examples" / "crews" / (name + ".json")).string();
+}
+
+// Requests the simulator answered on `endpoint` (e.g. "GET /status"), with HTTP `code` or any.
+inline std::int64_t count_requests(const nlohmann::json& stats, const std::string& endpoint,
+                                   const std::string& code = "") {
+  std::int64_t n = 0;
+  const nlohmann::json by_code = stats["requests"].value(endpoint, nlohmann::json::object());  // kept: items() would dangle
+  for (const auto& [c, v] : by_code.items()) {
+    if (code.empty() || c == code) n += v.get<std::int64_t>();
+  }
+  return n;
 }
 
 class SimFixture {

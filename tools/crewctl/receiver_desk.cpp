@@ -143,9 +143,10 @@ WebhookDesk::Answer WebhookDesk::accept(const std::string& kind, std::string_vie
     std::lock_guard lock(mu_);
     ++accepted_[kind];
   }
-  // Only the crew webhook says the run ended: a task's or a step's end would cost a poll each
-  // (kept for what they are, counted, and otherwise left alone).
-  if (kind == "crew" && client_) client_->on_webhook(body);
+  // A crew webhook says the run succeeded; a task webhook that a task ended, maybe the last one
+  // (so a lost crew webhook still ends the wait at once): either makes the run's wait poll at once,
+  // one poll each. Step webhooks come too often to be worth a poll.
+  if ((kind == "crew" || kind == "task") && client_) client_->on_webhook(body);
   return {200, R"({"ok":true})"};
 }
 
