@@ -26,7 +26,7 @@ asan: bootstrap build/asan/build.ninja
 # TSan covers the threaded layers (label engine|batch); build just those tests.
 TSAN_TARGETS = policy_test engine_test engine_reuse_test client_test client_clock_test client_shape_test webhook_test client_cancel_test flow_hitl_test \
   cancel_test client_live_test client_live_sim_test flow_kind_test journal_test journal_group_commit_test batch_test \
-  batch_cancel_test pooled_posts_test batch_resume_test batch_child receiver_test pg_journal_test pg_batch_test
+  batch_cancel_test pooled_posts_test batch_resume_test batch_child receiver_test pg_journal_test pg_batch_test pg_limits_test
 tsan: bootstrap build/tsan/build.ninja
 	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TARGETS)
 

@@ -189,34 +189,55 @@ void Batch::Impl::stop_new_work(const std::string& reason) {
     stop_reason = reason;
     drain_until = clock->now() + opt.drain_deadline;
   }
+  std::vector<std::size_t> unstarted;
   while (!queue.empty()) {
     std::size_t i = queue.front();
     queue.pop_front();
     if (slots[i].phase != Phase::queued) continue;
+    unstarted.push_back(i);
     ItemRecord r = base_record(i);
     r.outcome = Outcome::skipped;
     r.error = "not kicked off: the batch stopped (" + stop_reason +
               "); resume the batch (crewctl batch ... --resume) to run it";
     finish(i, std::move(r), false);
   }
+  // A shared batch's other workers may go on (a Ctrl-C stops only this one): they get these now.
+  if (shared) journal->release(unstarted);
   if (opt.cancel_on_stop) cancel_in_flight();
 }
 
+std::size_t Batch::Impl::own_errors() const {
+  return counts[static_cast<int>(Outcome::failed)] + counts[static_cast<int>(Outcome::error)] +
+         counts[static_cast<int>(Outcome::ambiguous)] + counts[static_cast<int>(Outcome::timeout)];
+}
+
+std::size_t Batch::Impl::own_judged() const {
+  return done - counts[static_cast<int>(Outcome::invalid)] - counts[static_cast<int>(Outcome::skipped)] - restored;
+}
+
+// On a shared journal the rules count the batch's records (as of the last claim) plus this
+// worker's own since, and a rule that fires stops the batch for every worker at once: the others
+// are refused their next intent (pg_journal.cpp), they do not wait for their next claim.
 void Batch::Impl::check_stop_rules() {
   if (stopping) return;
-  std::size_t errors = counts[static_cast<int>(Outcome::failed)] +
-                       counts[static_cast<int>(Outcome::error)] +
-                       counts[static_cast<int>(Outcome::ambiguous)] +
-                       counts[static_cast<int>(Outcome::timeout)];
-  std::size_t judged = done - counts[static_cast<int>(Outcome::invalid)] -
-                       counts[static_cast<int>(Outcome::skipped)] - restored;
+  std::size_t errors = own_errors();
+  std::size_t judged = own_judged();
+  std::string across;
+  if (shared) {
+    errors = batch_errors + (errors - own_errors_at_claim);
+    judged = batch_judged + (judged - own_judged_at_claim);
+    across = " across workers";
+  }
+  std::string reason;
   if (opt.max_errors && errors >= *opt.max_errors) {
-    stop_new_work("max errors reached (" + std::to_string(errors) + ")");
+    reason = "max errors reached" + across + " (" + std::to_string(errors) + ")";
   } else if (opt.max_error_rate && judged >= opt.min_sample && judged > 0 &&
              static_cast<double>(errors) / static_cast<double>(judged) > *opt.max_error_rate) {
-    stop_new_work("error rate " + std::to_string(errors) + "/" + std::to_string(judged) +
-                  " over the maximum");
+    reason = "error rate " + std::to_string(errors) + "/" + std::to_string(judged) + across + " over the maximum";
   }
+  if (reason.empty()) return;
+  if (shared) journal->stop_batch(reason);
+  stop_new_work(reason);
 }
 
 // Overload answers (429/5xx) count against concurrency only when they are a storm: at least

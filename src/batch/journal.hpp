@@ -151,13 +151,18 @@ class Journal {
   // Shared journals only (shared() true): the scheduler takes items in claims instead of all at
   // once. `done` runs on the writer thread like record_intent's. A record_intent for an item whose
   // lease this worker lost fails with failed_precondition: another worker owns the item now, and
-  // this one must neither kick it off nor record it.
+  // this one must neither kick it off nor record it. Once the batch is stopped (stop_batch, by any
+  // worker or `crewctl journal stop`), every later record_intent fails with cancelled, its message
+  // the recorded reason, and writes nothing: the stop reaches each worker at its next kickoff.
   virtual bool shared() const { return false; }
   virtual void claim(std::size_t /*max*/, std::function<void(Result<Claim>)> done) {
     done(make_error(ErrorCode::unimplemented, "this journal hands out no claims"));
   }
   // Asks every worker of the batch to stop kicking off (a batch-wide stop rule fired).
   virtual void stop_batch(const std::string& /*reason*/) {}
+  // Hands claimed items this worker will not start back to the others now, instead of when the
+  // journal closes (this worker stopped while others go on).
+  virtual void release(const std::vector<std::size_t>& /*indices*/) {}
 };
 
 struct SqliteJournalOptions {

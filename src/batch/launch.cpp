@@ -61,6 +61,7 @@ void Batch::Impl::launch(std::size_t i) {
 void Batch::Impl::on_intent(std::size_t i, Result<void> r) {
   if (r) return kickoff(i);
   if (shared && r.error().code == ErrorCode::failed_precondition) return hand_back(i);
+  if (shared && r.error().code == ErrorCode::cancelled) return refused_by_stop(i, r.error().message);
   // The intent is not durable, so the kickoff is not sent: the item stays runnable.
   ItemRecord rec = base_record(i);
   rec.outcome = Outcome::skipped;

@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kIntent =
     "WITH lease AS (UPDATE crewctl_items SET lease_until = now() + $5::bigint * interval '1 millisecond' "
-    "WHERE batch_id = $1 AND idx = $2::bigint AND lease_owner = $6 AND record IS NULL RETURNING idx) "
+    "WHERE batch_id = $1 AND idx = $2::bigint AND lease_owner = $6 AND record IS NULL AND NOT EXISTS "
+    "(SELECT 1 FROM crewctl_batches b WHERE b.batch_id = $1 AND b.stop_reason IS NOT NULL) RETURNING idx) "
     "INSERT INTO crewctl_attempts(batch_id, idx, attempt, request_id, intent_at, worker) "
     "SELECT $1, idx, $3::integer, $4, now(), $6 FROM lease "
     "ON CONFLICT (batch_id, idx, attempt) DO UPDATE SET request_id = excluded.request_id, "
@@ -32,6 +33,10 @@ constexpr const char* kFinal =
     "finished_by = $6, lease_owner = NULL, lease_until = NULL WHERE batch_id = $1 AND idx = $2::bigint "
     "AND (record IS NULL OR (outcome = 'ambiguous' AND $4::text <> 'ambiguous') "
     "OR (outcome = 'paused' AND lease_owner = $6))";
+constexpr const char* kStopReason = "SELECT stop_reason FROM crewctl_batches WHERE batch_id = $1";
+constexpr const char* kRelease =
+    "UPDATE crewctl_items SET lease_owner = NULL, lease_until = NULL WHERE batch_id = $1 AND lease_owner = $2 "
+    "AND idx = ANY($3::bigint[])";
 constexpr const char* kStop =
     "UPDATE crewctl_batches SET stop_reason = COALESCE(stop_reason, $2) WHERE batch_id = $1";
 const std::string kClaim =
@@ -128,6 +133,16 @@ void PgJournalImpl::stop_batch(const std::string& reason) {
   enqueue(std::move(op));
 }
 
+void PgJournalImpl::release(const std::vector<std::size_t>& indices) {
+  if (indices.empty()) return;
+  Op op;
+  op.kind = Op::Kind::release;
+  op.text = "{";
+  for (std::size_t k = 0; k < indices.size(); ++k) op.text += (k ? "," : "") + std::to_string(indices[k]);
+  op.text += "}";
+  enqueue(std::move(op));
+}
+
 Result<void> PgJournalImpl::flush() {
   std::unique_lock lk(mu_);
   const std::uint64_t target = enqueued_;
@@ -158,7 +173,12 @@ Result<void> PgJournalImpl::write_op(Op& op) {
     case Op::Kind::intent: {
       auto r = session_.exec(kIntent, {batch, idx, std::to_string(op.attempt), op.text, lease_ms(), worker_id_});
       if (!r) return tl::unexpected(r.error());
-      if (std::string(PQcmdTuples(r->get())) != "1") {
+      if (std::string(PQcmdTuples(r->get())) == "1") return {};
+      auto stopped = session_.exec(kStopReason, {batch});
+      if (!stopped) return tl::unexpected(stopped.error());
+      if (auto why = pg::opt_text(stopped->get(), 0, 0)) {
+        op.result = make_error(ErrorCode::cancelled, *why);  // the reason as recorded, for the report
+      } else {
         op.result = tl::unexpected(session_.error(
             ErrorCode::failed_precondition, "item " + idx + " is no longer leased to this worker", ""));
       }
@@ -175,6 +195,10 @@ Result<void> PgJournalImpl::write_op(Op& op) {
     }
     case Op::Kind::stop: {
       auto r = session_.exec(kStop, {batch, op.text});
+      return r ? Result<void>() : tl::unexpected(r.error());
+    }
+    case Op::Kind::release: {
+      auto r = session_.exec(kRelease, {batch, worker_id_, op.text});
       return r ? Result<void>() : tl::unexpected(r.error());
     }
     case Op::Kind::claim: break;

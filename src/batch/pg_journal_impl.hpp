@@ -34,10 +34,10 @@ inline const std::string kClaimable =
 std::string float8(double v);
 
 struct Op {
-  enum class Kind { intent, kickoff, final, stop, claim } kind = Kind::intent;
+  enum class Kind { intent, kickoff, final, stop, release, claim } kind = Kind::intent;
   std::size_t index = 0;
   int attempt = 0;
-  std::string text;     // request id, kickoff id, the record's JSON, or the stop reason
+  std::string text;  // request id, kickoff id, the record's JSON, the stop reason, or the released indices
   std::string outcome;  // final only
   std::optional<double> finished_at;
   std::size_t max = 0;  // claim only
@@ -71,6 +71,7 @@ class PgJournalImpl final : public PgJournal {
   bool shared() const override { return true; }
   void claim(std::size_t max, std::function<void(Result<Claim>)> done) override;
   void stop_batch(const std::string& reason) override;
+  void release(const std::vector<std::size_t>& indices) override;
 
   // PgJournal
   Result<BatchIdentity> create_or_join(const BatchIdentity& wanted,

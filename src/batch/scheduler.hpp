@@ -79,6 +79,8 @@ struct Batch::Impl {
   void pump_claims(Steady::time_point now, Steady::time_point& wake);
   void on_claim(Result<batch::Claim> r);
   void hand_back(std::size_t i);
+  void refused_by_stop(std::size_t i, const std::string& why);
+  static std::string batch_stopped(const std::string& why);  // the stop reason a worker reports
   std::vector<ItemRecord> own_records();  // the records of the items this worker finished
   void journal_failed(const Error& e);
   void launch_ready(Steady::time_point now, Steady::time_point& wake);
@@ -110,6 +112,8 @@ struct Batch::Impl {
   ItemRecord base_record(std::size_t i) const;
   void stop_new_work(const std::string& reason);
   void check_stop_rules();
+  std::size_t own_errors() const;
+  std::size_t own_judged() const;
   void feed_adaptive(Steady::time_point now);
   BatchSnapshot snapshot(Steady::time_point now) const;
   void post(std::function<void()> fn);
@@ -180,6 +184,10 @@ struct Batch::Impl {
   Steady::time_point next_claim{};
   std::vector<std::size_t> handed_back;  // items whose lease went to another worker before their kickoff
   std::vector<const ItemRecord*> no_earlier;  // restore_item's `earlier` for claimed items
+  double rate_share = 0;  // this worker's share of --rate (its kick_bucket's rate)
+  // The stop rules' counts across workers: the batch's at the last claim, and this worker's own
+  // at that moment (its records since then are added to the batch's).
+  std::size_t batch_errors = 0, batch_judged = 0, own_errors_at_claim = 0, own_judged_at_claim = 0;
 };
 
 }  // namespace crewai

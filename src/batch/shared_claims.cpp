@@ -4,7 +4,8 @@
 // worker can take. Each claimed item is what the journal knows of it, handled as a resume handles a
 // reopened journal (restore_item): untouched items are queued, items with a kickoff id are followed,
 // items with an intent and no id are ambiguous. The worker ends when nothing is left that is not
-// finished or its own. Batch-wide stop rules and the batch's stop request come with every claim.
+// finished or its own. Batch-wide stop rules and the batch's stop request come with every claim;
+// a stop also refuses every later intent, so that it reaches a worker before its next claim.
 #include <algorithm>
 
 #include "batch/scheduler.hpp"
@@ -45,37 +46,42 @@ void Batch::Impl::on_claim(Result<batch::Claim> r) {
     stop_new_work("journal: " + r.error().message);
     return;
   }
-  if (r->stop_reason) stop_new_work("the batch was stopped for every worker (" + *r->stop_reason + ")");
-  if (!stopping && opt.max_errors && r->batch_errors >= *opt.max_errors) {
-    std::string reason = "max errors reached across workers (" + std::to_string(r->batch_errors) + ")";
-    journal->stop_batch(reason);
-    stop_new_work(reason);
-  } else if (!stopping && opt.max_error_rate && r->batch_judged >= opt.min_sample && r->batch_judged > 0 &&
-             static_cast<double>(r->batch_errors) / static_cast<double>(r->batch_judged) > *opt.max_error_rate) {
-    std::string reason = "error rate " + std::to_string(r->batch_errors) + "/" +
-                         std::to_string(r->batch_judged) + " across workers over the maximum";
-    journal->stop_batch(reason);
-    stop_new_work(reason);
-  }
+  if (r->stop_reason) stop_new_work(batch_stopped(*r->stop_reason));
+  batch_errors = r->batch_errors;
+  batch_judged = r->batch_judged;
+  own_errors_at_claim = own_errors();
+  own_judged_at_claim = own_judged();
+  check_stop_rules();
   if (opt.kickoffs_per_second > 0) {
-    // --rate holds for the whole batch: each worker takes its share of it.
+    // --rate holds for the whole batch: each worker takes its share of it, keeping the tokens it
+    // has (a fresh bucket per claim would grant a new burst with every claim).
     const double share = opt.kickoffs_per_second / static_cast<double>(r->workers);
-    kick_bucket = policy::TokenBucket(share, std::max(1.0, share));
+    if (share != rate_share) kick_bucket.retune(share, std::max(1.0, share), now);
+    rate_share = share;
   }
   if (no_earlier.size() != items.size()) no_earlier.assign(items.size(), nullptr);
+  std::vector<std::size_t> unwanted;  // claimed while stopping: back to the others at once
   for (const auto& j : r->items) {
     if (j.index >= items.size()) continue;
     const std::size_t i = j.index;
     if (slots[i].phase == Phase::done) {
       // Invalid items are recorded by preflight in every worker; the claim makes it journalled once.
-      if (records[i].outcome == Outcome::invalid) journal->record_final(records[i]);
+      if (records[i].outcome == Outcome::invalid) {
+        journal->record_final(records[i]);
+      } else if (stopping) {
+        unwanted.push_back(i);  // skipped by the stop, and claimed again meanwhile
+      }
       continue;
     }
     if (slots[i].phase != Phase::queued) continue;  // already this worker's (a lease renewed)
-    if (stopping) continue;  // released when the journal closes
+    if (stopping) {
+      unwanted.push_back(i);
+      continue;
+    }
     restore_item(j, no_earlier, r->answered);  // an answered pause: its answer's run is followed
     if (slots[i].phase == Phase::queued) queue.push_back(i);
   }
+  journal->release(unwanted);
   if (!r->items.empty()) {
     next_claim = now;
   } else if (r->open == 0) {
@@ -83,6 +89,22 @@ void Batch::Impl::on_claim(Result<batch::Claim> r) {
   } else {
     next_claim = now + kIdleClaimInterval;
   }
+}
+
+std::string Batch::Impl::batch_stopped(const std::string& why) {
+  return "the batch was stopped for every worker (" + why + ")";
+}
+
+// The journal refused the item's intent because the batch was stopped (by another worker, or
+// `crewctl journal stop`): nothing was written or sent, so the item is skipped like the queue.
+void Batch::Impl::refused_by_stop(std::size_t i, const std::string& why) {
+  Slot& s = slots[i];
+  s.phase = Phase::queued;
+  --s.attempts;
+  s.request_id = s.attempts > 0 ? request_id(i, s.attempts) : "";
+  --in_flight;
+  queue.push_front(i);
+  stop_new_work(batch_stopped(why));
 }
 
 // The item's lease went to another worker before its intent was written: it is that worker's now.

@@ -38,6 +38,13 @@ bool TokenBucket::try_take(Clock::time_point now) {
   return true;
 }
 
+void TokenBucket::retune(double rate_per_second, double burst, Clock::time_point now) {
+  refill(now);
+  rate_ = std::isfinite(rate_per_second) ? rate_per_second : 0.0;
+  burst_ = std::isfinite(burst) ? std::max(burst, 1.0) : 1.0;
+  tokens_ = std::min(tokens_, burst_);
+}
+
 double TokenBucket::tokens(Clock::time_point now) {
   refill(now);
   return tokens_;

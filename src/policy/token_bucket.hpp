@@ -19,6 +19,9 @@ class TokenBucket {
 
   std::chrono::nanoseconds reserve(Clock::time_point now);
   bool try_take(Clock::time_point now);
+  // A new rate and burst from `now` on (a shared batch's share of its rate changed): the tokens
+  // accrued so far are kept, capped at the new burst, so that retuning never grants a fresh burst.
+  void retune(double rate_per_second, double burst, Clock::time_point now);
 
   bool unlimited() const noexcept { return rate_ <= 0.0; }
   double tokens(Clock::time_point now);  // for observation and tests

@@ -155,6 +155,21 @@ TEST(Bucket, TryTakeNeverQueues) {
   EXPECT_FALSE(b.try_take(kT0 + 500ms));  // time going backwards adds nothing
 }
 
+// A shared batch retunes its worker's share on every claim: that must not hand out a new burst.
+TEST(Bucket, RetuneKeepsTheTokensAndGrantsNoNewBurst) {
+  TokenBucket b(20.0, 20.0);
+  for (int i = 0; i < 15; ++i) EXPECT_TRUE(b.try_take(kT0));
+  b.retune(10.0, 10.0, kT0);
+  EXPECT_DOUBLE_EQ(b.tokens(kT0), 5.0);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(b.try_take(kT0));
+  b.retune(10.0, 10.0, kT0);  // the same share again: still empty
+  EXPECT_FALSE(b.try_take(kT0));
+  EXPECT_DOUBLE_EQ(b.tokens(kT0 + 300ms), 3.0);  // at the new rate
+  b.retune(10.0, 2.0, kT0 + 300ms);               // capped at the new burst
+  EXPECT_DOUBLE_EQ(b.tokens(kT0 + 300ms), 2.0);
+  EXPECT_DOUBLE_EQ(b.tokens(kT0 + 10s), 2.0);
+}
+
 TEST(Bucket, ZeroRateIsUnlimited) {
   TokenBucket b(0.0, 1.0);
   EXPECT_TRUE(b.unlimited());
