@@ -293,6 +293,15 @@ Result<void> PgJournalImpl::bind(const BatchIdentity& id) {
   return {};
 }
 
+Result<void> PgJournalImpl::clear_stop() {
+  std::lock_guard db(db_mu_);
+  if (!identity_) return make_error(ErrorCode::internal, "journal " + path() + ": clear_stop() before attach()");
+  return with_reconnect([&]() -> Result<void> {
+    auto r = session_.exec("UPDATE crewctl_batches SET stop_reason = NULL WHERE batch_id = $1", {identity_->batch_id});
+    return r ? Result<void>() : tl::unexpected(r.error());
+  });
+}
+
 Result<std::optional<BatchIdentity>> PgJournalImpl::identity() {
   std::lock_guard db(db_mu_);
   return identity_;

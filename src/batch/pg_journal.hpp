@@ -81,6 +81,10 @@ class PgJournal : public Journal {
   // Every batch in the database (for a clear "which one?" when --batch is missing).
   virtual Result<std::vector<BatchIdentity>> list_batches() = 0;
   virtual Result<JournalStatus> status() = 0;
+  // Lifts the batch's stop (`crewctl journal stop --clear`): a stop is kept in the database, so
+  // without this a batch stopped by a rule or by hand could never be finished; workers that join
+  // or resume afterwards claim its items again. Workers already stopped stay stopped.
+  virtual Result<void> clear_stop() = 0;
 };
 
 // Connects, checks (or creates) the schema: a schema of another version is a clear error

@@ -80,6 +80,7 @@ class PgJournalImpl final : public PgJournal {
   Result<BatchIdentity> attach(const std::string& batch_id) override;
   Result<std::vector<BatchIdentity>> list_batches() override;
   Result<JournalStatus> status() override;
+  Result<void> clear_stop() override;
 
   // Inbox (pg_inbox.cpp, caller thread): each call its own autocommitted statement.
   Result<std::vector<InboxEntry>> inbox() override;

@@ -86,6 +86,46 @@ TEST_F(PgLimitsTest, AStoppedBatchRefusesEveryLaterIntent) {
   EXPECT_TRUE(j->flush());  // a refused intent is not a failed write
 }
 
+// A stop stays in the database until it is lifted; then a worker that joins finishes the batch.
+TEST_F(PgLimitsTest, ALiftedStopLetsAJoiningWorkerFinishTheBatch) {
+  SimFixture sim(write_crew(crew_json(10)));
+  auto items = topics(12);
+  Client c1 = make_client(sim), c2 = make_client(sim), c3 = make_client(sim);
+  BatchOptions o;
+  o.max_concurrent = 4;
+  auto stop_from_outside = [&](bool lift) {
+    auto j = batch::open_pg_journal(uri()).value();
+    ASSERT_TRUE(j->attach(j->list_batches().value().front().batch_id));
+    if (lift) {
+      ASSERT_TRUE(j->clear_stop());
+    } else {
+      j->stop_batch("by hand");
+      ASSERT_TRUE(j->flush());
+    }
+  };
+  auto first = worker(c1, items, o);
+  ASSERT_TRUE(first);
+  stop_from_outside(false);
+  auto r1 = first->run();
+  ASSERT_TRUE(r1);
+  EXPECT_TRUE(r1->stopped);
+  EXPECT_EQ(kickoffs(sim), 0);
+  auto second = worker(c2, items, o);  // still stopped: joins and kicks off nothing
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(second->run());
+  EXPECT_EQ(kickoffs(sim), 0);
+  stop_from_outside(true);
+  EXPECT_EQ(cluster().query(db_, "SELECT stop_reason IS NULL FROM crewctl_batches"), "t");
+  auto third = worker(c3, items, o);
+  ASSERT_TRUE(third);
+  auto r3 = third->run();
+  ASSERT_TRUE(r3);
+  EXPECT_FALSE(r3->stopped) << r3->stop_reason;
+  EXPECT_EQ(kickoffs(sim), 12);
+  EXPECT_EQ(cluster().query(db_, "SELECT count(*) FROM crewctl_items WHERE outcome = 'succeeded'"), "12");
+  expect_no_duplicate_kickoffs(sim);
+}
+
 // A worker's own records reach --max-errors while it holds every item left (it claims no more):
 // the rule stops the batch in the journal, not only this worker.
 TEST_F(PgLimitsTest, AWorkersOwnErrorLimitIsRecordedForTheBatch) {

@@ -83,6 +83,7 @@ struct BatchArgs {
 // `crewctl journal status|export|stop` (commands_journal.cpp).
 struct JournalArgs {
   std::string journal, batch_id, output = "-", reason;
+  bool clear_stop = false;  // journal stop --clear
 };
 int cmd_journal_status(const GlobalFlags& g, const JournalArgs& a);
 int cmd_journal_export(const GlobalFlags& g, const JournalArgs& a);

@@ -126,6 +126,13 @@ int cmd_journal_stop(const GlobalFlags& g, const JournalArgs& a) {
                            "process: interrupt it (Ctrl-C)").value(),
                 g.json);
   }
+  if (a.clear_stop) {
+    auto pg = open_shared_batch(a.journal, a.batch_id);
+    if (!pg) return fail(pg.error(), g.json);
+    if (auto ok = (*pg)->clear_stop(); !ok) return fail(ok.error(), g.json);
+    if (!g.quiet) std::cerr << "crewctl: stop lifted: workers that join or --resume the batch claim its items again\n";
+    return kExitOk;
+  }
   auto j = open_pg(a);
   if (!j) return fail(j.error(), g.json);
   (*j)->stop_batch(a.reason.empty() ? "crewctl journal stop" : a.reason);

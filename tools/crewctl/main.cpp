@@ -172,6 +172,9 @@ void add_journal(CLI::App& app, CLI::App*& journal, CLI::App*& status, CLI::App*
   }
   exp->add_option("-o,--output", j.output, "Where to write (JSONL), - for stdout")->capture_default_str();
   stop->add_option("--reason", j.reason, "Why (shown by every worker and by status)");
+  stop->add_flag("--clear", j.clear_stop,
+                 "Lift the stop instead: workers that join or --resume afterwards claim the items left")
+      ->excludes("--reason");
 }
 
 struct Commands {
