@@ -81,6 +81,13 @@ cpu_ticks() {
   awk '{print $14 + $15}' "/proc/$1/stat"
 }
 
+# write_items N FILE: N research-crew items, {"topic": "topic-<i>", "current_year": "2025"}, one per line.
+write_items() {
+  /usr/bin/python3 -c 'import json,sys
+for i in range(int(sys.argv[1])): print(json.dumps({"topic": "topic-%d" % i, "current_year": "2025"}))' \
+    "$1" >"$2"
+}
+
 load_note() {
   echo "# $(date -u '+%Y-%m-%d %H:%M UTC') $(nproc) cores, load:$(uptime | sed 's/.*load average://')"
 }

@@ -19,9 +19,7 @@ load_note
 echo "# $ITEMS items of the research crew, --concurrency $CONC, --poll-interval $POLL, --time-scale $SCALE"
 
 start_sim sim --crew "$ROOT/examples/crews/research.json" --time-scale "$SCALE" --seed 1
-/usr/bin/python3 -c 'import json,sys
-for i in range(int(sys.argv[1])): print(json.dumps({"topic": "topic-%d" % i, "current_year": "2025"}))' \
-  "$ITEMS" >"$WORK/items.jsonl"
+write_items "$ITEMS" "$WORK/items.jsonl"
 
 # requests_counted : "KICKOFFS POLLS" the simulator answered since its last reset.
 requests_counted() {

@@ -19,6 +19,7 @@
 #include "crewai/batch.hpp"
 #include "crewai/clock.hpp"
 #include "support/sim_fixture.hpp"
+#include "support/temp_dir.hpp"
 
 namespace crewai::test {
 
@@ -50,16 +51,6 @@ inline std::string write_crew(const json& crew) {
   std::fclose(f);
   return path.string();
 }
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/crewai-batch-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 inline Client make_client(const SimFixture& sim,
                           std::function<void(ClientOptions&)> tweak = nullptr) {

@@ -17,28 +17,9 @@
 #include <nlohmann/json.hpp>
 
 #include "crewai/batch.hpp"
+#include "support/temp_dir.hpp"
 
 namespace crewai::test {
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "crewai-rel-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream out(file(name), std::ios::binary | std::ios::trunc);
-    out << text;
-    return file(name);
-  }
-};
 
 // What happened to a batch, from its records (by index) and the simulator's kickoff counts.
 struct Accounting {

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "batch/journal.hpp"
+#include "support/temp_dir.hpp"
 #include "batch/output_writer.hpp"
 
 namespace crewai::batch {
@@ -21,16 +22,6 @@ namespace fs = std::filesystem;
 
 class GroupCommitTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "group_commit_test.XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    path_ = (dir_ / "batch.journal").string();
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
 
   // `max_delay`: how long deferred operations may wait (an hour: only an intent, a flush or the
   // end writes them).
@@ -52,8 +43,8 @@ class GroupCommitTest : public ::testing::Test {
     return items ? *items : std::vector<JournalItem>{};
   }
 
-  fs::path dir_;
-  std::string path_;
+  test::TempDir dir_;
+  std::string path_ = dir_.file("batch.journal");
   BatchIdentity id_{"https://crew.example.com", std::string(64, 'a'), 100, "b1"};
 };
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "batch/journal.hpp"
+#include "support/temp_dir.hpp"
 
 namespace crewai::batch {
 namespace {
@@ -14,16 +15,6 @@ namespace fs = std::filesystem;
 
 class JournalInbox : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "journal_inbox_test.XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    path_ = (dir_ / "batch.journal").string();
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
   std::unique_ptr<Journal> open() {
     auto j = open_sqlite_journal(path_);
     EXPECT_TRUE(j) << j.error().message;
@@ -51,8 +42,8 @@ class JournalInbox : public ::testing::Test {
     a.sent_at = 1.0;
     return a;
   }
-  fs::path dir_;
-  std::string path_;
+  test::TempDir dir_;
+  std::string path_ = dir_.file("batch.journal");
 };
 
 TEST_F(JournalInbox, AnAnswerIsTakenOncePerPauseAndSurvivesReopening) {
