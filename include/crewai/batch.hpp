@@ -65,6 +65,8 @@ class BatchWebhooks {
 /// How an item ended (the `outcome` of its record; docs/cli.md, "Batch output"). cancelled: the
 /// batch stopped the run (POST /stop) when it was stopped itself.
 enum class Outcome { succeeded, failed, paused, timeout, ambiguous, invalid, error, skipped, cancelled };
+// How many Outcome values there are: they convert to 0 .. kOutcomeCount - 1, in the order above,
+// so an array of kOutcomeCount counters indexed by static_cast<int>(outcome) holds one per outcome.
 inline constexpr int kOutcomeCount = 9;
 /// The outcome's name as written in records ("succeeded", ...).
 std::string_view to_string(Outcome o) noexcept;
@@ -182,6 +184,9 @@ struct BatchOptions {
   // whose stop was not confirmed in time stays resumable (`timeout`, kickoff id kept). Off: a
   // forced stop leaves every run in flight resumable.
   bool cancel_on_force = false;
+  // With cancel_on_force: how long a forced stop waits for the deployment to confirm its POST
+  // /stop calls before run() returns (on the client's clock). A run whose stop is confirmed later
+  // stays `timeout` with its kickoff id: a resume of the batch reads how it really ended.
   Millis cancel_grace{1'000};
   /// How often BatchObserver::on_snapshot is called.
   Millis snapshot_interval{500};

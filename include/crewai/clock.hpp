@@ -23,9 +23,16 @@ namespace crewai {
 
 class ManualWatch;
 
+// The source of "now" and of waiting for a time, shared by a Client's engine and its Batches
+// (ClientOptions::clock). Implement it only to drive time yourself: steady_clock() is real time,
+// ManualClock is virtual time for tests.
 class Clock {
  public:
+  // The steady clock's types, so durations mix freely with std::chrono; a ManualClock's time
+  // points are its own, though: compare them only with that clock's now(), never with
+  // std::chrono::steady_clock::now().
   using time_point = std::chrono::steady_clock::time_point;
+  // Nanoseconds on Linux (the steady clock's tick).
   using duration = std::chrono::steady_clock::duration;
 
   // A thread that blocks until a time comes or it is woken. Destroying it unregisters it.
@@ -39,6 +46,8 @@ class Clock {
   };
 
   virtual ~Clock() = default;
+  // The current time on this clock; it never goes back. Called from the engine thread, batch
+  // threads and yours at once, so it must be thread-safe and cheap (it is read for every timer).
   virtual time_point now() const = 0;
   // How long a thread may block in real time waiting for `when`: none means "until woken" (a
   // clock that moves only when told wakes its watchers when it does).
@@ -62,15 +71,22 @@ std::shared_ptr<Clock> clock_or_steady(std::shared_ptr<Clock> clock);
 // watches (the engine and the batch keep the shared_ptr they were given).
 class ManualClock final : public Clock {
  public:
+  // `auto_advance` false: time moves only when the test calls advance() or advance_to(). True: a
+  // thread of the clock's own jumps to the earliest wake-up time as soon as every watcher is idle
+  // (a whole batch runs in virtual time). `slack` (auto mode; a negative one counts as zero) is
+  // added to each jump. The time starts at a fixed point, where elapsed() reads zero.
   explicit ManualClock(bool auto_advance = false, duration slack = duration::zero());
   ~ManualClock() override;
   ManualClock(const ManualClock&) = delete;
   ManualClock& operator=(const ManualClock&) = delete;
 
+  // The virtual time: the start point plus every advance and jump so far.
   time_point now() const override;
   std::optional<duration> real_wait(time_point when) const override;
   std::unique_ptr<Watch> watch(std::function<void()> wake) override;
 
+  // Moves the time forward by `d` (nothing when `d` is not positive) and wakes every watcher,
+  // which then fires what has come due: the test's way to let a backoff or a deadline pass.
   void advance(duration d);
   void advance_to(time_point t);  // no-op when `t` is not later than now()
   // Virtual time passed since construction.

@@ -38,6 +38,8 @@ bool stops_polling(RunState s) noexcept;          // terminal or paused
 // string "[]" fails the run), /inputs lists optional state fields, and `id` must not be sent.
 enum class DeploymentKind { crew, flow };
 std::string_view to_string(DeploymentKind k) noexcept;  // "crew", "flow"
+// The kind named `s`: exactly "crew" or "flow", lower case, as CREWAI_KIND, crewctl --kind and a
+// profile's `kind` spell it. nullopt for anything else, so that the caller can name the bad value.
 std::optional<DeploymentKind> deployment_kind_from_string(std::string_view s) noexcept;
 
 /// How far a run has come, as the status reports it; every field is optional.
