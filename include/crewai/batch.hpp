@@ -65,8 +65,8 @@ class BatchWebhooks {
 /// How an item ended (the `outcome` of its record; docs/cli.md, "Batch output"). cancelled: the
 /// batch stopped the run (POST /stop) when it was stopped itself.
 enum class Outcome { succeeded, failed, paused, timeout, ambiguous, invalid, error, skipped, cancelled };
-// How many Outcome values there are: they convert to 0 .. kOutcomeCount - 1, in the order above,
-// so an array of kOutcomeCount counters indexed by static_cast<int>(outcome) holds one per outcome.
+// How many Outcome values there are. Cast to int, they number from 0 to kOutcomeCount - 1 in
+// the order above: an array of kOutcomeCount counters holds one per outcome.
 inline constexpr int kOutcomeCount = 9;
 /// The outcome's name as written in records ("succeeded", ...).
 std::string_view to_string(Outcome o) noexcept;
