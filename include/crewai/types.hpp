@@ -59,19 +59,25 @@ struct Progress {
 
 // One outcome of `GET /status/{id}` or of a whole run (kickoff + wait).
 struct RunResult {
-  /// The run's kickoff id.
+  /// The run's kickoff id (the UUID POST /kickoff answered); after a live resume, the new id the
+  /// resumed work runs under (resumed_from has the old one).
   std::string kickoff_id;
   Json inputs = Json::object();   // what was sent (empty when only the id was known)
-  /// The run's state, whatever the dialect.
+  /// The run's state, mapped from whichever dialect the deployment speaks (raw_state keeps its
+  /// spelling).
   RunState state = RunState::pending;
   std::string raw_state;          // as the server spelled it ("FAILURE", "completed", ...)
   std::string message;            // the server's `status` message, or the error text on failure
-  std::optional<std::string> result;  // final output as text
+  // The final output as text: `result` (or the old dialect's result.output), else result_json's
+  // JSON text. For flows often JSON text itself (see result_json). nullopt while there is none.
+  std::optional<std::string> result;
   Json result_json;               // result_json, else `result` decoded when it is JSON text; null otherwise
   /// Progress, when the status reports it.
   std::optional<Progress> progress;
-  Json usage_metrics;             // null when unknown
-  Json last_executed_task;        // a string or an object (both are seen)
+  Json usage_metrics;             // the status' token counts, as sent; null when unknown
+  // Crews: the last task run (`last_executed_task`), as sent: a string or an object (both are seen
+  // live; the object echoes the kickoff's meta). Null when absent.
+  Json last_executed_task;
   std::optional<std::string> flow_id;  // set while a flow is paused
   // Set on the run that a resume started (Client::resume_and_wait): the kickoff id it was resumed
   // from. The live /resume answers a new kickoff id and kickoff_id is then that new one.
