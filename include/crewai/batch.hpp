@@ -100,7 +100,7 @@ struct ItemRecord {
   std::optional<std::string> pause_callback_url;
   ///@{
   /// Start and end of the item's run, unix seconds.
-  std::optional<double> started_at, finished_at;  // unix seconds
+  std::optional<double> started_at, finished_at;
   ///@}
   /// Seconds the item's run took.
   std::optional<double> duration_seconds;

@@ -38,13 +38,15 @@ struct RequestEvent {
   int http_status = 0;          // 0 on a transport failure
   std::string transport_error;  // curl's message, empty on success
   int attempt = 1;              // 1 = first try
-  double seconds = 0;           // time of this attempt
+  double seconds = 0;           // wall time of this attempt, in seconds
   std::optional<Millis> retry_in;  // set when this attempt will be retried after that wait
 };
 
 /// Where the deployment is, its token, and the timeouts and policies of every call.
 struct ClientOptions {
-  std::string base_url;  // e.g. https://my-crew.crewai.com (a trailing '/' is trimmed; prefixes kept)
+  // The deployment's URL, such as https://my-crew.crewai.com. A trailing '/' is trimmed and a path
+  // prefix is kept: requests go to base_url + "/kickoff", base_url + "/status/<id>", ...
+  std::string base_url;
   std::string token;     // bearer token; never logged
   /// Time allowed to open a connection.
   Millis connect_timeout{10'000};

@@ -133,9 +133,9 @@ struct HumanInputWebhook {
   /// How the platform authenticates to it: none, a bearer token, or basic (user and password).
   enum class Auth { none, bearer, basic } auth = Auth::none;
   ///@}
-  std::string token;     // bearer
-  std::string username;  // basic
-  std::string password;  // basic
+  std::string token;     // auth bearer: sent as {"strategy": "bearer", "token"}
+  std::string username;  // auth basic: the user name of HTTP Basic
+  std::string password;  // auth basic: its password (never logged)
 };
 
 /// The run's events streamed to a URL (the kickoff's `webhooks` block).
@@ -146,7 +146,9 @@ struct StreamingWebhooks {
   std::string url;
   /// One POST per event instead of batches.
   bool realtime = false;
-  std::string bearer_token;  // empty: no authentication block
+  // The secret the platform sends back as Authorization: Bearer on every delivery, for your
+  // endpoint to check; empty: no authentication block is sent.
+  std::string bearer_token;
 };
 
 /// What POST /kickoff sends: the inputs, and the optional metadata and webhooks.
@@ -167,7 +169,7 @@ struct KickoffRequest {
 
 /// What POST /resume sends to answer a paused crew task.
 struct ResumeRequest {
-  std::string execution_id;  // the kickoff id
+  std::string execution_id;  // the paused run's kickoff id (sent as execution_id and executionId)
   /// The paused task's id (RunResult::pause_task_id).
   std::string task_id;
   /// The human's feedback.
