@@ -20,13 +20,14 @@ release: bootstrap build/release/build.ninja
 debug: bootstrap build/debug/build.ninja
 	cmake --build --preset debug -j $(JOBS)
 
+# The sanitizer stages build only the tests they run: one build target per test label
+# (tests/CMakeLists.txt), the same labels as their test presets (CMakePresets.json).
+ASAN_TARGETS = tests-unit tests-integration tests-cli
 asan: bootstrap build/asan/build.ninja
-	cmake --build --preset asan -j $(JOBS)
+	cmake --build --preset asan -j $(JOBS) --target $(ASAN_TARGETS)
 
-# TSan covers the threaded layers (label engine|batch); build just those tests.
-TSAN_TARGETS = policy_test engine_test engine_reuse_test client_test client_clock_test client_shape_test webhook_test client_cancel_test flow_hitl_test \
-  cancel_test client_live_test client_live_sim_test flow_kind_test journal_test journal_group_commit_test batch_test \
-  batch_cancel_test pooled_posts_test batch_resume_test batch_child receiver_test pg_journal_test pg_batch_test pg_limits_test
+# TSan covers the threaded layers (labels engine and batch).
+TSAN_TARGETS = tests-engine tests-batch
 tsan: bootstrap build/tsan/build.ninja
 	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TARGETS)
 
