@@ -26,7 +26,7 @@ void GroupCommit::enqueue(JournalOp op) {
     std::lock_guard lk(mu_);
     if (op.done) {
       ++gating_;
-      wake = true;
+      wake = held_ == 0;
     } else if (!oldest_) {
       oldest_ = options_.clock->now();
       wake = true;  // an idle writer learns when this one is due
@@ -34,6 +34,21 @@ void GroupCommit::enqueue(JournalOp op) {
     queue_.push_back(std::move(op));
     ++enqueued_;
     wake = wake || queue_.size() >= options_.max_batch;
+  }
+  if (wake) work_cv_.notify_one();
+}
+
+void GroupCommit::hold() {
+  std::lock_guard lk(mu_);
+  ++held_;
+}
+
+void GroupCommit::release() {
+  bool wake = false;
+  {
+    std::lock_guard lk(mu_);
+    if (held_ > 0) --held_;
+    wake = held_ == 0 && gating_ > 0;
   }
   if (wake) work_cv_.notify_one();
 }
@@ -57,7 +72,7 @@ GroupCommitStats GroupCommit::stats() const {
 
 bool GroupCommit::due(Clock::time_point now) const {
   if (queue_.empty()) return false;
-  return stop_ || gating_ > 0 || flush_target_ > finished_ || queue_.size() >= options_.max_batch ||
+  return stop_ || (gating_ > 0 && held_ == 0) || flush_target_ > finished_ || queue_.size() >= options_.max_batch ||
          (oldest_ && now >= *oldest_ + options_.max_delay);
 }
 

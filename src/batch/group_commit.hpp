@@ -9,6 +9,12 @@
 // idle nothing waits longer than `max_delay`. Before this, every operation woke the writer, which
 // was fast enough to write each one in a transaction of its own (one WAL append per operation).
 //
+// Hold: between hold() and release() gating operations do not wake the writer either (release()
+// does). A caller that records several intents in a row (the batch loop's launches of one turn)
+// thus gets them into one transaction and one wake, where the first would otherwise wake the
+// writer alone and the rest take a second commit. Each `done` still runs after the commit that holds
+// its operation: a hold delays a kickoff by the rest of the caller's turn, never past it.
+//
 // Crash window: a deferred operation is lost with the process if it dies within `max_delay` of
 // queuing it. Nothing gated is ever lost: a kickoff is sent only after its intent's commit. A lost
 // kickoff id makes the item `ambiguous` on resume (never kicked off twice), a lost final record is
@@ -63,6 +69,8 @@ class GroupCommit {
   GroupCommit& operator=(const GroupCommit&) = delete;
 
   void enqueue(JournalOp op);  // gating when op.done is set
+  void hold();     // nested holds count; every hold() needs its release()
+  void release();
   // Blocks until everything queued before the call is written; the first write error, if any.
   [[nodiscard]] Result<void> flush();
   GroupCommitStats stats() const;
@@ -77,6 +85,7 @@ class GroupCommit {
   std::condition_variable work_cv_, flushed_cv_;
   std::vector<JournalOp> queue_;
   std::size_t gating_ = 0;                    // gating operations in queue_
+  int held_ = 0;                              // hold() calls not yet released
   std::optional<Clock::time_point> oldest_;   // when the oldest deferred operation was queued
   std::uint64_t enqueued_ = 0, finished_ = 0, flush_target_ = 0;
   GroupCommitStats stats_;

@@ -115,6 +115,12 @@ class Journal {
     (void)line;
     record_final(rec);
   }
+  // Several intents in a row: between hold_commits() and release_commits() an intent does not start
+  // a commit of its own, so that all of them share one transaction (group_commit.hpp, "Hold");
+  // release_commits() starts it. Each `done` still runs only once its intent is durable. A backend
+  // that does not group commits ignores both. Use CommitHold rather than the pair.
+  virtual void hold_commits() {}
+  virtual void release_commits() {}
   virtual JournalStats stats() const { return {}; }
   // Blocks until everything queued before the call is durable; returns the first write error, if
   // any (once a write fails, every later write fails with it too).
@@ -163,6 +169,22 @@ class Journal {
   // Hands claimed items this worker will not start back to the others now, instead of when the
   // journal closes (this worker stopped while others go on).
   virtual void release(const std::vector<std::size_t>& /*indices*/) {}
+};
+
+// Holds a journal's commits for a scope (no-op on a null journal).
+class CommitHold {
+ public:
+  explicit CommitHold(Journal* j) : j_(j) {
+    if (j_) j_->hold_commits();
+  }
+  ~CommitHold() {
+    if (j_) j_->release_commits();
+  }
+  CommitHold(const CommitHold&) = delete;
+  CommitHold& operator=(const CommitHold&) = delete;
+
+ private:
+  Journal* j_;
 };
 
 struct SqliteJournalOptions {

@@ -88,6 +88,8 @@ class SqliteJournal final : public Journal {
     writer_.enqueue(Op{Op::Kind::final, rec.index, 0, std::move(line),
                        std::string(crewai::to_string(rec.outcome)), rec.finished_at, unix_now(), {}});
   }
+  void hold_commits() override { writer_.hold(); }
+  void release_commits() override { writer_.release(); }
   JournalStats stats() const override {
     auto s = writer_.stats();
     return JournalStats{s.transactions, s.operations};
@@ -126,7 +128,7 @@ class SqliteJournal final : public Journal {
 
   std::mutex db_mu_;  // guards the connection and statements (writer vs bind/load)
   sqlite::Db db_;
-  sqlite::Stmt intent_stmt_, kickoff_stmt_, record_stmt_;
+  sqlite::Stmt intent_stmt_, kickoff_stmt_, record_stmt_, begin_stmt_, commit_stmt_;
   bool bound_ = false;
 
   GroupCommit writer_;  // last: its thread stops (writing what is queued) before the rest goes
@@ -135,7 +137,8 @@ class SqliteJournal final : public Journal {
 Result<void> SqliteJournal::commit(std::vector<Op>& ops) {
   std::lock_guard db_lock(db_mu_);
   if (!bound_) return make_error(ErrorCode::internal, "journal " + path_ + ": written before bind()");
-  if (int rc = sqlite::exec(db_.get(), "BEGIN IMMEDIATE"); rc != SQLITE_OK) {
+  // BEGIN and COMMIT prepared once: sqlite3_exec would parse them again for every transaction.
+  if (int rc = sqlite::step_once(begin_stmt_.get()); rc != SQLITE_OK) {
     return tl::unexpected(fail(rc, "cannot begin a transaction"));
   }
   for (auto& op : ops) {
@@ -144,7 +147,7 @@ Result<void> SqliteJournal::commit(std::vector<Op>& ops) {
       return r;
     }
   }
-  if (int rc = sqlite::exec(db_.get(), "COMMIT"); rc != SQLITE_OK) {
+  if (int rc = sqlite::step_once(commit_stmt_.get()); rc != SQLITE_OK) {
     Error e = fail(rc, "cannot commit");
     sqlite::exec(db_.get(), "ROLLBACK");
     return tl::unexpected(std::move(e));
@@ -156,10 +159,12 @@ Result<void> SqliteJournal::write_op(Op& op) {
   sqlite3_stmt* s = op.kind == Op::Kind::intent    ? intent_stmt_.get()
                     : op.kind == Op::Kind::kickoff ? kickoff_stmt_.get()
                                                    : record_stmt_.get();
+  // The texts are bound without a copy: `op` outlives the step (and clear_bindings below drops the
+  // pointers before `op` goes).
   sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(op.index));
   if (op.kind == Op::Kind::final) {
-    sqlite::bind_text(s, 2, op.text);
-    sqlite::bind_text(s, 3, op.outcome);
+    sqlite::bind_static_text(s, 2, op.text);
+    sqlite::bind_static_text(s, 3, op.outcome);
     if (op.finished_at) {
       sqlite3_bind_double(s, 4, *op.finished_at);
     } else {
@@ -167,7 +172,7 @@ Result<void> SqliteJournal::write_op(Op& op) {
     }
   } else {
     sqlite3_bind_int(s, 2, op.attempt);
-    sqlite::bind_text(s, 3, op.text);
+    sqlite::bind_static_text(s, 3, op.text);
     sqlite3_bind_double(s, 4, op.at);
   }
   int rc = sqlite3_step(s);
@@ -287,6 +292,8 @@ Result<void> SqliteJournal::bind(const BatchIdentity& id) {
     int rc = sqlite::prepare(db_.get(), kInsertIntent, intent_stmt_);
     if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), kUpsertKickoff, kickoff_stmt_);
     if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), kUpsertRecord, record_stmt_);
+    if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), "BEGIN IMMEDIATE", begin_stmt_);
+    if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), "COMMIT", commit_stmt_);
     if (rc != SQLITE_OK) return tl::unexpected(fail(rc, "cannot prepare its statements"));
   }
   bound_ = true;

@@ -4,6 +4,8 @@
 // the journal's transaction counter, never on time.
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -109,6 +111,62 @@ TEST_F(GroupCommitTest, WhatQueuesWhileTheWriterIsBusyTakesOneTransaction) {
   EXPECT_EQ(s.transactions, 2u) << "the first intent's, then one for the " << 3 * kItems << " queued";
   EXPECT_EQ(s.operations, 3 * kItems + 1);
   std::cout << "[ info ] " << s.operations << " operations in " << s.transactions << " transactions\n";
+}
+
+// Issue 13: intents recorded in a row under a hold (the batch loop's launches of one turn) share one
+// transaction instead of the first taking one alone; none is reported durable before that commit,
+// and each is on disk (seen from another connection) when its `done` runs.
+TEST_F(GroupCommitTest, IntentsRecordedUnderAHoldShareOneTransaction) {
+  auto j = open();
+  ASSERT_NE(j, nullptr);
+  SqliteJournalOptions ro;
+  ro.reader = true;
+  auto reader = open_sqlite_journal(path_, ro);
+  ASSERT_TRUE(reader) << reader.error().message;
+  constexpr std::size_t kItems = 30;
+  std::atomic<std::size_t> durable{0}, seen_on_disk{0};
+  {
+    CommitHold hold(j.get());
+    for (std::size_t i = 0; i < kItems; ++i) {
+      j->record_intent(i, 1, "b1-" + std::to_string(i), [&, i](const Result<void>& r) {
+        if (!r) return;
+        ++durable;
+        auto items = (*reader)->load();  // `done` runs on the writer thread, after the commit
+        if (items && std::any_of(items->begin(), items->end(), [&](const JournalItem& it) {
+              return it.index == i && it.attempts == 1 && it.intent_without_id;
+            })) {
+          ++seen_on_disk;
+        }
+      });
+    }
+    EXPECT_EQ(durable.load(), 0u) << "an intent reported durable while its commit was held";
+    EXPECT_EQ(j->stats().transactions, 0u);
+  }
+  ASSERT_TRUE(j->flush());
+  EXPECT_EQ(durable.load(), kItems);
+  EXPECT_EQ(seen_on_disk.load(), kItems);
+  const JournalStats s = j->stats();
+  EXPECT_EQ(s.transactions, 1u) << "the " << kItems << " held intents in one transaction";
+  EXPECT_EQ(s.operations, kItems);
+}
+
+// A hold never stalls the writer for good: release wakes it with no other operation to come.
+TEST_F(GroupCommitTest, ReleasingAHoldCommitsWhatItHeld) {
+  auto j = open();
+  ASSERT_NE(j, nullptr);
+  std::promise<bool> ok;
+  {
+    CommitHold outer(j.get());
+    {
+      CommitHold inner(j.get());  // nested holds: only the last release wakes the writer
+      j->record_intent(0, 1, "b1-0", [&](const Result<void>& r) { ok.set_value(bool(r)); });
+    }
+    EXPECT_EQ(j->stats().transactions, 0u);
+  }
+  auto f = ok.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_TRUE(f.get());
+  EXPECT_EQ(j->stats().transactions, 1u);
 }
 
 TEST_F(GroupCommitTest, FlushAndCloseWriteWhatIsDeferred) {
