@@ -55,7 +55,7 @@ for line in open(sys.argv[1]):
     rows.setdefault(name, []).append([float(x) for x in v])
 items = int(sys.argv[2])
 med = {n: [statistics.median(r[i] for r in rs) for i in range(2)] for n, rs in rows.items()}
-print("%-24s %12s %12s   (median of %s runs; each run's cpu ms)" % ("build:config", "cpu_us/item", "ctx_sw/item", sys.argv[3]))
+print("%-24s %12s %12s   (median of %s runs; min cpu_us/item; each run's cpu ms)" % ("build:config", "cpu_us/item", "ctx_sw/item", sys.argv[3]))
 builds = []
 for n in rows:
     b = n.split(":")[0]
@@ -64,7 +64,8 @@ for n in rows:
 for b in builds:
     for c in ("journal", "no-journal"):
         n = b + ":" + c
-        print("%-24s %12.1f %12.2f   %s" % (n, med[n][0] * 1000 / items, med[n][1] / items,
+        print("%-24s %12.1f %12.2f   min %.1f; %s" % (n, med[n][0] * 1000 / items, med[n][1] / items,
+                                          min(r[0] for r in rows[n]) * 1000 / items,
                                           " ".join("%.0f" % r[0] for r in rows[n])))
     j, nj = med[b + ":journal"], med[b + ":no-journal"]
     print("%-24s %12.1f %12.2f   journal share of client CPU: %.1f %%" % (

@@ -12,8 +12,10 @@
 //
 // Threading: record_* and flush() are safe from any thread. bind() and load() are meant to be called
 // by one thread before the batch starts writing (they are safe against the writer, too). `done`
-// callbacks run on the journal's writer thread, without any journal lock held; they must be quick
-// (post back to your own loop) and must not call flush() (it would wait for itself).
+// callbacks run on the journal's writer thread or, for intents recorded under a CommitHold, on the
+// thread that releases the hold (inside release_commits()), without any journal lock held; they
+// must be quick (post back to your own loop, send a request) and must not call flush() (it would
+// wait for itself).
 #pragma once
 
 #include <chrono>
@@ -117,7 +119,8 @@ class Journal {
   }
   // Several intents in a row: between hold_commits() and release_commits() an intent does not start
   // a commit of its own, so that all of them share one transaction (group_commit.hpp, "Hold");
-  // release_commits() starts it. Each `done` still runs only once its intent is durable. A backend
+  // release_commits() starts it (SQLite: writes it on the calling thread, unless survive_power_loss
+  // makes a commit wait for an fsync). Each `done` still runs only once its intent is durable. A backend
   // that does not group commits ignores both. Use CommitHold rather than the pair.
   virtual void hold_commits() {}
   virtual void release_commits() {}

@@ -410,7 +410,10 @@ std::optional<std::string> missing_directory(const std::string& path) {
   sqlite::Db db(raw);
   if (rc != SQLITE_OK) return tl::unexpected(sqlite::make(db.get(), rc, path, "cannot open"));
   if (auto r = configure(db.get(), path, options); !r) return tl::unexpected(r.error());
-  return std::unique_ptr<Journal>(new SqliteJournal(path, std::move(db), std::move(lock), options.group_commit));
+  GroupCommitOptions group = options.group_commit;
+  // synchronous=FULL: an fsync per commit, which must not stall the batch loop that releases a hold.
+  if (options.survive_power_loss) group.commit_on_release = false;
+  return std::unique_ptr<Journal>(new SqliteJournal(path, std::move(db), std::move(lock), std::move(group)));
 }
 
 }  // namespace
