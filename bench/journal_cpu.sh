@@ -40,7 +40,7 @@ run() {
     END { print name, t, c }' "$WORK/$name.stat" >>"$WORK/rows"
 }
 
-for r in $(seq 1 "$REPEATS"); do
+for _ in $(seq 1 "$REPEATS"); do
   for b in $CREWCTLS; do
     run "${b%%=*}:journal" "${b#*=}"
     run "${b%%=*}:no-journal" "${b#*=}" --no-journal
