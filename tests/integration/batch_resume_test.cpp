@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <iostream>
+#include <optional>
 #include <mutex>
 #include <thread>
 
@@ -44,7 +46,8 @@ TEST(BatchResumeTest, JournalGroupCommitsUnderLoad) {
 }
 
 // Wraps a journal to watch the batch use it: which intents it records under one commit hold, and,
-// when each intent is reported durable, whether its kickoff already reached the simulator.
+// when each intent is reported durable, whether its kickoff already reached the simulator. It
+// withholds the intents (writes none) until release_intents(): until then no kickoff may leave.
 class WatchedJournal : public batch::Journal {
  public:
   WatchedJournal(std::unique_ptr<batch::Journal> inner, const SimFixture& sim)
@@ -54,14 +57,25 @@ class WatchedJournal : public batch::Journal {
   Result<std::vector<batch::JournalItem>> load() override { return inner_->load(); }
   void record_intent(std::size_t index, int attempt, const std::string& request_id,
                      std::function<void(Result<void>)> done) override {
+    auto write = [this, index, attempt, request_id, done = std::move(done)]() mutable {
+      inner_->record_intent(index, attempt, request_id,
+                            [this, request_id, done = std::move(done)](Result<void> r) {
+                              if (sim_.stats()["kickoffs"]["by_request_id"].contains(request_id)) {
+                                ++early_kickoffs;
+                              }
+                              done(std::move(r));
+                            });
+    };
     {
       std::lock_guard lk(mu_);
       intent_holds_.push_back(held_ > 0 ? hold_no_ : 0);
+      if (withholding_) {
+        withheld_.push_back(std::move(write));
+        cv_.notify_all();
+        return;
+      }
     }
-    inner_->record_intent(index, attempt, request_id, [this, request_id, done = std::move(done)](Result<void> r) {
-      if (sim_.stats()["kickoffs"]["by_request_id"].contains(request_id)) ++early_kickoffs;
-      done(std::move(r));
-    });
+    write();
   }
   void record_kickoff(std::size_t index, int attempt, const std::string& kickoff_id) override {
     inner_->record_kickoff(index, attempt, kickoff_id);
@@ -83,6 +97,20 @@ class WatchedJournal : public batch::Journal {
   }
   Result<void> flush() override { return inner_->flush(); }
   std::string path() const override { return inner_->path(); }
+
+  bool wait_withheld(std::size_t n) {
+    std::unique_lock lk(mu_);
+    return cv_.wait_for(lk, 30s, [&] { return withheld_.size() >= n; });
+  }
+  void release_intents() {
+    std::vector<std::function<void()>> writes;
+    {
+      std::lock_guard lk(mu_);
+      withholding_ = false;
+      writes.swap(withheld_);
+    }
+    for (auto& w : writes) w();
+  }
   // Per intent, in order: the number of the hold it was recorded under (0: none).
   std::vector<int> intent_holds() const {
     std::lock_guard lk(mu_);
@@ -94,13 +122,16 @@ class WatchedJournal : public batch::Journal {
   std::unique_ptr<batch::Journal> inner_;
   const SimFixture& sim_;
   mutable std::mutex mu_;
+  std::condition_variable cv_;
   int held_ = 0, hold_no_ = 0;
   std::vector<int> intent_holds_;
+  bool withholding_ = true;
+  std::vector<std::function<void()>> withheld_;
 };
 
 // Issue 13: the intents a loop turn launches together are recorded under one commit hold (so they
 // share a transaction: journal_group_commit_test), and still no kickoff leaves before its intent is
-// durable (the kickoff is now sent from the journal's writer thread).
+// durable (the kickoff is now sent by whoever commits the intent, not by the loop).
 TEST(BatchResumeTest, ATurnsIntentsShareOneCommitAndEachKickoffWaitsForIt) {
   TempDir dir;
   SimFixture sim(write_crew(crew_json(5)));
@@ -112,8 +143,17 @@ TEST(BatchResumeTest, ATurnsIntentsShareOneCommitAndEachKickoffWaitsForIt) {
   auto watched = std::make_unique<WatchedJournal>(std::move(inner), sim);
   WatchedJournal* w = watched.get();
   auto b = batch::BatchFactory::create(c, topics(kItems), o, std::move(watched), nullptr).value();
-  auto report = b->run().value();
-  EXPECT_EQ(tally(report)[Outcome::succeeded], kItems);
+  std::optional<Result<BatchReport>> report;
+  std::thread runner([&] { report = b->run(); });
+  ASSERT_TRUE(w->wait_withheld(kItems));
+  // A request sent after the batch's launches, through the same client: a kickoff sent at launch
+  // (before its intent is durable) would have reached the simulator by its answer.
+  ASSERT_TRUE(c.inputs());
+  EXPECT_EQ(kickoffs(sim), 0) << "kickoffs left before their intents were written";
+  w->release_intents();
+  runner.join();
+  ASSERT_TRUE(report && *report);
+  EXPECT_EQ(tally(**report)[Outcome::succeeded], kItems);
   EXPECT_EQ(w->early_kickoffs.load(), 0) << "a kickoff reached the app before its intent was durable";
   const std::vector<int> holds = w->intent_holds();
   ASSERT_EQ(holds.size(), static_cast<std::size_t>(kItems));
