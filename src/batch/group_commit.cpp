@@ -71,8 +71,8 @@ GroupCommitStats GroupCommit::stats() const {
 
 bool GroupCommit::due(Clock::time_point now) const {
   if (queue_.empty()) return false;
-  return stop_ || (gating_ > 0 && held_ == 0) || flush_target_ > finished_ || queue_.size() >= options_.max_batch ||
-         (oldest_ && now >= *oldest_ + options_.max_delay);
+  return stop_ || (gating_ > 0 && held_ == 0) || flush_target_ > finished_ ||
+         queue_.size() >= options_.max_batch || (oldest_ && now >= *oldest_ + options_.max_delay);
 }
 
 void GroupCommit::loop() {

@@ -12,11 +12,11 @@
 // Hold: between hold() and release() gating operations do not wake the writer either (release()
 // does). A caller that records several intents in a row (the batch loop's launches of one turn)
 // thus gets them into one transaction and one wake, where the first would otherwise wake the
-// writer alone and the rest take a second commit. Each `done` still runs after the commit that holds
-// its operation: a hold delays a kickoff by the rest of the caller's turn, never past it. With
-// `commit_on_release` the releasing thread writes the held operations itself when the writer is not
-// busy (their `done` callbacks then run on it, inside release()): a commit costs no thread wake
-// and no context switch to the writer and back (issue 13: on this 2-core machine those cost
+// writer alone and the rest take a second commit. Each `done` still runs after the commit that
+// holds its operation: a hold delays a kickoff by the rest of the caller's turn, never past it.
+// With `commit_on_release` the releasing thread writes the held operations itself when the writer
+// is not busy (their `done` callbacks then run on it, inside release()): a commit costs no thread
+// wake and no context switch to the writer and back (issue 13: on this 2-core machine those cost
 // more CPU than the commit). The writer still writes everything else and anything queued while
 // it is busy; one commit runs at a time, in queue order.
 //

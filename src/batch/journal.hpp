@@ -119,9 +119,10 @@ class Journal {
   }
   // Several intents in a row: between hold_commits() and release_commits() an intent does not start
   // a commit of its own, so that all of them share one transaction (group_commit.hpp, "Hold");
-  // release_commits() starts it (SQLite: writes it on the calling thread, unless survive_power_loss
-  // makes a commit wait for an fsync). Each `done` still runs only once its intent is durable. A backend
-  // that does not group commits ignores both. Use CommitHold rather than the pair.
+  // release_commits() starts it (SQLite: writes it on the calling thread, unless
+  // survive_power_loss makes a commit wait for an fsync). Each `done` still runs only once its
+  // intent is durable. A backend that does not group commits ignores both. Use CommitHold rather
+  // than the pair.
   virtual void hold_commits() {}
   virtual void release_commits() {}
   virtual JournalStats stats() const { return {}; }

@@ -56,10 +56,10 @@ void Batch::Impl::launch(std::size_t i) {
   s.request_id = request_id(i, s.attempts);
   if (!s.started_at) s.started_at = batch::unix_now();
   if (!journal) return send_kickoff(i, kickoff_request(i));
-  // Once the intent is durable, whoever committed it sends the kickoff straight to the engine: this
-  // thread when it releases launch_ready's hold (the usual case), else the journal's writer. A round
-  // trip from the writer through this loop would add two thread wakes per commit (issue 13). The
-  // request is made here, so that the writer touches no loop state.
+  // Once the intent is durable, whoever committed it sends the kickoff straight to the engine:
+  // this thread when it releases launch_ready's hold (the usual case), else the journal's writer.
+  // A round trip from the writer through this loop would add two thread wakes per commit (issue
+  // 13). The request is made here, so that the writer touches no loop state.
   journal->record_intent(i, s.attempts, s.request_id,
                          [this, i, req = kickoff_request(i)](Result<void> r) mutable {
                            if (r) return send_kickoff(i, std::move(req));

@@ -1,11 +1,11 @@
 // batch/scheduler.hpp — Batch::Impl: the loop that runs a batch on the thread that called run().
 //
 // Client completions (engine thread) and journal commits (writer thread) never touch the
-// scheduler's state (a durable intent's kickoff is sent from the writer thread with a request made
-// on the loop beforehand: launch.cpp): they post events to the loop, which handles them one at a time with no lock
-// held. The loop waits on a condition variable until the next event or the next due time (a rate
-// wait, a requeue, a snapshot, the drain deadline) on the client's clock: no sleeping, no polling
-// of its own, and in virtual time (a ManualClock) no real waiting either.
+// scheduler's state (a durable intent's kickoff may leave from the writer thread, with a request
+// made on the loop beforehand: launch.cpp): they post events to the loop, which handles them one at
+// a time with no lock held. The loop waits on a condition variable until the next event or the
+// next due time (a rate wait, a requeue, a snapshot, the drain deadline) on the client's clock: no
+// sleeping, no polling of its own, and in virtual time (a ManualClock) no real waiting either.
 #pragma once
 
 #include <atomic>

@@ -134,7 +134,8 @@ class SqliteJournal final : public Journal {
 
   std::mutex db_mu_;  // guards the connection and statements (writer vs bind/load)
   sqlite::Db db_;
-  sqlite::Stmt intent_stmt_, kickoff_stmt_, update_kickoff_stmt_, record_stmt_, begin_stmt_, commit_stmt_;
+  sqlite::Stmt intent_stmt_, kickoff_stmt_, update_kickoff_stmt_, record_stmt_;
+  sqlite::Stmt begin_stmt_, commit_stmt_;
   bool bound_ = false;
 
   GroupCommit writer_;  // last: its thread stops (writing what is queued) before the rest goes
@@ -426,9 +427,10 @@ std::optional<std::string> missing_directory(const std::string& path) {
   if (rc != SQLITE_OK) return tl::unexpected(sqlite::make(db.get(), rc, path, "cannot open"));
   if (auto r = configure(db.get(), path, options); !r) return tl::unexpected(r.error());
   GroupCommitOptions group = options.group_commit;
-  // synchronous=FULL: an fsync per commit, which must not stall the batch loop that releases a hold.
+  // synchronous=FULL: an fsync per commit, which must not stall the batch loop releasing a hold.
   if (options.survive_power_loss) group.commit_on_release = false;
-  return std::unique_ptr<Journal>(new SqliteJournal(path, std::move(db), std::move(lock), std::move(group)));
+  return std::unique_ptr<Journal>(
+      new SqliteJournal(path, std::move(db), std::move(lock), std::move(group)));
 }
 
 }  // namespace

@@ -154,7 +154,8 @@ TEST(BatchResumeTest, ATurnsIntentsShareOneCommitAndEachKickoffWaitsForIt) {
   runner.join();
   ASSERT_TRUE(report && *report);
   EXPECT_EQ(tally(**report)[Outcome::succeeded], kItems);
-  EXPECT_EQ(w->early_kickoffs.load(), 0) << "a kickoff reached the app before its intent was durable";
+  EXPECT_EQ(w->early_kickoffs.load(), 0)
+      << "a kickoff reached the app before its intent was durable";
   const std::vector<int> holds = w->intent_holds();
   ASSERT_EQ(holds.size(), static_cast<std::size_t>(kItems));
   for (int h : holds) EXPECT_EQ(h, holds.front()) << "the first turn's intents under one hold";

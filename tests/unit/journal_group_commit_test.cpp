@@ -114,9 +114,9 @@ TEST_F(GroupCommitTest, WhatQueuesWhileTheWriterIsBusyTakesOneTransaction) {
   std::cout << "[ info ] " << s.operations << " operations in " << s.transactions << " transactions\n";
 }
 
-// Issue 13: intents recorded in a row under a hold (the batch loop's launches of one turn) share one
-// transaction instead of the first taking one alone; none is reported durable before that commit,
-// and each is on disk (seen from another connection) when its `done` runs.
+// Issue 13: intents recorded in a row under a hold (the batch loop's launches of one turn) share
+// one transaction instead of the first taking one alone; none is reported durable before that
+// commit, and each is on disk (seen from another connection) when its `done` runs.
 TEST_F(GroupCommitTest, IntentsRecordedUnderAHoldShareOneTransaction) {
   auto j = open();
   ASSERT_NE(j, nullptr);
