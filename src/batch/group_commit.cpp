@@ -26,7 +26,7 @@ void GroupCommit::enqueue(JournalOp op) {
     std::lock_guard lk(mu_);
     if (op.done) {
       ++gating_;
-      wake = true;
+      wake = held_ == 0;
     } else if (!oldest_) {
       oldest_ = options_.clock->now();
       wake = true;  // an idle writer learns when this one is due
@@ -36,6 +36,20 @@ void GroupCommit::enqueue(JournalOp op) {
     wake = wake || queue_.size() >= options_.max_batch;
   }
   if (wake) work_cv_.notify_one();
+}
+
+void GroupCommit::hold() {
+  std::lock_guard lk(mu_);
+  ++held_;
+}
+
+void GroupCommit::release() {
+  std::unique_lock lk(mu_);
+  if (held_ > 0) --held_;
+  if (held_ > 0 || gating_ == 0) return;
+  if (options_.commit_on_release && !committing_) return write_queued(lk);
+  lk.unlock();
+  work_cv_.notify_one();
 }
 
 Result<void> GroupCommit::flush() {
@@ -57,18 +71,18 @@ GroupCommitStats GroupCommit::stats() const {
 
 bool GroupCommit::due(Clock::time_point now) const {
   if (queue_.empty()) return false;
-  return stop_ || gating_ > 0 || flush_target_ > finished_ || queue_.size() >= options_.max_batch ||
-         (oldest_ && now >= *oldest_ + options_.max_delay);
+  return stop_ || (gating_ > 0 && held_ == 0) || flush_target_ > finished_ ||
+         queue_.size() >= options_.max_batch || (oldest_ && now >= *oldest_ + options_.max_delay);
 }
 
 void GroupCommit::loop() {
   std::unique_lock lk(mu_);
   for (;;) {
-    while (!due(options_.clock->now())) {
-      if (stop_ && queue_.empty()) return;
+    while (committing_ || !due(options_.clock->now())) {
+      if (stop_ && queue_.empty() && !committing_) return;
       // Only deferred operations queued: sleep until the oldest is due (a clock that moves only
       // when told has no real deadline: they wait for a gating operation, a flush or the end).
-      auto wait = oldest_ && !queue_.empty()
+      auto wait = oldest_ && !queue_.empty() && !committing_
                       ? options_.clock->real_wait(*oldest_ + options_.max_delay)
                       : std::nullopt;
       if (wait) {
@@ -77,28 +91,37 @@ void GroupCommit::loop() {
         work_cv_.wait(lk);
       }
     }
-    std::vector<JournalOp> ops;
-    ops.swap(queue_);
-    queue_.reserve(ops.size());
-    gating_ = 0;
-    oldest_.reset();
-    std::optional<Error> earlier = failure_;
-    lk.unlock();
-    Result<void> result = earlier ? Result<void>(tl::unexpected(*earlier)) : commit_(ops);
-    lk.lock();
-    if (!earlier) {
-      ++stats_.transactions;
-      stats_.operations += ops.size();
-      if (!result) failure_ = result.error();
-    }
-    lk.unlock();
-    for (auto& op : ops) {
-      if (op.done) op.done(result);
-    }
-    lk.lock();
-    finished_ += ops.size();
-    flushed_cv_.notify_all();
+    write_queued(lk);
   }
+}
+
+void GroupCommit::write_queued(std::unique_lock<std::mutex>& lk) {
+  std::vector<JournalOp> ops;
+  ops.swap(queue_);
+  queue_.reserve(ops.size());
+  gating_ = 0;
+  oldest_.reset();
+  committing_ = true;  // one commit at a time, so operations reach the disk in their order
+  std::optional<Error> earlier = failure_;
+  lk.unlock();
+  Result<void> result = earlier ? Result<void>(tl::unexpected(*earlier)) : commit_(ops);
+  lk.lock();
+  if (!earlier) {
+    ++stats_.transactions;
+    stats_.operations += ops.size();
+    if (!result) failure_ = result.error();
+  }
+  lk.unlock();
+  for (auto& op : ops) {
+    if (op.done) op.done(result);
+  }
+  lk.lock();
+  finished_ += ops.size();
+  committing_ = false;
+  flushed_cv_.notify_all();
+  // The writer waits, with no deadline, while another thread commits: what queued meanwhile is
+  // its to write now or, when deferred, to time.
+  if (!queue_.empty()) work_cv_.notify_one();
 }
 
 }  // namespace crewai::batch

@@ -12,8 +12,10 @@
 //
 // Threading: record_* and flush() are safe from any thread. bind() and load() are meant to be called
 // by one thread before the batch starts writing (they are safe against the writer, too). `done`
-// callbacks run on the journal's writer thread, without any journal lock held; they must be quick
-// (post back to your own loop) and must not call flush() (it would wait for itself).
+// callbacks run on the journal's writer thread or, for intents recorded under a CommitHold, on the
+// thread that releases the hold (inside release_commits()), without any journal lock held; they
+// must be quick (post back to your own loop, send a request) and must not call flush() (it would
+// wait for itself).
 #pragma once
 
 #include <chrono>
@@ -115,6 +117,14 @@ class Journal {
     (void)line;
     record_final(rec);
   }
+  // Several intents in a row: between hold_commits() and release_commits() an intent does not start
+  // a commit of its own, so that all of them share one transaction (group_commit.hpp, "Hold");
+  // release_commits() starts it (SQLite: writes it on the calling thread, unless
+  // survive_power_loss makes a commit wait for an fsync). Each `done` still runs only once its
+  // intent is durable. A backend that does not group commits ignores both. Use CommitHold rather
+  // than the pair.
+  virtual void hold_commits() {}
+  virtual void release_commits() {}
   virtual JournalStats stats() const { return {}; }
   // Blocks until everything queued before the call is durable; returns the first write error, if
   // any (once a write fails, every later write fails with it too).
@@ -163,6 +173,22 @@ class Journal {
   // Hands claimed items this worker will not start back to the others now, instead of when the
   // journal closes (this worker stopped while others go on).
   virtual void release(const std::vector<std::size_t>& /*indices*/) {}
+};
+
+// Holds a journal's commits for a scope (no-op on a null journal).
+class CommitHold {
+ public:
+  explicit CommitHold(Journal* j) : j_(j) {
+    if (j_) j_->hold_commits();
+  }
+  ~CommitHold() {
+    if (j_) j_->release_commits();
+  }
+  CommitHold(const CommitHold&) = delete;
+  CommitHold& operator=(const CommitHold&) = delete;
+
+ private:
+  Journal* j_;
 };
 
 struct SqliteJournalOptions {

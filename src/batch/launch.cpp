@@ -17,6 +17,8 @@ bool transport_trouble(const Error& e) {
 }  // namespace
 
 void Batch::Impl::launch_ready(Steady::time_point now, Steady::time_point& wake) {
+  // The intents of this turn's launches share one commit (journal.hpp, hold_commits).
+  batch::CommitHold hold(journal.get());
   int limit = opt.adaptive ? std::min(adaptive.limit(), opt.max_concurrent) : opt.max_concurrent;
   limit = std::max(limit, 1);
   std::size_t deferred = 0;
@@ -53,30 +55,42 @@ void Batch::Impl::launch(std::size_t i) {
   ++s.attempts;
   s.request_id = request_id(i, s.attempts);
   if (!s.started_at) s.started_at = batch::unix_now();
-  if (!journal) return kickoff(i);
+  if (!journal) return send_kickoff(i, kickoff_request(i));
+  // Once the intent is durable, whoever committed it sends the kickoff straight to the engine:
+  // this thread when it releases launch_ready's hold (the usual case), else the journal's writer.
+  // A round trip from the writer through this loop would add two thread wakes per commit (issue
+  // 13). The request is made here, so that the writer touches no loop state.
   journal->record_intent(i, s.attempts, s.request_id,
-                         [this, i](Result<void> r) { post([this, i, r] { on_intent(i, r); }); });
+                         [this, i, req = kickoff_request(i)](Result<void> r) mutable {
+                           if (r) return send_kickoff(i, std::move(req));
+                           post([this, i, e = std::move(r.error())] { on_intent_failed(i, e); });
+                         });
 }
 
-void Batch::Impl::on_intent(std::size_t i, Result<void> r) {
-  if (r) return kickoff(i);
-  if (shared && r.error().code == ErrorCode::failed_precondition) return hand_back(i);
-  if (shared && r.error().code == ErrorCode::cancelled) return refused_by_stop(i, r.error().message);
+void Batch::Impl::on_intent_failed(std::size_t i, const Error& e) {
+  if (shared && e.code == ErrorCode::failed_precondition) return hand_back(i);
+  if (shared && e.code == ErrorCode::cancelled) return refused_by_stop(i, e.message);
   // The intent is not durable, so the kickoff is not sent: the item stays runnable.
   ItemRecord rec = base_record(i);
   rec.outcome = Outcome::skipped;
-  rec.error = "not kicked off: the journal could not record it (" + r.error().message + ")";
-  journal_failed(r.error());
-  stop_new_work("journal write failed: " + r.error().message);
+  rec.error = "not kicked off: the journal could not record it (" + e.message + ")";
+  journal_failed(e);
+  stop_new_work("journal write failed: " + e.message);
   finish(i, std::move(rec), false);
 }
 
-void Batch::Impl::kickoff(std::size_t i) {
+KickoffRequest Batch::Impl::kickoff_request(std::size_t i) const {
   KickoffRequest req;
   req.inputs = items[i].inputs;
   req.meta = items[i].meta.is_object() ? items[i].meta : Json::object();
   req.meta["requestId"] = slots[i].request_id;
   if (opt.webhooks) opt.webhooks->decorate(req);
+  return req;
+}
+
+// Any thread (the loop, or the journal's writer once the intent is durable): touches no loop
+// state, only the client, the stop tokens and post().
+void Batch::Impl::send_kickoff(std::size_t i, KickoffRequest req) {
   auto sent = clock->now();
   // Without webhooks the wait needs nothing from the loop: it starts on the engine thread with the
   // kickoff's answer, instead of a round trip through the loop and back (issue 13, point 5). The

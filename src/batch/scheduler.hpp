@@ -1,10 +1,11 @@
 // batch/scheduler.hpp — Batch::Impl: the loop that runs a batch on the thread that called run().
 //
 // Client completions (engine thread) and journal commits (writer thread) never touch the
-// scheduler's state: they post events to the loop, which handles them one at a time with no lock
-// held. The loop waits on a condition variable until the next event or the next due time (a rate
-// wait, a requeue, a snapshot, the drain deadline) on the client's clock: no sleeping, no polling
-// of its own, and in virtual time (a ManualClock) no real waiting either.
+// scheduler's state (a durable intent's kickoff may leave from the writer thread, with a request
+// made on the loop beforehand: launch.cpp): they post events to the loop, which handles them one at
+// a time with no lock held. The loop waits on a condition variable until the next event or the
+// next due time (a rate wait, a requeue, a snapshot, the drain deadline) on the client's clock: no
+// sleeping, no polling of its own, and in virtual time (a ManualClock) no real waiting either.
 #pragma once
 
 #include <atomic>
@@ -85,8 +86,9 @@ struct Batch::Impl {
   void journal_failed(const Error& e);
   void launch_ready(Steady::time_point now, Steady::time_point& wake);
   void launch(std::size_t i);
-  void kickoff(std::size_t i);
-  void on_intent(std::size_t i, Result<void> r);
+  KickoffRequest kickoff_request(std::size_t i) const;
+  void send_kickoff(std::size_t i, KickoffRequest req);  // any thread
+  void on_intent_failed(std::size_t i, const Error& e);
   // `waiting`: the run's wait was already started with the answer (launch.cpp).
   void on_kickoff(std::size_t i, Result<std::string> r, Steady::time_point sent, bool waiting);
   WaitOptions wait_options(Steady::time_point kicked_off_at) const;

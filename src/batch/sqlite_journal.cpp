@@ -52,6 +52,11 @@ constexpr const char* kUpsertKickoff =
     "INSERT INTO attempts(idx, attempt, kickoff_id, kickoff_at) VALUES(?1, ?2, ?3, ?4) "
     "ON CONFLICT(idx, attempt) DO UPDATE SET kickoff_id = excluded.kickoff_id, "
     "kickoff_at = excluded.kickoff_at";
+// A kickoff id is recorded after its intent's commit, so its row is there: an UPDATE finds it with
+// one B-tree search where the upsert above tries an insert first (issue 13). The upsert remains
+// for a row that is not there (changes() == 0).
+constexpr const char* kUpdateKickoff =
+    "UPDATE attempts SET kickoff_id = ?3, kickoff_at = ?4 WHERE idx = ?1 AND attempt = ?2";
 constexpr const char* kUpsertRecord =
     "INSERT INTO records(idx, json, outcome, finished_at) VALUES(?1, ?2, ?3, ?4) "
     "ON CONFLICT(idx) DO UPDATE SET json = excluded.json, outcome = excluded.outcome, "
@@ -88,6 +93,8 @@ class SqliteJournal final : public Journal {
     writer_.enqueue(Op{Op::Kind::final, rec.index, 0, std::move(line),
                        std::string(crewai::to_string(rec.outcome)), rec.finished_at, unix_now(), {}});
   }
+  void hold_commits() override { writer_.hold(); }
+  void release_commits() override { writer_.release(); }
   JournalStats stats() const override {
     auto s = writer_.stats();
     return JournalStats{s.transactions, s.operations};
@@ -115,6 +122,7 @@ class SqliteJournal final : public Journal {
   }
   Result<void> commit(std::vector<Op>& ops);
   Result<void> write_op(Op& op);
+  int step_op(sqlite3_stmt* s, const Op& op);  // binds `op` to s, steps, resets: the step's code
   [[nodiscard]] Result<void> check_identity(const BatchIdentity& id);
   Result<std::optional<std::string>> meta(const std::string& key);
   [[nodiscard]] Result<void> set_meta(const std::string& key, const std::string& value);
@@ -126,7 +134,8 @@ class SqliteJournal final : public Journal {
 
   std::mutex db_mu_;  // guards the connection and statements (writer vs bind/load)
   sqlite::Db db_;
-  sqlite::Stmt intent_stmt_, kickoff_stmt_, record_stmt_;
+  sqlite::Stmt intent_stmt_, kickoff_stmt_, update_kickoff_stmt_, record_stmt_;
+  sqlite::Stmt begin_stmt_, commit_stmt_;
   bool bound_ = false;
 
   GroupCommit writer_;  // last: its thread stops (writing what is queued) before the rest goes
@@ -135,7 +144,8 @@ class SqliteJournal final : public Journal {
 Result<void> SqliteJournal::commit(std::vector<Op>& ops) {
   std::lock_guard db_lock(db_mu_);
   if (!bound_) return make_error(ErrorCode::internal, "journal " + path_ + ": written before bind()");
-  if (int rc = sqlite::exec(db_.get(), "BEGIN IMMEDIATE"); rc != SQLITE_OK) {
+  // BEGIN and COMMIT prepared once: sqlite3_exec would parse them again for every transaction.
+  if (int rc = sqlite::step_once(begin_stmt_.get()); rc != SQLITE_OK) {
     return tl::unexpected(fail(rc, "cannot begin a transaction"));
   }
   for (auto& op : ops) {
@@ -144,7 +154,7 @@ Result<void> SqliteJournal::commit(std::vector<Op>& ops) {
       return r;
     }
   }
-  if (int rc = sqlite::exec(db_.get(), "COMMIT"); rc != SQLITE_OK) {
+  if (int rc = sqlite::step_once(commit_stmt_.get()); rc != SQLITE_OK) {
     Error e = fail(rc, "cannot commit");
     sqlite::exec(db_.get(), "ROLLBACK");
     return tl::unexpected(std::move(e));
@@ -153,13 +163,24 @@ Result<void> SqliteJournal::commit(std::vector<Op>& ops) {
 }
 
 Result<void> SqliteJournal::write_op(Op& op) {
-  sqlite3_stmt* s = op.kind == Op::Kind::intent    ? intent_stmt_.get()
-                    : op.kind == Op::Kind::kickoff ? kickoff_stmt_.get()
-                                                   : record_stmt_.get();
+  int rc = SQLITE_DONE;
+  if (op.kind == Op::Kind::kickoff) {
+    rc = step_op(update_kickoff_stmt_.get(), op);
+    if (rc == SQLITE_DONE && sqlite3_changes(db_.get()) == 0) rc = step_op(kickoff_stmt_.get(), op);
+  } else {
+    rc = step_op(op.kind == Op::Kind::intent ? intent_stmt_.get() : record_stmt_.get(), op);
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(fail(rc, "cannot write"));
+  return {};
+}
+
+int SqliteJournal::step_op(sqlite3_stmt* s, const Op& op) {
+  // The texts are bound without a copy: `op` outlives the step (and clear_bindings below drops the
+  // pointers before `op` goes).
   sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(op.index));
   if (op.kind == Op::Kind::final) {
-    sqlite::bind_text(s, 2, op.text);
-    sqlite::bind_text(s, 3, op.outcome);
+    sqlite::bind_static_text(s, 2, op.text);
+    sqlite::bind_static_text(s, 3, op.outcome);
     if (op.finished_at) {
       sqlite3_bind_double(s, 4, *op.finished_at);
     } else {
@@ -167,14 +188,13 @@ Result<void> SqliteJournal::write_op(Op& op) {
     }
   } else {
     sqlite3_bind_int(s, 2, op.attempt);
-    sqlite::bind_text(s, 3, op.text);
+    sqlite::bind_static_text(s, 3, op.text);
     sqlite3_bind_double(s, 4, op.at);
   }
   int rc = sqlite3_step(s);
   sqlite3_reset(s);
   sqlite3_clear_bindings(s);
-  if (rc != SQLITE_DONE) return tl::unexpected(fail(rc, "cannot write"));
-  return {};
+  return rc;
 }
 
 Result<bool> SqliteJournal::has_tables() {
@@ -286,7 +306,10 @@ Result<void> SqliteJournal::bind(const BatchIdentity& id) {
   if (!intent_stmt_) {
     int rc = sqlite::prepare(db_.get(), kInsertIntent, intent_stmt_);
     if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), kUpsertKickoff, kickoff_stmt_);
+    if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), kUpdateKickoff, update_kickoff_stmt_);
     if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), kUpsertRecord, record_stmt_);
+    if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), "BEGIN IMMEDIATE", begin_stmt_);
+    if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), "COMMIT", commit_stmt_);
     if (rc != SQLITE_OK) return tl::unexpected(fail(rc, "cannot prepare its statements"));
   }
   bound_ = true;
@@ -403,7 +426,11 @@ std::optional<std::string> missing_directory(const std::string& path) {
   sqlite::Db db(raw);
   if (rc != SQLITE_OK) return tl::unexpected(sqlite::make(db.get(), rc, path, "cannot open"));
   if (auto r = configure(db.get(), path, options); !r) return tl::unexpected(r.error());
-  return std::unique_ptr<Journal>(new SqliteJournal(path, std::move(db), std::move(lock), options.group_commit));
+  GroupCommitOptions group = options.group_commit;
+  // synchronous=FULL: an fsync per commit, which must not stall the batch loop releasing a hold.
+  if (options.survive_power_loss) group.commit_on_release = false;
+  return std::unique_ptr<Journal>(
+      new SqliteJournal(path, std::move(db), std::move(lock), std::move(group)));
 }
 
 }  // namespace

@@ -8,7 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <iostream>
+#include <optional>
+#include <mutex>
 #include <thread>
 
 #include "batch/batch_factory.hpp"
@@ -39,6 +43,124 @@ TEST(BatchResumeTest, JournalGroupCommitsUnderLoad) {
   EXPECT_LE(s.transactions, s.operations);
   std::cout << "[ figure ] journal: " << s.operations << " operations in " << s.transactions
             << " transactions (" << static_cast<double>(s.transactions) / kItems << " per item)\n";
+}
+
+// Wraps a journal to watch the batch use it: which intents it records under one commit hold, and,
+// when each intent is reported durable, whether its kickoff already reached the simulator. It
+// withholds the intents (writes none) until release_intents(): until then no kickoff may leave.
+class WatchedJournal : public batch::Journal {
+ public:
+  WatchedJournal(std::unique_ptr<batch::Journal> inner, const SimFixture& sim)
+      : inner_(std::move(inner)), sim_(sim) {}
+  Result<void> bind(const batch::BatchIdentity& id) override { return inner_->bind(id); }
+  Result<std::optional<batch::BatchIdentity>> identity() override { return inner_->identity(); }
+  Result<std::vector<batch::JournalItem>> load() override { return inner_->load(); }
+  void record_intent(std::size_t index, int attempt, const std::string& request_id,
+                     std::function<void(Result<void>)> done) override {
+    auto write = [this, index, attempt, request_id, done = std::move(done)]() mutable {
+      inner_->record_intent(index, attempt, request_id,
+                            [this, request_id, done = std::move(done)](Result<void> r) {
+                              if (sim_.stats()["kickoffs"]["by_request_id"].contains(request_id)) {
+                                ++early_kickoffs;
+                              }
+                              done(std::move(r));
+                            });
+    };
+    {
+      std::lock_guard lk(mu_);
+      intent_holds_.push_back(held_ > 0 ? hold_no_ : 0);
+      if (withholding_) {
+        withheld_.push_back(std::move(write));
+        cv_.notify_all();
+        return;
+      }
+    }
+    write();
+  }
+  void record_kickoff(std::size_t index, int attempt, const std::string& kickoff_id) override {
+    inner_->record_kickoff(index, attempt, kickoff_id);
+  }
+  void record_final(const ItemRecord& rec) override { inner_->record_final(rec); }
+  void hold_commits() override {
+    {
+      std::lock_guard lk(mu_);
+      if (held_++ == 0) ++hold_no_;
+    }
+    inner_->hold_commits();
+  }
+  void release_commits() override {
+    {
+      std::lock_guard lk(mu_);
+      --held_;
+    }
+    inner_->release_commits();
+  }
+  Result<void> flush() override { return inner_->flush(); }
+  std::string path() const override { return inner_->path(); }
+
+  bool wait_withheld(std::size_t n) {
+    std::unique_lock lk(mu_);
+    return cv_.wait_for(lk, 30s, [&] { return withheld_.size() >= n; });
+  }
+  void release_intents() {
+    std::vector<std::function<void()>> writes;
+    {
+      std::lock_guard lk(mu_);
+      withholding_ = false;
+      writes.swap(withheld_);
+    }
+    for (auto& w : writes) w();
+  }
+  // Per intent, in order: the number of the hold it was recorded under (0: none).
+  std::vector<int> intent_holds() const {
+    std::lock_guard lk(mu_);
+    return intent_holds_;
+  }
+  std::atomic<int> early_kickoffs{0};
+
+ private:
+  std::unique_ptr<batch::Journal> inner_;
+  const SimFixture& sim_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  int held_ = 0, hold_no_ = 0;
+  std::vector<int> intent_holds_;
+  bool withholding_ = true;
+  std::vector<std::function<void()>> withheld_;
+};
+
+// Issue 13: the intents a loop turn launches together are recorded under one commit hold (so they
+// share a transaction: journal_group_commit_test), and still no kickoff leaves before its intent is
+// durable (the kickoff is now sent by whoever commits the intent, not by the loop).
+TEST(BatchResumeTest, ATurnsIntentsShareOneCommitAndEachKickoffWaitsForIt) {
+  TempDir dir;
+  SimFixture sim(write_crew(crew_json(5)));
+  auto c = make_client(sim);
+  constexpr int kItems = 60;
+  BatchOptions o;
+  o.max_concurrent = kItems;  // every item launches in the loop's first turn
+  auto inner = batch::open_sqlite_journal(dir.file("watched.sqlite")).value();
+  auto watched = std::make_unique<WatchedJournal>(std::move(inner), sim);
+  WatchedJournal* w = watched.get();
+  auto b = batch::BatchFactory::create(c, topics(kItems), o, std::move(watched), nullptr).value();
+  std::optional<Result<BatchReport>> report;
+  std::thread runner([&] { report = b->run(); });
+  ASSERT_TRUE(w->wait_withheld(kItems));
+  // A request sent after the batch's launches, through the same client: a kickoff sent at launch
+  // (before its intent is durable) would have reached the simulator by its answer.
+  ASSERT_TRUE(c.inputs());
+  EXPECT_EQ(kickoffs(sim), 0) << "kickoffs left before their intents were written";
+  w->release_intents();
+  runner.join();
+  ASSERT_TRUE(report && *report);
+  EXPECT_EQ(tally(**report)[Outcome::succeeded], kItems);
+  EXPECT_EQ(w->early_kickoffs.load(), 0)
+      << "a kickoff reached the app before its intent was durable";
+  const std::vector<int> holds = w->intent_holds();
+  ASSERT_EQ(holds.size(), static_cast<std::size_t>(kItems));
+  for (int h : holds) EXPECT_EQ(h, holds.front()) << "the first turn's intents under one hold";
+  EXPECT_NE(holds.front(), 0);
+  expect_no_duplicate_kickoffs(sim);
 }
 
 TEST(BatchResumeTest, RequestStopFinishesInFlightRunsThenForceLeavesThemResumable) {

@@ -4,9 +4,12 @@
 // the journal's transaction counter, never on time.
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <thread>
 #include <iostream>
 
 #include <gtest/gtest.h>
@@ -109,6 +112,123 @@ TEST_F(GroupCommitTest, WhatQueuesWhileTheWriterIsBusyTakesOneTransaction) {
   EXPECT_EQ(s.transactions, 2u) << "the first intent's, then one for the " << 3 * kItems << " queued";
   EXPECT_EQ(s.operations, 3 * kItems + 1);
   std::cout << "[ info ] " << s.operations << " operations in " << s.transactions << " transactions\n";
+}
+
+// Issue 13: intents recorded in a row under a hold (the batch loop's launches of one turn) share
+// one transaction instead of the first taking one alone; none is reported durable before that
+// commit, and each is on disk (seen from another connection) when its `done` runs.
+TEST_F(GroupCommitTest, IntentsRecordedUnderAHoldShareOneTransaction) {
+  auto j = open();
+  ASSERT_NE(j, nullptr);
+  SqliteJournalOptions ro;
+  ro.reader = true;
+  auto reader = open_sqlite_journal(path_, ro);
+  ASSERT_TRUE(reader) << reader.error().message;
+  constexpr std::size_t kItems = 30;
+  std::atomic<std::size_t> durable{0}, seen_on_disk{0}, on_this_thread{0};
+  const auto me = std::this_thread::get_id();
+  {
+    CommitHold hold(j.get());
+    for (std::size_t i = 0; i < kItems; ++i) {
+      j->record_intent(i, 1, "b1-" + std::to_string(i), [&, i](const Result<void>& r) {
+        if (!r) return;
+        ++durable;
+        if (std::this_thread::get_id() == me) ++on_this_thread;
+        auto items = (*reader)->load();  // `done` runs on the writer thread, after the commit
+        if (items && std::any_of(items->begin(), items->end(), [&](const JournalItem& it) {
+              return it.index == i && it.attempts == 1 && it.intent_without_id;
+            })) {
+          ++seen_on_disk;
+        }
+      });
+    }
+    EXPECT_EQ(durable.load(), 0u) << "an intent reported durable while its commit was held";
+    EXPECT_EQ(j->stats().transactions, 0u);
+  }
+  // The writer was idle: the release itself committed them, on this thread, with no wake of the
+  // writer and back.
+  EXPECT_EQ(durable.load(), kItems);
+  EXPECT_EQ(on_this_thread.load(), kItems);
+  ASSERT_TRUE(j->flush());
+  EXPECT_EQ(seen_on_disk.load(), kItems);
+  const JournalStats s = j->stats();
+  EXPECT_EQ(s.transactions, 1u) << "the " << kItems << " held intents in one transaction";
+  EXPECT_EQ(s.operations, kItems);
+}
+
+// A hold never stalls the writer for good: release wakes it with no other operation to come.
+TEST_F(GroupCommitTest, ReleasingAHoldCommitsWhatItHeld) {
+  auto j = open();
+  ASSERT_NE(j, nullptr);
+  std::promise<bool> ok;
+  {
+    CommitHold outer(j.get());
+    {
+      CommitHold inner(j.get());  // nested holds: only the last release wakes the writer
+      j->record_intent(0, 1, "b1-0", [&](const Result<void>& r) { ok.set_value(bool(r)); });
+    }
+    EXPECT_EQ(j->stats().transactions, 0u);
+  }
+  auto f = ok.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_TRUE(f.get());
+  EXPECT_EQ(j->stats().transactions, 1u);
+}
+
+// One commit at a time: a hold released while the writer is busy leaves the held intents to the
+// writer (after its commit) instead of committing beside it on the releasing thread.
+TEST_F(GroupCommitTest, AHoldReleasedWhileTheWriterIsBusyLeavesTheCommitToIt) {
+  auto j = open();
+  ASSERT_NE(j, nullptr);
+  std::promise<void> release, entered;
+  j->record_intent(0, 1, "b1-0", [&](const Result<void>&) {
+    entered.set_value();
+    release.get_future().wait();  // the writer stays inside its commit's callbacks
+  });
+  entered.get_future().wait();
+  const auto me = std::this_thread::get_id();
+  std::atomic<int> durable{0}, on_this_thread{0};
+  {
+    CommitHold hold(j.get());
+    for (std::size_t i = 1; i <= 5; ++i) {
+      j->record_intent(i, 1, "b1-" + std::to_string(i), [&](const Result<void>& r) {
+        if (r) ++durable;
+        if (std::this_thread::get_id() == me) ++on_this_thread;
+      });
+    }
+  }
+  EXPECT_EQ(durable.load(), 0) << "committed beside the busy writer";
+  release.set_value();
+  ASSERT_TRUE(j->flush());
+  EXPECT_EQ(durable.load(), 5);
+  EXPECT_EQ(on_this_thread.load(), 0);
+  EXPECT_EQ(j->stats().transactions, 2u);
+}
+
+// With an fsync per commit (survive_power_loss) the releasing thread does not wait for the disk:
+// the writer commits the held intents, still in one transaction.
+TEST_F(GroupCommitTest, WithSurvivePowerLossTheWriterCommitsWhatAHoldReleases) {
+  SqliteJournalOptions o;
+  o.survive_power_loss = true;
+  auto opened = open_sqlite_journal(path_, o);
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto& j = *opened;
+  ASSERT_TRUE(j->bind(id_));
+  const auto me = std::this_thread::get_id();
+  std::atomic<int> durable{0}, on_this_thread{0};
+  {
+    CommitHold hold(j.get());
+    for (std::size_t i = 0; i < 5; ++i) {
+      j->record_intent(i, 1, "b1-" + std::to_string(i), [&](const Result<void>& r) {
+        if (r) ++durable;
+        if (std::this_thread::get_id() == me) ++on_this_thread;
+      });
+    }
+  }
+  ASSERT_TRUE(j->flush());
+  EXPECT_EQ(durable.load(), 5);
+  EXPECT_EQ(on_this_thread.load(), 0);
+  EXPECT_EQ(j->stats().transactions, 1u);
 }
 
 TEST_F(GroupCommitTest, FlushAndCloseWriteWhatIsDeferred) {
