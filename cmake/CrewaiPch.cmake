@@ -27,7 +27,8 @@ function(_crewai_pch_options target)
   endif()
 endfunction()
 
-# _crewai_pch_host(name TYPE LIBS... ): the target that compiles one header set.
+# _crewai_pch_host(name EXECUTABLE|LIBRARY headers libs...): the target that compiles one header set;
+# `libs` give it the include directories and definitions of the headers.
 function(_crewai_pch_host name type headers)
   if(TARGET ${name})
     return()
