@@ -133,6 +133,9 @@ Engine::Impl::Impl(EngineOptions opts)
   if (options_.max_total_connections > 0) {
     curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, options_.max_total_connections);
   }
+  // Without this libcurl keeps only 4 idle connections per transfer in the multi, so a lull closes
+  // the pool that the next burst must open again (engine_reuse_test: ...ThroughALull).
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(max_active_));
   watch_ = clock_->watch([this] { curl_multi_wakeup(multi_); });
   thread_ = std::thread([this] { run(); });
 }
