@@ -79,6 +79,42 @@ TEST_F(OutputWriterTest, LineHasTheResultsFileFields) {
   EXPECT_EQ(results_line(record(1)).rfind("{\"index\":1,\"id\":\"id1\",\"state\":\"succeeded\"", 0), 0u);
 }
 
+// results_line lists the file's fields itself; each field of the record's one JSON form
+// (crewai::to_json) must be in it with the same value, `outcome` as `state` and the pause fields
+// under `pause`.
+TEST_F(OutputWriterTest, EveryRecordFieldIsInTheResultsLine) {
+  ItemRecord paused = record(4);
+  paused.outcome = Outcome::paused;
+  paused.request_id = "b-4";
+  paused.result_json = Json{{"b", 2}, {"a", {1, "x"}}};
+  paused.error = "waiting";
+  paused.run_state = "PAUSED";
+  paused.pause_task_id = "t";
+  paused.pause_task_output = "draft";
+  paused.pause_callback_url = "https://example.test/cb";
+  paused.started_at = 1.5;
+  paused.finished_at = 2.5;
+  paused.duration_seconds = 1.0;
+  for (const ItemRecord& r : {record(0), paused}) {
+    const Json record_json = to_json(r);
+    const Json line = Json::parse(results_line(r));
+    for (const auto& [key, value] : record_json.items()) {
+      if (key == "outcome") {
+        EXPECT_EQ(line.at("state"), value);
+      } else if (key.rfind("pause_", 0) == 0) {
+        const Json pause = line.value("pause", Json::object());
+        EXPECT_EQ(pause.value(key.substr(6), Json()), value) << key;
+      } else {
+        ASSERT_TRUE(line.contains(key)) << key;
+        EXPECT_EQ(line.at(key), value) << key;
+      }
+    }
+    auto back = record_from_results_line(line);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(to_json(*back), record_json);
+  }
+}
+
 TEST_F(OutputWriterTest, BytesThatAreNotUtf8AreReplacedNotThrown) {
   ItemRecord r = record(0);
   r.error = "cannot open /tmp/\xff\xfe.jsonl";
