@@ -202,6 +202,10 @@ struct BatchOptions {
   std::string batch_id;
   // Journal (crash-proof resume). Empty: in memory only.
   std::string journal_path;
+  // true: every journal commit is fsynced, so a power loss or kernel crash cannot lose an intent
+  // whose kickoff had left (which a resume would kick off again: a second paid run). false: a
+  // commit survives the death of the process only; cheaper on slow disks.
+  bool journal_survive_power_loss = true;
   bool rerun_ambiguous = false;        // on reopen, re-kick items whose kickoff outcome is unknown
   // Records of this batch found outside its journal, e.g. in the results file of the run being
   // resumed. On reopen, an item whose journal holds no `succeeded` record takes a `succeeded` one

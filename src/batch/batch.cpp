@@ -328,7 +328,9 @@ Result<std::unique_ptr<Batch>> Batch::create(Client& client, std::vector<BatchIt
                                              BatchOptions options, BatchObserver* observer) {
   std::unique_ptr<batch::Journal> journal;
   if (!options.journal_path.empty() && !options.dry_run) {
-    auto j = batch::open_sqlite_journal(options.journal_path);
+    batch::SqliteJournalOptions jo;
+    jo.survive_power_loss = options.journal_survive_power_loss;
+    auto j = batch::open_sqlite_journal(options.journal_path, jo);
     if (!j) return tl::unexpected(j.error());
     journal = std::move(*j);
   }

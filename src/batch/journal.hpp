@@ -88,6 +88,9 @@ struct Claim {
 struct JournalStats {
   std::uint64_t transactions = 0;
   std::uint64_t operations = 0;  // intents, kickoff ids and final records written
+  // SQLite: each commit is fsynced before it counts as durable (synchronous=FULL, read back from
+  // the connection). Not reported by the PostgreSQL journal, whose durability is the server's.
+  bool fsync_per_commit = false;
 };
 
 class Journal {
@@ -192,9 +195,11 @@ class CommitHold {
 };
 
 struct SqliteJournalOptions {
-  // false: WAL + synchronous=NORMAL. A commit survives a crash of the process (SIGKILL, abort) but
-  // not necessarily a power loss or kernel crash. true: synchronous=FULL, one fsync per group commit.
-  bool survive_power_loss = false;
+  // true (the default): synchronous=FULL, one fsync per group commit (on the writer thread), so a
+  // commit survives a power loss or kernel crash too. false: WAL + synchronous=NORMAL, a commit
+  // survives a crash of the process (SIGKILL, abort) but a machine crash may lose the last commits:
+  // an intent lost while its kickoff had left is kicked off again on resume, a second paid run.
+  bool survive_power_loss = true;
   std::chrono::milliseconds busy_timeout{5'000};
   // true: open beside the process that works on the journal, to read it (identity(), load()) without
   // its lock; bind() and every write fail.

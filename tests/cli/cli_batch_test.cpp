@@ -298,6 +298,31 @@ TEST_F(BatchTest, SimBatch) {
   EXPECT_FALSE(std::filesystem::exists(path("out.jsonl.journal")));
 }
 
+// The journal fsyncs each commit unless --journal-sync normal says otherwise; the summary reports
+// the level SQLite took. The flag is refused where it means nothing.
+TEST_F(BatchTest, JournalSyncIsFullUnlessToldNormal) {
+  SimFixture sim("research");
+  auto in = write("in.jsonl", topics(2));
+  auto full = crewctl(conn(sim, fast({"batch", in, "-o", path("a.jsonl"), "--json"})));
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  EXPECT_EQ(Json::parse(full.out)["summary"]["journal_sync"], "full");
+  auto normal = crewctl(conn(sim, fast({"batch", in, "-o", path("b.jsonl"), "--json", "--journal-sync", "normal"})));
+  ASSERT_EQ(normal.exit_code, 0) << normal.err;
+  EXPECT_EQ(Json::parse(normal.out)["summary"]["journal_sync"], "normal");
+  EXPECT_EQ(json_lines(read_file(path("b.jsonl"))).size(), 2u);
+
+  auto bogus = crewctl(conn(sim, fast({"batch", in, "-o", path("c.jsonl"), "--journal-sync", "always"})));
+  EXPECT_EQ(bogus.exit_code, 2);
+  EXPECT_NE(bogus.err.find("--journal-sync"), std::string::npos) << bogus.err;
+  auto none = crewctl(conn(sim, fast({"batch", in, "-o", path("d.jsonl"), "--no-journal", "--journal-sync", "full"})));
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("--journal-sync"), std::string::npos) << none.err;
+  auto shared = crewctl(conn(sim, fast({"batch", in, "-o", path("e.jsonl"), "--journal", "postgresql://db.example/x",
+                                        "--journal-sync", "normal"})));
+  EXPECT_EQ(shared.exit_code, 2);
+  EXPECT_NE(shared.err.find("synchronous_commit"), std::string::npos) << shared.err;
+}
+
 TEST_F(BatchTest, PausedAndCallErrorExitCodes) {
   SimFixture approval("approval");
   auto in = write("in.jsonl", R"({"topic": "a"})" "\n");

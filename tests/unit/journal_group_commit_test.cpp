@@ -27,9 +27,11 @@ class GroupCommitTest : public ::testing::Test {
  protected:
 
   // `max_delay`: how long deferred operations may wait (an hour: only an intent, a flush or the
-  // end writes them).
+  // end writes them). Without an fsync per commit (synchronous=NORMAL), where a released hold
+  // commits on the releasing thread; the default's fsync path is tested on its own below.
   std::unique_ptr<Journal> open(std::chrono::milliseconds max_delay = std::chrono::hours(1)) {
     SqliteJournalOptions o;
+    o.survive_power_loss = false;
     o.group_commit.max_delay = max_delay;
     auto j = open_sqlite_journal(path_, o);
     EXPECT_TRUE(j) << j.error().message;
@@ -229,6 +231,21 @@ TEST_F(GroupCommitTest, WithSurvivePowerLossTheWriterCommitsWhatAHoldReleases) {
   EXPECT_EQ(durable.load(), 5);
   EXPECT_EQ(on_this_thread.load(), 0);
   EXPECT_EQ(j->stats().transactions, 1u);
+}
+
+// A journal fsyncs every commit unless told otherwise: an intent lost in a machine crash while its
+// kickoff had left would be kicked off again on resume. The level is read back from SQLite.
+TEST_F(GroupCommitTest, ByDefaultEveryCommitIsFsynced) {
+  {
+    auto j = open_sqlite_journal(path_);
+    ASSERT_TRUE(j) << j.error().message;
+    EXPECT_TRUE((*j)->stats().fsync_per_commit);
+  }
+  SqliteJournalOptions o;
+  o.survive_power_loss = false;
+  auto j = open_sqlite_journal(path_, o);
+  ASSERT_TRUE(j) << j.error().message;
+  EXPECT_FALSE((*j)->stats().fsync_per_commit);
 }
 
 TEST_F(GroupCommitTest, FlushAndCloseWriteWhatIsDeferred) {

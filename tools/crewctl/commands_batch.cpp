@@ -135,6 +135,7 @@ struct Prepared {
   std::unique_ptr<crewai::batch::Journal> opened;  // locked and open; null without a journal
   crewai::batch::PgJournal* shared = nullptr;      // `opened`, when it is the shared journal
   bool resuming = false;                           // the journal was there
+  std::optional<bool> journal_fsync;  // a journal file: each commit fsynced (--journal-sync full)
 };
 
 // A shared journal: opened here; a new batch is created or joined once the deployment is known
@@ -188,8 +189,11 @@ Result<void> open_journal(const BatchArgs& a, Prepared& p) {
                       "to continue it (finished items are not run again), or delete it (or pass "
                       "--journal elsewhere) to start over");
   }
-  auto j = crewai::batch::open_sqlite_journal(std::move(*lock));
+  crewai::batch::SqliteJournalOptions options;
+  options.survive_power_loss = a.journal_sync != "normal";
+  auto j = crewai::batch::open_sqlite_journal(std::move(*lock), options);
   if (!j) return tl::unexpected(j.error());
+  p.journal_fsync = (*j)->stats().fsync_per_commit;
   p.opened = std::move(*j);
   p.resuming = exists;
   return {};
@@ -240,7 +244,8 @@ Result<Prepared> prepare(const GlobalFlags& g, const BatchArgs& a) {
 // The summary (stderr, --summary-json, --json), how to resume, and the exit code.
 int report_batch(const GlobalFlags& g, const BatchArgs& a, const crewai::BatchReport& report,
                  bool interrupted, const std::optional<crewai::Error>& write_error,
-                 const std::string& journal) {
+                 const Prepared& prepared) {
+  const std::string& journal = prepared.journal;
   Summary summary = summarize(report, interrupted);
   int code = exit_code_for(summary);
   if (write_error) {
@@ -259,6 +264,7 @@ int report_batch(const GlobalFlags& g, const BatchArgs& a, const crewai::BatchRe
   crewai::Json sj = summary_to_json(summary, code);
   sj["output"] = a.output;
   sj["journal"] = journal.empty() ? crewai::Json() : crewai::Json(journal);
+  if (prepared.journal_fsync) sj["journal_sync"] = *prepared.journal_fsync ? "full" : "normal";
   for (const auto& w : report.warnings) std::cerr << "crewctl: warning: " << w << "\n";
   if (!report.warnings.empty()) sj["warnings"] = report.warnings;
   if (!a.summary_json.empty()) write_summary_file(a.summary_json, sj);
@@ -348,7 +354,7 @@ int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
   }
   std::optional<crewai::Error> write_error = printer.write_error();
   if (!write_error && !finished) write_error = finished.error();
-  return report_batch(g, a, *report, interrupts > 0, write_error, prepared->journal);
+  return report_batch(g, a, *report, interrupts > 0, write_error, *prepared);
 }
 
 }  // namespace crewctl

@@ -147,6 +147,10 @@ void add_batch_options(CLI::App* cmd, BatchArgs& b, GlobalFlags& g) {
   cmd->add_option("--lease", b.lease_seconds,
                   "Shared journal: seconds before a silent worker's items go to the others (default 30)");
   cmd->add_flag("--no-journal", b.no_journal, "Keep no journal (an interrupted batch cannot resume)");
+  cmd->add_option("--journal-sync", b.journal_sync,
+                  "full (default): fsync each journal commit, so not even a power loss can make a "
+                  "resume pay for a run twice; normal: survives a crash of crewctl only")
+      ->check(CLI::IsMember({"full", "normal"}));
   cmd->add_flag("--dry-run", b.dry_run, "Validate every line and the inputs against /inputs; run nothing");
   cmd->add_flag("--cancel-on-stop", b.cancel_on_stop,
                 "When the batch stops (Ctrl-C, --max-errors, --max-error-rate), cancel the runs in "

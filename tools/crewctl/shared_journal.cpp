@@ -50,6 +50,14 @@ crewai::Result<std::unique_ptr<crewai::batch::PgJournal>> open_shared_batch(cons
 
 crewai::Result<void> check_shared_flags(const BatchArgs& a) {
   const bool shared = is_shared_journal(a.journal);
+  if (!a.journal_sync.empty() && shared) {
+    return make_error(ErrorCode::invalid_argument,
+                      "--journal-sync applies to a journal file: a PostgreSQL journal's commits are as "
+                      "durable as its server makes them (synchronous_commit)");
+  }
+  if (!a.journal_sync.empty() && a.no_journal) {
+    return make_error(ErrorCode::invalid_argument, "--journal-sync: there is no journal (--no-journal)");
+  }
   if (a.join) {
     if (!shared) {
       return make_error(ErrorCode::invalid_argument,
