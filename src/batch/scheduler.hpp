@@ -37,7 +37,8 @@ struct Batch::Impl {
   // human-input webhook is heard; a pause seen on /status first waits briefly for its details.
   struct PauseState {
     std::shared_ptr<std::stop_source> wait_stop;
-    std::shared_ptr<std::stop_callback<std::function<void()>>> wait_stop_link;  // follow -> wait_stop
+    // follow -> wait_stop
+    std::shared_ptr<std::stop_callback<std::function<void()>>> wait_stop_link;
     std::optional<PauseNotice> heard;
     std::optional<RunResult> held;  // paused per /status, waiting for its webhook until hold_until
     Steady::time_point hold_until{};

@@ -35,7 +35,9 @@ TEST(PendingStateTest, ThenDeliversExactlyOnceWhateverTheOrder) {
     Pending<RunResult> p(state);
     std::atomic<int> calls{0};
     std::string got;
-    std::thread engine([state, round] { state->complete(finished("run-" + std::to_string(round))); });
+    std::thread engine([state, round] {
+      state->complete(finished("run-" + std::to_string(round)));
+    });
     p.then([&](Result<RunResult> r) {
       ASSERT_TRUE(r);
       got = r->kickoff_id;

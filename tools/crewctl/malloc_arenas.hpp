@@ -1,5 +1,5 @@
-// tools/crewctl/malloc_arenas.hpp — one malloc arena for a batch process (crewctl batch; batch_bench
-// does the same so that it measures what crewctl does). Programs only, never the library: how a
+// tools/crewctl/malloc_arenas.hpp — one malloc arena for a batch process (crewctl batch;
+// batch_bench does the same so that it measures what crewctl does). Programs only, never the library: how a
 // process allocates is its owner's choice.
 #pragma once
 
