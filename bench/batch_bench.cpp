@@ -15,6 +15,7 @@
 
 #include "bench_util.hpp"
 #include "crewai/batch.hpp"
+#include "malloc_arenas.hpp"  // tools/crewctl: crewctl batch's allocator setting
 
 namespace {
 
@@ -69,6 +70,7 @@ crewai::ClientOptions client_options(const crewai::bench::Flags& flags, const ch
 }  // namespace
 
 int main(int argc, char** argv) {
+  crewctl::one_malloc_arena();  // as crewctl batch does, before the client's threads start
   crewai::bench::Flags flags(argc, argv);
   const char* token = std::getenv("CREWAI_TOKEN");
   if (!flags.has("url") || token == nullptr) {

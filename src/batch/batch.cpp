@@ -307,6 +307,7 @@ void Batch::Impl::finish(std::size_t i, ItemRecord rec, bool final_in_journal) {
   if (slots[i].phase == Phase::done) return;
   if (slots[i].phase == Phase::running || slots[i].phase == Phase::starting) --in_flight;
   slots[i].phase = Phase::done;
+  slots[i].pause.reset();  // its record is made: a finished item holds no webhook state
   if (!rec.finished_at) rec.finished_at = batch::unix_now();
   if (rec.started_at && !rec.duration_seconds) {
     rec.duration_seconds = *rec.finished_at - *rec.started_at;

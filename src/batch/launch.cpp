@@ -201,7 +201,9 @@ void Batch::Impl::on_wait(std::size_t i, Result<RunResult> r) {
         rec.outcome = Outcome::paused;
         rec.pause_task_id = r->pause_task_id;
         rec.pause_task_output = r->pause_task_output;
-        if (s.heard && !s.heard->callback_url.empty()) rec.pause_callback_url = s.heard->callback_url;
+        if (s.pause && s.pause->heard && !s.pause->heard->callback_url.empty()) {
+          rec.pause_callback_url = s.pause->heard->callback_url;
+        }
         rec.error = "waiting for human input" +
                     (r->pause_task_id ? " on task " + *r->pause_task_id : std::string());
         break;

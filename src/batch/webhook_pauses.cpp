@@ -21,15 +21,14 @@ void apply(const PauseNotice& n, RunResult& r) {
 }  // namespace
 
 void Batch::Impl::hook_wait(std::size_t i, const std::string& id, WaitOptions& w) {
-  Slot& s = slots[i];
-  s.heard.reset();
-  s.held.reset();
-  s.hold_done = false;
-  s.wait_stop = std::make_shared<std::stop_source>();
-  std::function<void()> relay = [stop = s.wait_stop] { stop->request_stop(); };
-  s.wait_stop_link =
+  // A fresh state per run followed: nothing heard or held from an earlier run of the item.
+  auto& p = slots[i].pause;
+  p = std::make_unique<PauseState>();
+  p->wait_stop = std::make_shared<std::stop_source>();
+  std::function<void()> relay = [stop = p->wait_stop] { stop->request_stop(); };
+  p->wait_stop_link =
       std::make_shared<std::stop_callback<std::function<void()>>>(follow.get_token(), std::move(relay));
-  w.stop = s.wait_stop->get_token();
+  w.stop = p->wait_stop->get_token();
   w.human_input_webhook = true;  // NOT FOUND after RUNNING is the live crew's pause
   std::weak_ptr<Sink> weak = sink;
   opt.webhooks->watch(id, [weak, i, id](PauseNotice n) {
@@ -45,20 +44,25 @@ void Batch::Impl::hook_wait(std::size_t i, const std::string& id, WaitOptions& w
 void Batch::Impl::on_pause_heard(std::size_t i, const std::string& id, PauseNotice n) {
   Slot& s = slots[i];
   if (s.phase != Phase::running || s.kickoff_ids.empty() || s.kickoff_ids.back() != id) return;
-  s.heard = std::move(n);
-  if (s.held) {
-    Result<RunResult> r = std::move(*s.held);
-    s.held.reset();
+  if (!s.pause) return;  // hook_wait made it before watching `id`: a stray notice
+  PauseState& p = *s.pause;
+  p.heard = std::move(n);
+  if (p.held) {
+    Result<RunResult> r = std::move(*p.held);
+    p.held.reset();
     return on_wait(i, std::move(r));
   }
-  if (s.wait_stop) s.wait_stop->request_stop();  // the wait answers `cancelled`: see below
+  if (p.wait_stop) p.wait_stop->request_stop();  // the wait answers `cancelled`: see below
 }
 
 // True when on_wait must not record the result yet (a pause waiting for its webhook).
 bool Batch::Impl::hold_for_pause(std::size_t i, Result<RunResult>& r) {
   Slot& s = slots[i];
   const std::string id = s.kickoff_ids.empty() ? std::string() : s.kickoff_ids.back();
-  if (!r && r.error().code == ErrorCode::cancelled && s.heard && !follow.stop_requested()) {
+  // Every wait of a batch with webhooks starts in hook_wait (start_wait), which makes it.
+  if (!s.pause) s.pause = std::make_unique<PauseState>();
+  PauseState& ps = *s.pause;
+  if (!r && r.error().code == ErrorCode::cancelled && ps.heard && !follow.stop_requested()) {
     RunResult p;
     p.kickoff_id = id;
     p.state = RunState::paused;
@@ -67,37 +71,37 @@ bool Batch::Impl::hold_for_pause(std::size_t i, Result<RunResult>& r) {
     r = std::move(p);
   }
   if (r && r->state == RunState::paused) {
-    if (s.heard) {
-      apply(*s.heard, *r);
-    } else if (!s.hold_done && !follow.stop_requested()) {
-      s.hold_done = true;
-      s.held = std::move(*r);
-      s.hold_until = clock->now() + kPauseDetailsGrace;
+    if (ps.heard) {
+      apply(*ps.heard, *r);
+    } else if (!ps.hold_done && !follow.stop_requested()) {
+      ps.hold_done = true;
+      ps.held = std::move(*r);
+      ps.hold_until = clock->now() + kPauseDetailsGrace;
       holding.push_back(i);
       return true;
     }
   }
   opt.webhooks->unwatch(id);
-  s.wait_stop_link.reset();
+  ps.wait_stop_link.reset();
   return false;
 }
 
 void Batch::Impl::release_holds(Steady::time_point now, Steady::time_point& wake) {
   for (std::size_t k = 0; k < holding.size();) {
     std::size_t i = holding[k];
-    Slot& s = slots[i];
-    if (!s.held) {
+    PauseState* p = slots[i].pause.get();
+    if (!p || !p->held) {
       holding[k] = holding.back();
       holding.pop_back();
       continue;
     }
-    if (now >= s.hold_until || follow.stop_requested()) {
-      Result<RunResult> r = std::move(*s.held);
-      s.held.reset();
+    if (now >= p->hold_until || follow.stop_requested()) {
+      Result<RunResult> r = std::move(*p->held);
+      p->held.reset();
       on_wait(i, std::move(r));
       continue;  // the slot is no longer held: dropped on the next pass of this index
     }
-    wake = std::min(wake, s.hold_until);
+    wake = std::min(wake, p->hold_until);
     ++k;
   }
 }

@@ -304,13 +304,17 @@ template <class T, class Parse>
 void one_call(Client::Impl& impl, Exchange ex, Parse parse, std::function<void(Result<T>)> cb,
               std::stop_token stop) {
   if (stop.stop_requested()) return cb(tl::unexpected(cancelled_error(ex.kickoff_id)));
-  auto op = impl.start_op([cb, ex](Error e) {
+  // The errors name the call, never its body: only the send loop keeps the body (one copy per
+  // request in flight, which for a batch's kickoff burst is one per item).
+  const Exchange named{.call = ex.call, .method = ex.method, .path = ex.path,
+                       .kickoff_id = ex.kickoff_id, .url = ex.url};
+  auto op = impl.start_op([cb, ex = named](Error e) {
     if (e.kickoff_id.empty()) e.kickoff_id = ex.kickoff_id;
     if (e.code == ErrorCode::ambiguous) e.message = ex.method + " " + ex.path + ": " + e.message;
     cb(tl::unexpected(std::move(e)));
   });
   impl.watch_stop(op, std::move(stop));
-  impl.send(op, ex, [&impl, op, ex, parse = std::move(parse), cb](Answer a) {
+  impl.send(op, std::move(ex), [&impl, op, ex = named, parse = std::move(parse), cb](Answer a) {
     impl.end_op(*op);
     const auto& r = a.response;
     if (r.failure != transport::Failure::none || r.status < 200 || r.status >= 300) {

@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "connection.hpp"
 #include "listen.hpp"
+#include "malloc_arenas.hpp"
 #include "crewai/batch.hpp"
 #include "output.hpp"
 #include "shared_journal.hpp"
@@ -287,6 +288,7 @@ int report_batch(const GlobalFlags& g, const BatchArgs& a, const crewai::BatchRe
 }  // namespace
 
 int cmd_batch(const GlobalFlags& g, const BatchArgs& a) {
+  crewctl::one_malloc_arena();  // before connect() and the batch start their threads
   if (auto ok = check_listen_flags(a.listen, nullptr, nullptr); !ok) return fail(ok.error(), g.json);
   if (!a.events.empty() && a.listen.listen.empty()) {
     return fail(make_error(ErrorCode::invalid_argument, "--events needs --listen HOST:PORT").value(), g.json);
