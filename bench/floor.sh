@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # bench/floor.sh — how far `crewctl batch` is from the floor: the bare libcurl-multi loop
 # (floor_loop: crewctl's pool of 64 connections, all reused), `crewctl batch -o out.jsonl` (journal
-# on, its default beside -o) and the same with --no-journal, one after the other against ONE
-# simulator (research crew), same items, concurrency and poll interval. For each: client CPU (user+sys, measure.py), the requests the simulator counted
-# for it (/_sim/stats, reset before each client), µs of client CPU per request and the ratio to the
-# floor. REPEATS > 1 runs the three clients in turn that many times (paired, so that a busy machine
-# weighs on all alike).
+# on, its default beside -o, with an fsync per commit), the same with `--journal-sync normal` (no
+# fsync) and with --no-journal, one after the other against ONE simulator (research crew), same
+# items, concurrency and poll interval. For each: client CPU (user+sys, measure.py), the requests
+# the simulator counted for it (/_sim/stats, reset before each client), µs of client CPU per request
+# and the ratio to the floor. REPEATS > 1 runs the four clients in turn that many times (paired, so
+# that a busy machine weighs on all alike).
 #   bench/floor.sh [ITEMS=2000] [CONCURRENCY=100] [POLL_INTERVAL=0.05] [TIME_SCALE=0.0005] [REPEATS=1]
 source "$(dirname "$0")/common.sh"
 ITEMS=${1:-2000}
@@ -52,6 +53,9 @@ for r in $(seq 1 "$REPEATS"); do
     --connections 64 --poll-interval "$POLL"
   rm -f "$WORK"/journal.out.jsonl*
   measure journal "$CREWCTL" batch "$WORK/items.jsonl" "${common[@]}" -o "$WORK/journal.out.jsonl"
+  rm -f "$WORK"/journal-normal.out.jsonl*
+  measure journal-normal "$CREWCTL" batch "$WORK/items.jsonl" "${common[@]}" --journal-sync normal \
+    -o "$WORK/journal-normal.out.jsonl"
   measure no-journal "$CREWCTL" batch "$WORK/items.jsonl" "${common[@]}" --no-journal \
     -o "$WORK/no-journal.out.jsonl"
 done
@@ -62,11 +66,12 @@ awk -v repeats="$REPEATS" '
   END {
     printf "%-27s %9s %9s %9s %9s %11s %8s\n", "client", "succeeded", "kickoffs", "polls", "cpu_s", "us/request", "ratio"
     floor_us = cpu["floor"] * 1e6 / (kick["floor"] + polls["floor"])
-    n = split("floor journal no-journal", order, " ")
+    n = split("floor journal journal-normal no-journal", order, " ")
     for (i = 1; i <= n; i++) {
       c = order[i]; req = kick[c] + polls[c]
       us = req > 0 ? cpu[c] * 1e6 / req : 0
-      label = c == "floor" ? "floor_loop" : c == "journal" ? "crewctl batch (journal)" : "crewctl batch --no-journal"
+      label = c == "floor" ? "floor_loop" : c == "journal" ? "crewctl batch (journal)" : \
+              c == "journal-normal" ? "  --journal-sync normal" : "crewctl batch --no-journal"
       printf "%-27s %9d %9d %9d %9.3f %11.1f %7.2fx\n", label, ok[c] / repeats, kick[c] / repeats, polls[c] / repeats, cpu[c] / repeats, us, us / floor_us
     }
   }' "$WORK/rows"
