@@ -43,7 +43,7 @@
 namespace crewai::batch {
 
 struct JournalOp {
-  enum class Kind { intent, kickoff, final } kind = Kind::intent;
+  enum class Kind { intent, kickoff, final, withdraw } kind = Kind::intent;
   std::size_t index = 0;
   int attempt = 0;
   std::string text;     // request id, kickoff id, or the record's results line

@@ -114,6 +114,14 @@ class Journal {
   // or at most GroupCommitOptions::max_delay later (flush() writes them at once).
   virtual void record_kickoff(std::size_t index, int attempt, const std::string& kickoff_id) = 0;
   virtual void record_final(const ItemRecord& rec) = 0;
+  // The kickoff of this attempt was never sent (stopped before it left; the client said
+  // `cancelled`): the intent is dropped, unless a kickoff id came meanwhile, so that a resume runs
+  // the item instead of calling it `ambiguous`. Nothing waits for it; lost with the process, the
+  // item is merely `ambiguous` on resume. The PostgreSQL journal ignores it (ambiguous, as before).
+  virtual void withdraw_intent(std::size_t index, int attempt) {
+    (void)index;
+    (void)attempt;
+  }
   // The same with the record's results line (output_writer.hpp results_line), made once by the
   // caller for the journal and the results file. A backend that stores another shape ignores it.
   virtual void record_final_line(const ItemRecord& rec, std::string line) {

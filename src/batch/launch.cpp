@@ -133,6 +133,9 @@ void Batch::Impl::on_kickoff(std::size_t i, Result<std::string> r, Steady::time_
   ItemRecord rec = base_record(i);
   rec.error = e.to_string();
   if (e.code == ErrorCode::cancelled) {
+    // Never sent (one on the wire ends `ambiguous`): the intent goes, so that a resume runs the
+    // item again instead of calling it ambiguous.
+    if (journal) journal->withdraw_intent(i, s.attempts);
     rec.outcome = Outcome::skipped;
     rec.error = "not kicked off: the batch stopped (" + stop_reason + ")";
     return finish(i, std::move(rec), false);

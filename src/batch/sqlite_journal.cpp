@@ -60,6 +60,9 @@ constexpr const char* kUpsertKickoff =
 // for a row that is not there (changes() == 0).
 constexpr const char* kUpdateKickoff =
     "UPDATE attempts SET kickoff_id = ?3, kickoff_at = ?4 WHERE idx = ?1 AND attempt = ?2";
+// An intent whose kickoff never left (Journal::withdraw_intent); a row with a kickoff id stays.
+constexpr const char* kWithdrawIntent =
+    "DELETE FROM attempts WHERE idx = ?1 AND attempt = ?2 AND kickoff_id IS NULL";
 constexpr const char* kUpsertRecord =
     "INSERT INTO records(idx, json, outcome, finished_at) VALUES(?1, ?2, ?3, ?4) "
     "ON CONFLICT(idx) DO UPDATE SET json = excluded.json, outcome = excluded.outcome, "
@@ -96,6 +99,9 @@ class SqliteJournal final : public Journal {
   void record_final_line(const ItemRecord& rec, std::string line) override {
     writer_.enqueue(Op{Op::Kind::final, rec.index, 0, std::move(line),
                        std::string(crewai::to_string(rec.outcome)), rec.finished_at, unix_now(), {}});
+  }
+  void withdraw_intent(std::size_t index, int attempt) override {
+    writer_.enqueue(Op{Op::Kind::withdraw, index, attempt, {}, {}, std::nullopt, unix_now(), {}});
   }
   void hold_commits() override { writer_.hold(); }
   void release_commits() override { writer_.release(); }
@@ -139,7 +145,7 @@ class SqliteJournal final : public Journal {
 
   std::mutex db_mu_;  // guards the connection and statements (writer vs bind/load)
   sqlite::Db db_;
-  sqlite::Stmt intent_stmt_, kickoff_stmt_, update_kickoff_stmt_, record_stmt_;
+  sqlite::Stmt intent_stmt_, kickoff_stmt_, update_kickoff_stmt_, record_stmt_, withdraw_stmt_;
   sqlite::Stmt begin_stmt_, commit_stmt_;
   bool bound_ = false;
 
@@ -172,6 +178,12 @@ Result<void> SqliteJournal::write_op(Op& op) {
   if (op.kind == Op::Kind::kickoff) {
     rc = step_op(update_kickoff_stmt_.get(), op);
     if (rc == SQLITE_DONE && sqlite3_changes(db_.get()) == 0) rc = step_op(kickoff_stmt_.get(), op);
+  } else if (op.kind == Op::Kind::withdraw) {
+    sqlite3_stmt* s = withdraw_stmt_.get();
+    sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(op.index));
+    sqlite3_bind_int(s, 2, op.attempt);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
   } else {
     rc = step_op(op.kind == Op::Kind::intent ? intent_stmt_.get() : record_stmt_.get(), op);
   }
@@ -312,6 +324,7 @@ Result<void> SqliteJournal::bind(const BatchIdentity& id) {
     int rc = sqlite::prepare(db_.get(), kInsertIntent, intent_stmt_);
     if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), kUpsertKickoff, kickoff_stmt_);
     if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), kUpdateKickoff, update_kickoff_stmt_);
+    if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), kWithdrawIntent, withdraw_stmt_);
     if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), kUpsertRecord, record_stmt_);
     if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), "BEGIN IMMEDIATE", begin_stmt_);
     if (rc == SQLITE_OK) rc = sqlite::prepare(db_.get(), "COMMIT", commit_stmt_);

@@ -17,6 +17,7 @@
 
 #include "batch/batch_factory.hpp"
 #include "batch/journal.hpp"
+#include "batch/scheduler.hpp"  // kForcedKickoffGrace
 #include "integration/batch_support.hpp"
 
 extern char** environ;
@@ -81,6 +82,7 @@ class WatchedJournal : public batch::Journal {
     inner_->record_kickoff(index, attempt, kickoff_id);
   }
   void record_final(const ItemRecord& rec) override { inner_->record_final(rec); }
+  void withdraw_intent(std::size_t index, int attempt) override { inner_->withdraw_intent(index, attempt); }
   void hold_commits() override {
     {
       std::lock_guard lk(mu_);
@@ -160,6 +162,53 @@ TEST(BatchResumeTest, ATurnsIntentsShareOneCommitAndEachKickoffWaitsForIt) {
   ASSERT_EQ(holds.size(), static_cast<std::size_t>(kItems));
   for (int h : holds) EXPECT_EQ(h, holds.front()) << "the first turn's intents under one hold";
   EXPECT_NE(holds.front(), 0);
+  expect_no_duplicate_kickoffs(sim);
+}
+
+// A forced stop aborts the kickoffs that have not left yet (after a grace). Such a kickoff was
+// never sent, so the resume runs its item: it is not `ambiguous`, and nothing is paid for twice.
+// Virtual time: the intents are withheld, so no kickoff can leave before the grace has passed.
+TEST(BatchResumeTest, AKickoffStoppedBeforeItLeftIsRunOnResume) {
+  TempDir dir;
+  VirtualTime vt;
+  SimFixture sim(write_crew(crew_json(5)), vt.sim());
+  auto c = make_client(sim, vt.client());
+  constexpr int kItems = 4;
+  BatchOptions o;
+  o.max_concurrent = kItems;
+  o.journal_path = dir.file("stopped.sqlite");
+  {
+    auto inner = batch::open_sqlite_journal(o.journal_path).value();
+    auto watched = std::make_unique<WatchedJournal>(std::move(inner), sim);
+    WatchedJournal* w = watched.get();
+    BatchOptions first = o;
+    first.journal_path.clear();  // the journal is given opened
+    auto b = batch::BatchFactory::create(c, topics(kItems), first, std::move(watched), nullptr).value();
+    std::optional<Result<BatchReport>> report;
+    std::thread runner([&] { report = b->run(); });
+    ASSERT_TRUE(w->wait_withheld(kItems));
+    const auto forced = vt.clock->elapsed();
+    b->request_stop(true);
+    // The clock jumps only while the batch loop is idle: one jump after the grace has passed means
+    // the loop has acted on it (the kickoffs not yet sent are stopped).
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (vt.clock->elapsed() < forced + kForcedKickoffGrace &&
+           std::chrono::steady_clock::now() < until) {
+      std::this_thread::yield();
+    }
+    const auto jumps = vt.clock->jumps();
+    while (vt.clock->jumps() == jumps && std::chrono::steady_clock::now() < until) {
+      std::this_thread::yield();
+    }
+    w->release_intents();
+    runner.join();
+    ASSERT_TRUE(report && *report);
+    EXPECT_EQ(tally(**report)[Outcome::skipped], kItems);
+    EXPECT_EQ(kickoffs(sim), 0);
+  }
+  auto resumed = run(c, topics(kItems), o);
+  EXPECT_EQ(tally(resumed)[Outcome::succeeded], kItems) << "the stopped kickoffs run now, not `ambiguous`";
+  EXPECT_EQ(kickoffs(sim), kItems);
   expect_no_duplicate_kickoffs(sim);
 }
 

@@ -230,6 +230,37 @@ TEST_F(JournalTest, KickoffIdsAndFinalsSurviveReopen) {
   EXPECT_TRUE(c.kickoff_ids.empty());
 }
 
+// A kickoff stopped before it left: its intent goes, so that a resume runs the item instead of
+// calling it ambiguous. An attempt whose kickoff id is known keeps its row.
+TEST_F(JournalTest, AWithdrawnIntentIsGoneUnlessItsKickoffIdCame) {
+  {
+    auto j = open_bound(id_);
+    ASSERT_NE(j, nullptr);
+    j->record_intent(0, 1, "b1-0", nullptr);
+    j->withdraw_intent(0, 1);
+    j->record_intent(1, 1, "b1-1", nullptr);
+    j->record_kickoff(1, 1, "k1");
+    j->withdraw_intent(1, 1);
+    j->record_intent(2, 1, "b1-2", nullptr);
+    j->record_kickoff(2, 1, "k2");
+    j->record_intent(2, 2, "b1-2-a2", nullptr);
+    j->withdraw_intent(2, 2);
+    ASSERT_TRUE(j->flush());
+  }
+  auto j = open_bound(id_);
+  ASSERT_NE(j, nullptr);
+  auto items = j->load();
+  ASSERT_TRUE(items) << items.error().message;
+  ASSERT_EQ(items->size(), 2u);  // item 0 has no row left: it is as if never tried
+  EXPECT_EQ((*items)[0].index, 1u);
+  EXPECT_EQ((*items)[0].kickoff_ids, std::vector<std::string>{"k1"});
+  EXPECT_FALSE((*items)[0].intent_without_id);
+  EXPECT_EQ((*items)[1].index, 2u);
+  EXPECT_EQ((*items)[1].attempts, 1);
+  EXPECT_EQ((*items)[1].kickoff_ids, std::vector<std::string>{"k2"});
+  EXPECT_FALSE((*items)[1].intent_without_id);
+}
+
 TEST_F(JournalTest, ProcessKilledMidBatchLeavesIntentsWithoutIds) {
   constexpr std::size_t kKillAfter = 300;
   const int rc = in_child([&] {
