@@ -117,7 +117,7 @@ class Journal {
   // The kickoff of this attempt was never sent (stopped before it left; the client said
   // `cancelled`): the intent is dropped, unless a kickoff id came meanwhile, so that a resume runs
   // the item instead of calling it `ambiguous`. Nothing waits for it; lost with the process, the
-  // item is merely `ambiguous` on resume. The PostgreSQL journal ignores it (ambiguous, as before).
+  // item is merely `ambiguous` on resume. PostgreSQL: only the worker's own attempt row goes.
   virtual void withdraw_intent(std::size_t index, int attempt) {
     (void)index;
     (void)attempt;

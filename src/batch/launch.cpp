@@ -126,6 +126,10 @@ void Batch::Impl::on_kickoff(std::size_t i, Result<std::string> r, Steady::time_
   }
   const Error& e = r.error();
   if (transport_trouble(e)) breaker.on_transport_failure(now);
+  // Never sent: a retry-safe failure (it did not reach the app) or a kickoff stopped before it
+  // left (one on the wire ends `ambiguous`). Its intent goes, so that a resume, or the worker an
+  // item handed back goes to, runs the item instead of calling it ambiguous.
+  if (journal && (e.code == ErrorCode::cancelled || e.retry_safe)) journal->withdraw_intent(i, s.attempts);
   if (e.retry_safe && transport_trouble(e) && !stopping && s.requeues < kMaxRequeues) {
     ++s.requeues;
     return requeue(i, now + opt.breaker_cooldown / 4 * s.requeues);
@@ -133,9 +137,6 @@ void Batch::Impl::on_kickoff(std::size_t i, Result<std::string> r, Steady::time_
   ItemRecord rec = base_record(i);
   rec.error = e.to_string();
   if (e.code == ErrorCode::cancelled) {
-    // Never sent (one on the wire ends `ambiguous`): the intent goes, so that a resume runs the
-    // item again instead of calling it ambiguous.
-    if (journal) journal->withdraw_intent(i, s.attempts);
     rec.outcome = Outcome::skipped;
     rec.error = "not kicked off: the batch stopped (" + stop_reason + ")";
     return finish(i, std::move(rec), false);

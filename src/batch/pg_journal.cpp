@@ -26,6 +26,10 @@ constexpr const char* kKickoff =
     "INSERT INTO crewctl_attempts(batch_id, idx, attempt, kickoff_id, kickoff_at, worker) "
     "VALUES($1, $2::bigint, $3::integer, $4, now(), $5) ON CONFLICT (batch_id, idx, attempt) "
     "DO UPDATE SET kickoff_id = excluded.kickoff_id, kickoff_at = excluded.kickoff_at";
+// Only this worker's own attempt, and only while it has no kickoff id (Journal::withdraw_intent).
+constexpr const char* kWithdraw =
+    "DELETE FROM crewctl_attempts WHERE batch_id = $1 AND idx = $2::bigint AND attempt = $3::integer "
+    "AND kickoff_id IS NULL AND worker = $4";
 // The first final record wins, except that a run followed to its end replaces `ambiguous`, and the
 // end of an answered pause's run replaces the pause (only by the worker that claimed it).
 constexpr const char* kFinal =
@@ -108,6 +112,14 @@ void PgJournalImpl::record_kickoff(std::size_t index, int attempt, const std::st
   enqueue(std::move(op));
 }
 
+void PgJournalImpl::withdraw_intent(std::size_t index, int attempt) {
+  Op op;
+  op.kind = Op::Kind::withdraw;
+  op.index = index;
+  op.attempt = attempt;
+  enqueue(std::move(op));
+}
+
 void PgJournalImpl::record_final(const ItemRecord& rec) {
   Op op;
   op.kind = Op::Kind::final;
@@ -186,6 +198,10 @@ Result<void> PgJournalImpl::write_op(Op& op) {
     }
     case Op::Kind::kickoff: {
       auto r = session_.exec(kKickoff, {batch, idx, std::to_string(op.attempt), op.text, worker_id_});
+      return r ? Result<void>() : tl::unexpected(r.error());
+    }
+    case Op::Kind::withdraw: {
+      auto r = session_.exec(kWithdraw, {batch, idx, std::to_string(op.attempt), worker_id_});
       return r ? Result<void>() : tl::unexpected(r.error());
     }
     case Op::Kind::final: {

@@ -34,7 +34,7 @@ inline const std::string kClaimable =
 std::string float8(double v);
 
 struct Op {
-  enum class Kind { intent, kickoff, final, stop, release, claim } kind = Kind::intent;
+  enum class Kind { intent, kickoff, final, withdraw, stop, release, claim } kind = Kind::intent;
   std::size_t index = 0;
   int attempt = 0;
   std::string text;  // request id, kickoff id, the record's JSON, the stop reason, or the released indices
@@ -66,6 +66,7 @@ class PgJournalImpl final : public PgJournal {
                      std::function<void(Result<void>)> done) override;
   void record_kickoff(std::size_t index, int attempt, const std::string& kickoff_id) override;
   void record_final(const ItemRecord& rec) override;
+  void withdraw_intent(std::size_t index, int attempt) override;
   Result<void> flush() override;
   std::string path() const override { return session_.shown(); }
   bool shared() const override { return true; }

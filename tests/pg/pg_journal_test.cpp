@@ -231,6 +231,40 @@ TEST_F(PgJournalTest, ExpiredLeasesGoToAnotherWorkerWithWhatIsKnown) {
   EXPECT_TRUE(got[2].kickoff_ids.empty());
 }
 
+// A kickoff that never left (stopped, or refused before it reached the app) takes its intent back:
+// the worker the item goes to next runs it instead of calling it ambiguous. Only the worker's own
+// attempt without a kickoff id goes.
+TEST_F(PgJournalTest, AWithdrawnIntentIsGoneForTheNextWorker) {
+  auto items = make_items(2);
+  PgJournalOptions dying;
+  dying.lease = 300ms;
+  dying.release_on_close = false;
+  auto a = open(dying);
+  ASSERT_TRUE(a->create_or_join(identity_of(items), items));
+  ASSERT_TRUE(claim(*a, 2));
+  ASSERT_TRUE(intent(*a, 0, 1, "b-0"));
+  a->withdraw_intent(0, 1);
+  ASSERT_TRUE(intent(*a, 1, 1, "b-1"));
+  a->record_kickoff(1, 1, "kick-1");
+  a->withdraw_intent(1, 1);  // too late: the kickoff id is known
+  ASSERT_TRUE(a->flush());
+  a.reset();
+
+  auto b = open();
+  ASSERT_TRUE(b->create_or_join(identity_of(items), items));
+  std::vector<batch::JournalItem> got;
+  ASSERT_TRUE(wait_until([&] {
+    auto c = claim(*b, 2);
+    if (c) got.insert(got.end(), c->items.begin(), c->items.end());
+    return got.size() >= 2;
+  }, 10s));
+  ASSERT_EQ(got.size(), 2u);
+  std::sort(got.begin(), got.end(), [](const auto& x, const auto& y) { return x.index < y.index; });
+  EXPECT_EQ(got[0].attempts, 0);
+  EXPECT_FALSE(got[0].intent_without_id);
+  EXPECT_EQ(got[1].kickoff_ids, std::vector<std::string>{"kick-1"});
+}
+
 TEST_F(PgJournalTest, IntentIsRefusedOnceTheLeaseWentToAnotherWorker) {
   auto items = make_items(1);
   PgJournalOptions long_lease;  // no heartbeat during the test: it would renew the lease taken below
