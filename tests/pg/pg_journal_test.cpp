@@ -42,6 +42,18 @@ Result<void> intent(batch::Journal& j, std::size_t index, int attempt, const std
   return p.get_future().get();
 }
 
+// Claims until `n` items came (leases of a dead worker expire meanwhile), sorted by index.
+std::vector<batch::JournalItem> claim_all(batch::Journal& j, std::size_t n) {
+  std::vector<batch::JournalItem> got;
+  (void)wait_until([&] {
+    auto c = claim(j, n);
+    if (c) got.insert(got.end(), c->items.begin(), c->items.end());
+    return got.size() >= n;
+  }, 10s);
+  std::sort(got.begin(), got.end(), [](const auto& x, const auto& y) { return x.index < y.index; });
+  return got;
+}
+
 class PgJournalTest : public PgTest {
  protected:
   std::unique_ptr<batch::PgJournal> open(PgJournalOptions o = {}) {
@@ -214,15 +226,9 @@ TEST_F(PgJournalTest, ExpiredLeasesGoToAnotherWorkerWithWhatIsKnown) {
 
   auto b = open();
   ASSERT_TRUE(b->create_or_join(identity_of(items), items));
-  std::vector<batch::JournalItem> got;
-  ASSERT_TRUE(wait_until([&] {
-    auto c = claim(*b, 3);
-    if (c) got.insert(got.end(), c->items.begin(), c->items.end());
-    return got.size() >= 3;
-  }, 10s));
-  ASSERT_EQ(got.size(), 3u);
   // The intents renewed the leases of items 0 and 1: item 2 may come first.
-  std::sort(got.begin(), got.end(), [](const auto& x, const auto& y) { return x.index < y.index; });
+  const auto got = claim_all(*b, 3);
+  ASSERT_EQ(got.size(), 3u);
   EXPECT_TRUE(got[0].intent_without_id);
   EXPECT_EQ(got[0].request_id, "b-0");
   EXPECT_FALSE(got[1].intent_without_id);
@@ -252,14 +258,8 @@ TEST_F(PgJournalTest, AWithdrawnIntentIsGoneForTheNextWorker) {
 
   auto b = open();
   ASSERT_TRUE(b->create_or_join(identity_of(items), items));
-  std::vector<batch::JournalItem> got;
-  ASSERT_TRUE(wait_until([&] {
-    auto c = claim(*b, 2);
-    if (c) got.insert(got.end(), c->items.begin(), c->items.end());
-    return got.size() >= 2;
-  }, 10s));
+  const auto got = claim_all(*b, 2);  // once a's leases expire
   ASSERT_EQ(got.size(), 2u);
-  std::sort(got.begin(), got.end(), [](const auto& x, const auto& y) { return x.index < y.index; });
   EXPECT_EQ(got[0].attempts, 0);
   EXPECT_FALSE(got[0].intent_without_id);
   EXPECT_EQ(got[1].kickoff_ids, std::vector<std::string>{"kick-1"});
