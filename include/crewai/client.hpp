@@ -81,7 +81,9 @@ struct ClientOptions {
 struct WaitOptions {
   std::optional<Millis> deadline;  // overrides PollPolicy::deadline for this wait
   std::stop_token stop;            // request_stop() ends the wait with `cancelled`
-  // Time the kickoff was accepted (for the 404 grace); defaults to the start of the wait.
+  // Time the kickoff was accepted: the 404 grace counts from it, and the first poll comes
+  // PollPolicy::initial after it (unless human_input_webhook). Unset: the grace counts from the
+  // start of the wait, whose first poll goes out at once.
   std::optional<std::chrono::steady_clock::time_point> kicked_off_at;
   // The kickoff carried a human-input webhook (run() sets it). A live crew waiting for a human
   // reads NOT FOUND, never PAUSED: a run seen alive that then reads NOT FOUND (or 404) ends the

@@ -72,7 +72,8 @@ struct PollPolicy {
                               // itself may have died, so wait() ends early (unavailable, kickoff
                               // id kept) instead of polling to the deadline
 
-  // Wait before poll number `n` (0 = the first poll after kickoff).
+  // Wait before poll number `n` (0 = the first poll after kickoff: wait(id) without
+  // WaitOptions::kicked_off_at, or with a human-input webhook, polls at once instead).
   Millis interval(int n, double uniform01) const;
 };
 

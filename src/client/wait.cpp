@@ -259,6 +259,15 @@ void Client::Impl::do_wait(std::string id, WaitOptions opts, Json inputs,
   if (w->opts.stop.stop_requested()) return w->finish(tl::unexpected(cancelled_error(w->id)));
   w->watch_stop();
   waiters.emplace(w->id, w);
+  // Right after a kickoff (the caller gave kicked_off_at: run(), a resume, a batch) the first poll
+  // comes PollPolicy::initial after it, as documented: a run just accepted is almost never over,
+  // and polling it at once cost a request per run. wait(id) on a run started elsewhere polls now,
+  // and so does a run with a human-input webhook: a live crew that pauses reads NOT FOUND, and only
+  // a run seen alive first is taken for paused (out_of_sight), so the early look is kept there.
+  if (w->opts.kicked_off_at && !w->opts.human_input_webhook) {
+    const auto first = *w->opts.kicked_off_at + w->next_interval() - engine.clock().now();
+    if (first > first.zero()) return w->schedule(std::chrono::ceil<Millis>(first));
+  }
   w->poll();
 }
 

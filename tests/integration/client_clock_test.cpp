@@ -96,6 +96,27 @@ TEST(ClientClock, NotFoundIsToleratedForTheWholeGraceThenReported) {
   EXPECT_GE(requests(sim, "GET /status", ""), 3);  // it polled through the grace
 }
 
+// Right after a kickoff the first poll waits PollPolicy::initial (1 s by default): a run of half a
+// second is read once, done, where an immediate first poll cost a second request per run.
+// wait(id) on a run started elsewhere still polls at once.
+TEST(ClientClock, TheFirstPollAfterAKickoffWaitsTheInitialInterval) {
+  Virtual vt;
+  auto sim = vt.sim(json::object(), 0.5 / 120);  // research: 120 s of tasks -> 0.5 s
+  auto c = vt.client(sim);
+  auto r = c.run(topic("a"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->state, RunState::success);
+  EXPECT_EQ(requests(sim, "GET /status", ""), 1);
+  const auto after_run = vt.elapsed();
+  EXPECT_GE(after_run, PollPolicy{}.initial * (1 - PollPolicy{}.jitter));
+
+  auto again = c.wait(r->kickoff_id);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->state, RunState::success);
+  EXPECT_EQ(requests(sim, "GET /status", ""), 2);
+  EXPECT_EQ(vt.elapsed(), after_run);  // polled at once: no virtual time passed
+}
+
 // A run of 20 minutes (research's 120 s of tasks at time scale 10, on the virtual clock) against
 // a 5-minute deadline, then the
 // same run followed to its end: the deadline ends the wait with the kickoff id, never a second
