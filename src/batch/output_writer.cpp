@@ -83,7 +83,7 @@ class LineWriter {
 // ResultsLineTextIsUnchanged (the exact text) keep it honest.
 std::string results_line(const ItemRecord& r) {
   std::string out;
-  // The fixed part is ~400 bytes; result_json is most often the result parsed, about its size again.
+  // ~400 bytes besides the strings; result_json is most often the result parsed: its size again.
   out.reserve(512 + 2 * (r.result ? r.result->size() : 0) + r.error.size());
   LineWriter w(out);
   w.begin();

@@ -136,7 +136,8 @@ std::vector<ItemRecord> golden_records() {
   full.kickoff_ids = {"k6", "k7"};
   full.attempts = 2;
   full.result = "draft ready";
-  full.result_json = Json::parse(R"({"z":[1,-2,3.25,true,false,null,"s",{},[]],"a":{"n":18446744073709551615,"f":1e300,"m":-0.0}})");
+  full.result_json = Json::parse(R"({"z":[1,-2,3.25,true,false,null,"s",{},[]],)"
+                                 R"("a":{"n":18446744073709551615,"f":1e300,"m":-0.0}})");
   full.error = "waiting for feedback";
   full.run_state = "PAUSED";
   full.pause_task_id = "task-1";
@@ -171,33 +172,44 @@ std::vector<ItemRecord> golden_records() {
 // The exact text, as written before results_line stopped building a DOM (issue 13): the line is
 // read by other tools, resumed from and stored in the journals, so not one byte may change.
 TEST_F(OutputWriterTest, ResultsLineTextIsUnchanged) {
-  const std::string fffd = "\xEF\xBF\xBD";  // U+FFFD, in place of each byte that is not UTF-8
+  const std::string bad = "\xEF\xBF\xBD";  // U+FFFD, in place of each byte that is not UTF-8
+  const std::string e_acute = "\xC3\xA9";
   const std::vector<std::string> expected = {
       R"({"index":7,"id":"id7","state":"paused","kickoff_id":"k7","kickoff_ids":["k6","k7"],)"
-      R"("request_id":"b-7","result":"draft ready","result_json":{"a":{"f":1e+300,"m":-0.0,)"
-      R"("n":18446744073709551615},"z":[1,-2,3.25,true,false,null,"s",{},[]]},)"
-      R"("error":"waiting for feedback","attempts":2,"run_state":"PAUSED","pause":{"task_id":"task-1",)"
-      R"("task_output":"the draft","callback_url":"https://example.test/cb?x=1&y=2"},)"
+      R"("request_id":"b-7","result":"draft ready",)"
+      R"("result_json":{"a":{"f":1e+300,"m":-0.0,"n":18446744073709551615},)"
+      R"("z":[1,-2,3.25,true,false,null,"s",{},[]]},)"
+      R"("error":"waiting for feedback","attempts":2,"run_state":"PAUSED",)"
+      R"("pause":{"task_id":"task-1","task_output":"the draft",)"
+      R"("callback_url":"https://example.test/cb?x=1&y=2"},)"
       R"("started_at":1796062650.4470153,"finished_at":1796062650.5328157,)"
       R"("duration_seconds":0.0858004093170166})",
+
       R"({"index":0,"id":"","state":"skipped","kickoff_id":"","kickoff_ids":[],"request_id":"",)"
-      R"("result":null,"result_json":null,"error":null,"attempts":0,"run_state":"","started_at":null,)"
-      R"("finished_at":null,"duration_seconds":null})",
-      R"({"index":12,"id":"q\"b\\n\nt\tc\u0001\u001f)" "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
-      R"(","state":"failed","kickoff_id":"k12","kickoff_ids":["bad)" + fffd + fffd + R"(","cut)" + fffd +
-          R"("],"request_id":"","result":"line1\nline2\r\n\"quoted\" \\ / )" "\x7f"
-          R"(","result_json":{"k)" + fffd + R"(":"v)" + fffd + R"(\u0001",")" "\xc3\xa9"
-          R"(":[1.5,"\"",null]},"error":"cannot open /tmp/)" + fffd + fffd +
-          R"(.jsonl","attempts":1,"run_state":"FAILED","pause":{"task_id":null,"task_output":")" + fffd +
-          fffd + R"("},"started_at":0.1,"finished_at":null,"duration_seconds":1e-07})",
-      R"({"index":18446744073709551615,"id":"id3","state":"paused","kickoff_id":"k3","kickoff_ids":["k3"],)"
-      R"("request_id":"","result":"ok","result_json":null,"error":null,"attempts":-1,"run_state":"",)"
+      R"("result":null,"result_json":null,"error":null,"attempts":0,"run_state":"",)"
+      R"("started_at":null,"finished_at":null,"duration_seconds":null})",
+
+      R"({"index":12,"id":"q\"b\\n\nt\tc\u0001\u001f)" + e_acute + "\xE2\x82\xAC\xF0\x9F\x98\x80" +
+          R"(","state":"failed","kickoff_id":"k12",)" +
+          R"("kickoff_ids":["bad)" + bad + bad + R"(","cut)" + bad + R"("],"request_id":"",)" +
+          R"("result":"line1\nline2\r\n\"quoted\" \\ / )" + "\x7F" + R"(",)" +
+          R"("result_json":{"k)" + bad + R"(":"v)" + bad + R"(\u0001",")" + e_acute +
+          R"(":[1.5,"\"",null]},)" +
+          R"("error":"cannot open /tmp/)" + bad + bad + R"(.jsonl","attempts":1,)" +
+          R"("run_state":"FAILED","pause":{"task_id":null,"task_output":")" + bad + bad + R"("},)" +
+          R"("started_at":0.1,"finished_at":null,"duration_seconds":1e-07})",
+
+      R"({"index":18446744073709551615,"id":"id3","state":"paused","kickoff_id":"k3",)"
+      R"("kickoff_ids":["k3"],"request_id":"","result":"ok","result_json":null,"error":null,)"
+      R"("attempts":-1,"run_state":"",)"
       R"("pause":{"task_id":null,"task_output":null,"callback_url":"https://example.test/flow"},)"
       R"("started_at":null,"finished_at":null,"duration_seconds":null})",
   };
   const auto records = golden_records();
   ASSERT_EQ(records.size(), expected.size());
-  for (std::size_t i = 0; i < records.size(); ++i) EXPECT_EQ(results_line(records[i]), expected[i]) << i;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(results_line(records[i]), expected[i]) << "record " << i;
+  }
 }
 
 TEST_F(OutputWriterTest, UnorderedWritesAsRecordsCome) {
