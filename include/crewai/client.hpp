@@ -90,6 +90,10 @@ struct WaitOptions {
   // wait as paused when this is set (its task id arrives on that webhook), else with
   // ErrorCode::vanished. A run never seen alive keeps the not-found grace.
   bool human_input_webhook = false;
+  // Keep the final status body in RunResult::raw. False leaves raw null and parses only the
+  // members the other fields come from, not the whole body (its events make most of a live one):
+  // for a caller that keeps no body, such as a batch, it saves most of a parse per run.
+  bool keep_raw = true;
 };
 
 // Counters since the client was made (all requests, every attempt).

@@ -163,6 +163,7 @@ WaitOptions Batch::Impl::wait_options(Steady::time_point kicked_off_at) const {
   w.deadline = opt.item_deadline;
   w.stop = follow.get_token();
   w.kicked_off_at = kicked_off_at;
+  w.keep_raw = false;  // a record keeps no status body
   return w;
 }
 
@@ -176,10 +177,10 @@ void Batch::Impl::start_wait(std::size_t i, const std::string& id,
 // Any thread: touches no loop state, only the client and post().
 void Batch::Impl::follow_run(std::size_t i, const std::string& id, WaitOptions w) {
   client.wait_async(id, std::move(w)).then([this, i](Result<RunResult> r) {
-    // A record keeps none of the status body's DOM: it is freed here, by the thread that built
-    // it, not by the loop (a free from another thread contends for the engine's malloc arena).
+    // A record keeps none of the status body's DOM (raw is not even made: wait_options): it is
+    // freed here, by the thread that built it, not by the loop (a free from another thread
+    // contends for the engine's malloc arena).
     if (r) {
-      r->raw = Json();
       r->usage_metrics = Json();
       r->last_executed_task = Json();
     }

@@ -161,7 +161,8 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
       res.state = *going;
       return on_state(std::move(res), wake_now);
     }
-    auto res = protocol::parse_status(r.body, id);
+    auto res = protocol::parse_status(r.body, id,
+                                      opts.keep_raw ? protocol::RawBody::keep : protocol::RawBody::drop);
     if (!res) {
       Error e = res.error();
       e.retry_safe = true;  // a garbled body: read the status again

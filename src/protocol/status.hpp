@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -17,15 +18,27 @@ namespace crewai::protocol {
 // FAILURE REVOKED "NOT FOUND" and the docs' pending|running|completed|error. nullopt otherwise.
 std::optional<RunState> parse_state(std::string_view s);
 
+// Whether parse_status keeps the body in RunResult::raw (a DOM of all of it), or leaves raw null
+// and builds only the members the other fields are read from (not the events, nor last_step,
+// progress of steps and the like: most of a live body), for a caller that keeps no body.
+enum class RawBody { keep, drop };
+
 // A status body -> RunResult (raw, state, message, result, result_json, progress, pause info...).
 // Unknown or missing state: ErrorCode::protocol naming the value. Not JSON / not an object:
 // ErrorCode::protocol quoting at most ~200 characters of the body. Mistyped optional fields are
-// ignored, never thrown on.
-[[nodiscard]] Result<RunResult> parse_status(std::string_view body, const std::string& kickoff_id);
+// ignored, never thrown on. RawBody::drop reads every field but raw exactly as keep does.
+[[nodiscard]] Result<RunResult> parse_status(std::string_view body, const std::string& kickoff_id,
+                                             RawBody raw = RawBody::keep);
 
 // PENDING, STARTED or RUNNING (any dialect's spelling) when `body` is a status object that
 // parse_status would read as that state; nullopt for everything else (an end, a pause, an error,
 // a body it would refuse): then call parse_status. Builds no DOM: for the polls of a run going on.
 [[nodiscard]] std::optional<RunState> peek_running_state(std::string_view body);
+
+// The top-level members of a status body whose keys are in `wanted`, each parsed, as one object
+// (of a repeated key the last wins, as in the DOM); nullopt when peek_running_state's strict scan
+// does not accept the body (escapes in a key, an exponent...): parse it whole then.
+[[nodiscard]] std::optional<Json> status_members(std::string_view body,
+                                                 std::span<const std::string_view> wanted);
 
 }  // namespace crewai::protocol

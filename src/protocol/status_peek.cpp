@@ -6,6 +6,10 @@
 // never read as running. Whatever it is unsure of (escapes in a key or in the state, a surrogate,
 // an exponent, a byte-order mark) it leaves to parse_status, which stays the one reader of every
 // dialect.
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include "protocol/json_util.hpp"
 #include "protocol/status.hpp"
 
@@ -32,6 +36,8 @@ class Scanner {
   }
 
   Member state, status;
+  // Set before body(): filled with every top-level member, its key and its value's text, in order.
+  std::vector<std::pair<std::string_view, std::string_view>>* members = nullptr;
 
  private:
   bool peek(char c) const { return i_ < s_.size() && s_[i_] == c; }
@@ -78,7 +84,9 @@ class Scanner {
       skip_ws();
       Member* into = nullptr;
       if (depth == 0) into = key == "state" ? &state : key == "status" ? &status : nullptr;
+      const std::size_t start = i_;
       if (!value(depth, into)) return false;
+      if (depth == 0 && members != nullptr) members->emplace_back(key, s_.substr(start, i_ - start));
       skip_ws();
       if (peek(',')) {
         ++i_;
@@ -230,6 +238,28 @@ std::optional<RunState> peek_running_state(std::string_view body) {
   std::optional<RunState> state = parse_state(read->text);
   if (state && still_going(*state)) return state;
   return std::nullopt;
+}
+
+// The scan has checked every value, so a string without escapes is its bytes as they stand; the
+// rest goes through the one parser, a member at a time.
+std::optional<Json> status_members(std::string_view body, std::span<const std::string_view> wanted) {
+  std::vector<std::pair<std::string_view, std::string_view>> members;
+  Scanner scan(body);
+  scan.members = &members;
+  if (!scan.body()) return std::nullopt;
+  Json out = Json::object();
+  for (const auto& [key, text] : members) {
+    if (std::find(wanted.begin(), wanted.end(), key) == wanted.end()) continue;
+    Json& slot = out[std::string(key)];  // a repeated key: the last wins, as in the DOM
+    if (text.size() >= 2 && text.front() == '"' && text.find('\\') == std::string_view::npos) {
+      slot = std::string(text.substr(1, text.size() - 2));
+    } else if (auto v = try_parse(text)) {
+      slot = std::move(*v);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
 }
 
 }  // namespace crewai::protocol

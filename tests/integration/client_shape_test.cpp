@@ -111,5 +111,27 @@ TEST(ClassifyTest, AWaitPollsAgainOnATransientStatus) {
   EXPECT_EQ(count(server, "GET", "/status/k1"), 3u);
 }
 
+// WaitOptions::keep_raw: a caller that keeps no body gets every field but raw, and raw stays null.
+TEST(WaitShapeTest, AWaitThatKeepsNoBodyReadsTheSameResultWithoutRaw) {
+  RawHttpServer server([](const RawRequest&) {
+    return json(200, R"({"events":[{"type":"task_completed"}],"state":"SUCCESS","status":null,)"
+                     R"("result":"{\"k\": 1}","usage_metrics":{"total_tokens":9},)"
+                     R"("last_executed_task":"t1"})");
+  });
+  auto c = fast_client(server);
+  auto whole = c.wait("k1");
+  WaitOptions lean;
+  lean.keep_raw = false;
+  auto r = c.wait("k1", lean);
+  ASSERT_TRUE(whole && r);
+  EXPECT_EQ(whole->raw["events"].size(), 1u);
+  EXPECT_TRUE(r->raw.is_null());
+  EXPECT_EQ(r->state, RunState::success);
+  EXPECT_EQ(r->result, whole->result);
+  EXPECT_EQ(r->result_json, (Json{{"k", 1}}));
+  EXPECT_EQ(r->usage_metrics, whole->usage_metrics);
+  EXPECT_EQ(r->last_executed_task, "t1");
+}
+
 }  // namespace
 }  // namespace crewai::test

@@ -1,12 +1,14 @@
 // The polls' fast path (peek_running_state): it reads a run still going in every dialect, and for
 // any other body it steps aside so that parse_status decides. Whenever it answers, parse_status
-// must read the same state.
+// must read the same state. And the final read of a caller that keeps no body (RawBody::drop):
+// every field but raw as the whole parse reads it.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "protocol/status.hpp"
+#include "support/status_reading.hpp"
 
 namespace crewai::protocol {
 namespace {
@@ -104,6 +106,65 @@ TEST(PeekRunningState, BodiesTheFullParseRefusesAreNotRunning) {
     EXPECT_FALSE(peek(body)) << body.substr(0, 60);
     EXPECT_FALSE(parse_status(body, "k")) << body.substr(0, 60);
   }
+}
+
+// Each body makes one or more of the members parse_status reads count, in the dialect and state
+// where it is read: a member left out of the list RawBody::drop parses changes some reading here.
+TEST(ParseStatusDroppingRaw, ReadsEveryFieldButRawAsTheWholeParse) {
+  const std::string deep = R"({"state":"SUCCESS","x":)" + std::string(200, '[') + std::string(200, ']') + "}";
+  for (const std::string& body : std::vector<std::string>{
+           // Live: the events, last_event and triggered_by are not read; the rest is.
+           R"({"events":[{"task":null,"type":"crew_kickoff_started"}],"events_by_type":{"a":1},)"
+           R"("progress":{"completed":3,"current":null,"current_agent":"w","duration_seconds":0.0615,)"
+           R"("remaining":0,"started_at":"2026-11-30T18:21:19.261Z","total":3,"unit":"task"},)"
+           R"("result":"# x\n\nDone.","result_json":{"sections":["a","b"],"title":"x"},)"
+           R"("state":"SUCCESS","status":null,"usage_metrics":{"total_tokens":9710},)"
+           R"("last_executed_task":"reporting_task","flow_id":null,"last_step":{"state":"x"}})",
+           R"({"state":"SUCCESS","result":"{\"a\": [1, 2.5, true, null]}"})",  // JSON text in result
+           R"({"state":"SUCCESS","result_json":"{\"k\":\"v\"}","flow_id":"f-1"})",
+           R"({"status":"completed","result":{"output":{"k":[1,2]}},"execution_time":4.5,)"
+           R"("current_task":"write","progress":{"completed_tasks":1,"total_tasks":2}})",
+           // Failures: the status message, else error / error_message, else the result.
+           R"({"state":"FAILED","status":"the LLM refused","error":"ignored"})",
+           R"({"state":"FAILURE","status":null,"error":{"message":"boom","code":7}})",
+           R"({"status":"error","error_message":"it broke","result":"partial"})",
+           R"({"state":"FAILED","result":"only the result"})",
+           // Pauses: the task and its output, from the body or from last_executed_task.
+           R"({"state":"PAUSED","pause_task_id":"t1","pause_task_output":"draft"})",
+           R"({"state":"PAUSED","task_id":"t2","task_output":"d2"})",
+           R"({"state":"PAUSED","taskId":"t3","taskOutput":"d3"})",
+           R"({"state":"PAUSED","last_executed_task":{"id":"t4","output":"d4"},"result":"r4"})",
+           R"({"state":"RUNNING","message":"working","status":null})",
+           R"({"status":"running","message":"docs dialect"})",
+           // A repeated key (the last wins), escapes and UTF-8 in values, a key spelled with an
+           // escape and an exponent (both read whole), nested state words.
+           R"({"state":"RUNNING","state":"SUCCESS","result":"a","result":"b \"q\" \u00e9"})",
+           "{\"state\":\"SUCCESS\",\"result\":\"\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80\"}",
+           R"({"st\u0061te":"FAILED","state":"SUCCESS","result":"x"})",
+           R"({"state":"SUCCESS","usage_metrics":{"cost":1.5e-3},"result":"x"})",
+           R"({"events":[{"state":"FAILED"}],"state":"SUCCESS","result":"{\"state\":1}"})",
+           // Refused alike: no state, an unknown one, not an object, not JSON, too deep.
+           R"({"result":"x"})", R"({"state":"WEIRD"})", R"({"state":5})", R"([1])", "{", deep,
+       }) {
+    auto whole = parse_status(body, "k");
+    auto lean = parse_status(body, "k", RawBody::drop);
+    EXPECT_EQ(test_support::reading(whole), test_support::reading(lean)) << body.substr(0, 80);
+    if (whole && lean) {
+      EXPECT_TRUE(whole->raw.is_object()) << body.substr(0, 80);
+      EXPECT_TRUE(lean->raw.is_null()) << body.substr(0, 80);
+    }
+  }
+}
+
+// Only the members read are built: the events of a live body are not in the object it reads from.
+TEST(ParseStatusDroppingRaw, BuildsOnlyTheMembersItReads) {
+  const std::string_view wanted[] = {"state", "result"};
+  auto members = status_members(
+      R"({"events":[{"type":"task_started"}],"state":"SUCCESS","result":"x","progress":{}})", wanted);
+  ASSERT_TRUE(members);
+  EXPECT_EQ(*members, (Json{{"state", "SUCCESS"}, {"result", "x"}}));
+  EXPECT_FALSE(status_members(R"({"state":"SUCCESS","n":1e3})", wanted));  // left to the whole parse
+  EXPECT_FALSE(status_members("[]", wanted));
 }
 
 }  // namespace

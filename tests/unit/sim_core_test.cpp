@@ -18,6 +18,7 @@
 
 #include "accept.hpp"
 #include "protocol/status.hpp"
+#include "support/status_reading.hpp"
 #include "api.hpp"
 #include "text.hpp"
 #include "wire.hpp"
@@ -164,7 +165,8 @@ TEST(SimStatusMemo, ARunChangedWithoutAnotherViewIsRenderedAgain) {
 
 // The polls' fast path (protocol::peek_running_state) against every dialect the simulator speaks,
 // over a whole run whose texts carry the state word: while the run goes on it reads the state the
-// full parse reads; at the end it steps aside.
+// full parse reads; at the end it steps aside. The read that keeps no body (RawBody::drop) reads
+// every body as the full parse does.
 TEST(SimStatusPeek, EveryDialectAgreesWithTheFullParse) {
   for (auto dialect : {sim::Dialect::amp, sim::Dialect::celery_legacy, sim::Dialect::seed,
                        sim::Dialect::live}) {
@@ -178,6 +180,9 @@ TEST(SimStatusPeek, EveryDialectAgreesWithTheFullParse) {
       ASSERT_EQ(r.status, 200) << r.body;
       auto full = protocol::parse_status(r.body, id);
       ASSERT_TRUE(full) << full.error().message << " in " << r.body;
+      EXPECT_EQ(test_support::reading(full),
+                test_support::reading(protocol::parse_status(r.body, id, protocol::RawBody::drop)))
+          << r.body;
       auto peeked = protocol::peek_running_state(r.body);
       if (peeked) {
         EXPECT_EQ(*peeked, full->state) << r.body;

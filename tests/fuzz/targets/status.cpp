@@ -7,6 +7,7 @@
 #include "protocol/requests.hpp"
 #include "protocol/status.hpp"
 #include "protocol/json_util.hpp"
+#include "support/status_reading.hpp"
 
 namespace crewai::fuzz {
 namespace {
@@ -27,6 +28,11 @@ void status_one(std::string_view data) {
   if (auto going = protocol::peek_running_state(data)) {
     auto full = protocol::parse_status(data, "id");
     if (!full || full->state != *going) std::abort();
+  }
+  // A reading that builds only the members it reads agrees with the whole parse, field by field.
+  if (test_support::reading(protocol::parse_status(data, "id")) !=
+      test_support::reading(protocol::parse_status(data, "id", protocol::RawBody::drop))) {
+    std::abort();
   }
   if (auto r = protocol::parse_status(data, "id")) {
     touch(r->raw_state);
