@@ -7,49 +7,18 @@
 #include <cstring>
 #include <filesystem>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "protocol/json_util.hpp"
 
 namespace crewai::batch {
 namespace {
 
-using OrderedJson = nlohmann::ordered_json;
-
 constexpr std::size_t kBufferBytes = 64 * 1024;
 // A reader of the file (a watcher of `.partial`) sees the lines at least every this many records,
 // besides flush(): one write per block of lines instead of one per line.
 constexpr std::size_t kFlushLines = 64;
-
-// Json → ordered_json without a text round trip (which also threw on a string that is not UTF-8;
-// the line is written with such bytes replaced).
-OrderedJson ordered(const Json& j) {
-  switch (j.type()) {
-    case Json::value_t::object: {
-      OrderedJson o = OrderedJson::object();
-      for (const auto& [k, v] : j.items()) o[k] = ordered(v);
-      return o;
-    }
-    case Json::value_t::array: {
-      OrderedJson a = OrderedJson::array();
-      for (const auto& v : j) a.push_back(ordered(v));
-      return a;
-    }
-    case Json::value_t::string:
-      return j.get_ref<const std::string&>();
-    case Json::value_t::boolean:
-      return j.get<bool>();
-    case Json::value_t::number_integer:
-      return j.get<std::int64_t>();
-    case Json::value_t::number_unsigned:
-      return j.get<std::uint64_t>();
-    case Json::value_t::number_float:
-      return j.get<double>();
-    case Json::value_t::binary:
-      return OrderedJson::binary(j.get_binary());
-    default:
-      return nullptr;
-  }
-}
 
 Error write_error(const std::string& path) {
   Error e;
@@ -58,40 +27,93 @@ Error write_error(const std::string& path) {
   return e;
 }
 
-template <class T>
-OrderedJson or_null(const std::optional<T>& v) {
-  return v ? OrderedJson(*v) : OrderedJson(nullptr);
-}
+// Writes the results line's object: keys and separators directly, each value through the one
+// serialiser (protocol::JsonAppender), so escaping and numbers are written as everywhere else.
+class LineWriter {
+ public:
+  explicit LineWriter(std::string& out) : out_(out), json_(out) {}
+
+  LineWriter& begin() {
+    out_ += '{';
+    first_ = true;
+    return *this;
+  }
+  void end() {
+    out_ += '}';
+    first_ = false;
+  }
+  // The line's own key names: plain ASCII, nothing to escape.
+  LineWriter& key(std::string_view name) {
+    if (!std::exchange(first_, false)) out_ += ',';
+    out_ += '"';
+    out_ += name;
+    out_ += "\":";
+    return *this;
+  }
+  void null() { out_ += "null"; }
+  void text(std::string_view s) { json_.string(s); }
+  void json(const Json& j) { json_.value(j); }
+  template <class T>
+  void number(T n) {
+    json_.value(Json(n));
+  }
+  void texts(const std::vector<std::string>& list) {
+    out_ += '[';
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (i > 0) out_ += ',';
+      text(list[i]);
+    }
+    out_ += ']';
+  }
+  void optional_text(const std::optional<std::string>& s) { s ? text(*s) : null(); }
+  void optional_number(const std::optional<double>& n) { n ? number(*n) : null(); }
+
+ private:
+  std::string& out_;
+  protocol::JsonAppender<Json> json_;
+  bool first_ = true;
+};
 
 }  // namespace
 
 // The record as the results file lays it out: a fixed field order, `state` for the outcome and a
-// `pause` object only when paused. Built straight from the record, not through crewai::to_json and
-// a reordering copy: those were three quarters of this function's cost, ~6% of a whole batch's
-// CPU in a profile of 4,000 items (issue 13). The test EveryRecordFieldIsInTheResultsLine keeps this field list and to_json's in step.
+// `pause` object only when paused. Written straight into the text: a DOM of the record (and a copy
+// of result_json) was ~10% of a whole batch's CPU in a profile of 2,000 items (issue 13). The tests
+// EveryRecordFieldIsInTheResultsLine (this field list and to_json's in step) and
+// ResultsLineTextIsUnchanged (the exact text) keep it honest.
 std::string results_line(const ItemRecord& r) {
-  OrderedJson out = {
-      {"index", r.index},
-      {"id", r.id},
-      {"state", crewai::to_string(r.outcome)},
-      {"kickoff_id", r.kickoff_id},
-      {"kickoff_ids", r.kickoff_ids},
-      {"request_id", r.request_id},
-      {"result", or_null(r.result)},
-      {"result_json", ordered(r.result_json)},
-      {"error", r.error.empty() ? OrderedJson() : OrderedJson(r.error)},  // null when none (docs/cli.md)
-      {"attempts", r.attempts},
-      {"run_state", r.run_state},
-  };
-  if (r.pause_task_id || r.pause_task_output || r.pause_callback_url) {
-    OrderedJson& pause = out["pause"];
-    pause = {{"task_id", or_null(r.pause_task_id)}, {"task_output", or_null(r.pause_task_output)}};
-    if (r.pause_callback_url) pause["callback_url"] = *r.pause_callback_url;
+  std::string out;
+  // ~400 bytes besides the strings; result_json is most often the result parsed: its size again.
+  out.reserve(512 + 2 * (r.result ? r.result->size() : 0) + r.error.size());
+  LineWriter w(out);
+  w.begin();
+  w.key("index").number(r.index);
+  w.key("id").text(r.id);
+  w.key("state").text(crewai::to_string(r.outcome));
+  w.key("kickoff_id").text(r.kickoff_id);
+  w.key("kickoff_ids").texts(r.kickoff_ids);
+  w.key("request_id").text(r.request_id);
+  w.key("result").optional_text(r.result);
+  w.key("result_json").json(r.result_json);
+  if (r.error.empty()) {
+    w.key("error").null();  // null when none, never "" (docs/cli.md)
+  } else {
+    w.key("error").text(r.error);
   }
-  out["started_at"] = or_null(r.started_at);
-  out["finished_at"] = or_null(r.finished_at);
-  out["duration_seconds"] = or_null(r.duration_seconds);
-  return protocol::dump_json(out);
+  w.key("attempts").number(r.attempts);
+  w.key("run_state").text(r.run_state);
+  if (r.pause_task_id || r.pause_task_output || r.pause_callback_url) {
+    w.key("pause").begin();
+    w.key("task_id").optional_text(r.pause_task_id);
+    w.key("task_output").optional_text(r.pause_task_output);
+    if (r.pause_callback_url) w.key("callback_url").text(*r.pause_callback_url);
+    w.end();
+  }
+  w.key("started_at").optional_number(r.started_at);
+  w.key("finished_at").optional_number(r.finished_at);
+  w.key("duration_seconds").optional_number(r.duration_seconds);
+  w.end();
+  return out;
 }
 
 Result<ItemRecord> record_from_results_line(const Json& line) {

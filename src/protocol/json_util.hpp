@@ -19,12 +19,41 @@ inline constexpr int kMaxJsonDepth = 128;
 // prefix: a syntax error with its position, a number too large for a double, or nesting deeper
 // than kMaxJsonDepth.
 [[nodiscard]] tl::expected<Json, std::string> parse_json(std::string_view text);
-// `j` as compact text (indented when `indent` >= 0): the one serialiser of the SDK and crewctl.
-// A string that is not UTF-8 (bytes a caller put into a value) is written with U+FFFD in place of
-// the bad bytes rather than throwing: output, journals and hashes never fail on it.
+// Writes JSON values at the end of `out`: the one serialiser of the SDK and crewctl (dump_json is
+// made of it). A string that is not UTF-8 (bytes a caller put into a value) is written with U+FFFD
+// in place of the bad bytes rather than throwing: output, journals and hashes never fail on it.
+// Text laid out by hand around its values (the results line) uses it directly, so that escaping
+// and number formatting stay the same as everywhere else without a DOM of the whole text. Make
+// one per text, not per value: nlohmann's serializer costs two allocations to make.
+template <class J>
+class JsonAppender {
+ public:
+  explicit JsonAppender(std::string& out)
+      : serializer_(nlohmann::detail::output_adapter<char, typename J::string_t>(out), ' ',
+                    J::error_handler_t::replace) {}
+
+  // Compact, or indented by `indent` spaces when >= 0 (as basic_json::dump).
+  void value(const J& j, int indent = -1) {
+    serializer_.dump(j, indent >= 0, false, indent >= 0 ? static_cast<unsigned>(indent) : 0U);
+  }
+  // The serializer takes only a J: the string goes through one kept J whose buffer is reused.
+  void string(std::string_view s) {
+    if (!scratch_.is_string()) scratch_ = typename J::string_t();
+    scratch_.template get_ref<typename J::string_t&>().assign(s);
+    value(scratch_);
+  }
+
+ private:
+  nlohmann::detail::serializer<J> serializer_;
+  J scratch_;  // null until the first string(): dump_json never pays for it
+};
+
+// `j` as compact text (indented when `indent` >= 0), through JsonAppender.
 template <class J>
 std::string dump_json(const J& j, int indent = -1) {
-  return j.dump(indent, ' ', false, J::error_handler_t::replace);
+  std::string out;
+  JsonAppender<J>(out).value(j, indent);
+  return out;
 }
 // For request bodies: `j` as compact text, or the reason it cannot be (a string that is not UTF-8),
 // so that the caller learns of its mistake before anything is sent.

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -124,6 +125,91 @@ TEST_F(OutputWriterTest, BytesThatAreNotUtf8AreReplacedNotThrown) {
   const Json j = Json::parse(line);
   EXPECT_EQ(j.at("error"), "cannot open /tmp/\xEF\xBF\xBD\xEF\xBF\xBD.jsonl");
   EXPECT_EQ(j.at("result_json"), Json({{"nested", {1, 2.5, "ok", nullptr, true}}}));
+}
+
+// Records whose results lines are pinned byte for byte: every field set, every optional absent,
+// and strings and numbers that exercise the serialiser's escaping, U+FFFD replacement and doubles.
+std::vector<ItemRecord> golden_records() {
+  ItemRecord full = record(7);
+  full.outcome = Outcome::paused;
+  full.request_id = "b-7";
+  full.kickoff_ids = {"k6", "k7"};
+  full.attempts = 2;
+  full.result = "draft ready";
+  full.result_json = Json::parse(R"({"z":[1,-2,3.25,true,false,null,"s",{},[]],)"
+                                 R"("a":{"n":18446744073709551615,"f":1e300,"m":-0.0}})");
+  full.error = "waiting for feedback";
+  full.run_state = "PAUSED";
+  full.pause_task_id = "task-1";
+  full.pause_task_output = "the draft";
+  full.pause_callback_url = "https://example.test/cb?x=1&y=2";
+  full.started_at = 1796062650.4470153;
+  full.finished_at = 1796062650.5328157;
+  full.duration_seconds = 0.0858004093170166;
+
+  ItemRecord minimal;  // skipped before any kickoff: every optional absent, every string empty
+
+  ItemRecord escaped = record(12);
+  escaped.outcome = Outcome::failed;
+  escaped.id = "q\"b\\n\nt\tc\x01\x1f" "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+  escaped.kickoff_ids = {"bad\xff\xfe", "cut\xe2\x82"};
+  escaped.result = "line1\nline2\r\n\"quoted\" \\ / \x7f";
+  escaped.result_json = Json{{"k\xff", "v\x80\x01"}, {"\xc3\xa9", {1.5, "\"", nullptr}}};
+  escaped.error = "cannot open /tmp/\xff\xfe.jsonl";
+  escaped.run_state = "FAILED";
+  escaped.pause_task_output = "\xc0\xaf";  // only task_output: task_id null, no callback_url
+  escaped.started_at = 0.1;
+  escaped.duration_seconds = 1e-7;
+
+  ItemRecord callback_only = record(3);
+  callback_only.outcome = Outcome::paused;
+  callback_only.pause_callback_url = "https://example.test/flow";
+  callback_only.index = std::numeric_limits<std::size_t>::max();
+  callback_only.attempts = -1;
+  return {full, minimal, escaped, callback_only};
+}
+
+// The exact text, as written before results_line stopped building a DOM (issue 13): the line is
+// read by other tools, resumed from and stored in the journals, so not one byte may change.
+TEST_F(OutputWriterTest, ResultsLineTextIsUnchanged) {
+  const std::string bad = "\xEF\xBF\xBD";  // U+FFFD, in place of each byte that is not UTF-8
+  const std::string e_acute = "\xC3\xA9";
+  const std::vector<std::string> expected = {
+      R"({"index":7,"id":"id7","state":"paused","kickoff_id":"k7","kickoff_ids":["k6","k7"],)"
+      R"("request_id":"b-7","result":"draft ready",)"
+      R"("result_json":{"a":{"f":1e+300,"m":-0.0,"n":18446744073709551615},)"
+      R"("z":[1,-2,3.25,true,false,null,"s",{},[]]},)"
+      R"("error":"waiting for feedback","attempts":2,"run_state":"PAUSED",)"
+      R"("pause":{"task_id":"task-1","task_output":"the draft",)"
+      R"("callback_url":"https://example.test/cb?x=1&y=2"},)"
+      R"("started_at":1796062650.4470153,"finished_at":1796062650.5328157,)"
+      R"("duration_seconds":0.0858004093170166})",
+
+      R"({"index":0,"id":"","state":"skipped","kickoff_id":"","kickoff_ids":[],"request_id":"",)"
+      R"("result":null,"result_json":null,"error":null,"attempts":0,"run_state":"",)"
+      R"("started_at":null,"finished_at":null,"duration_seconds":null})",
+
+      R"({"index":12,"id":"q\"b\\n\nt\tc\u0001\u001f)" + e_acute + "\xE2\x82\xAC\xF0\x9F\x98\x80" +
+          R"(","state":"failed","kickoff_id":"k12",)" +
+          R"("kickoff_ids":["bad)" + bad + bad + R"(","cut)" + bad + R"("],"request_id":"",)" +
+          R"("result":"line1\nline2\r\n\"quoted\" \\ / )" + "\x7F" + R"(",)" +
+          R"("result_json":{"k)" + bad + R"(":"v)" + bad + R"(\u0001",")" + e_acute +
+          R"(":[1.5,"\"",null]},)" +
+          R"("error":"cannot open /tmp/)" + bad + bad + R"(.jsonl","attempts":1,)" +
+          R"("run_state":"FAILED","pause":{"task_id":null,"task_output":")" + bad + bad + R"("},)" +
+          R"("started_at":0.1,"finished_at":null,"duration_seconds":1e-07})",
+
+      R"({"index":18446744073709551615,"id":"id3","state":"paused","kickoff_id":"k3",)"
+      R"("kickoff_ids":["k3"],"request_id":"","result":"ok","result_json":null,"error":null,)"
+      R"("attempts":-1,"run_state":"",)"
+      R"("pause":{"task_id":null,"task_output":null,"callback_url":"https://example.test/flow"},)"
+      R"("started_at":null,"finished_at":null,"duration_seconds":null})",
+  };
+  const auto records = golden_records();
+  ASSERT_EQ(records.size(), expected.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(results_line(records[i]), expected[i]) << "record " << i;
+  }
 }
 
 TEST_F(OutputWriterTest, UnorderedWritesAsRecordsCome) {
