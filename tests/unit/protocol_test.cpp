@@ -113,6 +113,13 @@ TEST(ParseStatus, ResultJsonTextIsDecoded) {
   EXPECT_TRUE(plain.result_json.is_null());
   RunResult scalar = ok_status(R"({"state":"SUCCESS","result":"42"})");
   EXPECT_TRUE(scalar.result_json.is_null());
+  // JSON text after whitespace is still JSON text; Markdown that holds JSON is not (json() finds it).
+  RunResult spaced = ok_status(R"({"state":"SUCCESS","result":" \n\t{\"k\": [1]}\r\n"})");
+  EXPECT_EQ(spaced.result_json, Json({{"k", Json::array({1})}}));
+  RunResult twice = ok_status(R"({"state":"SUCCESS","result":"  \"\\n[true]\""})");
+  EXPECT_EQ(twice.result_json, Json::array({true}));
+  RunResult markdown = ok_status(R"({"state":"SUCCESS","result":"# Title\n```json\n{\"k\":1}\n```"})");
+  EXPECT_TRUE(markdown.result_json.is_null());
 }
 
 TEST(ParseStatus, FlowResultIsAJsonStringNeedingASecondDecode) {
