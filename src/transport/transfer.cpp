@@ -56,7 +56,7 @@ bool set(CURL* easy, CURLoption option, T value) {
 
 // The handle keeps the previous request's method state, so every piece of it is set each time:
 // POSTFIELDS first (setting it, even to null, switches curl to POST), the read/seek callbacks
-// (null puts back curl's defaults), the size (-1: unknown, the default), CUSTOMREQUEST (null: the
+// (null puts back curl's own; their data is only read with them), the size (-1: unknown, the default), CUSTOMREQUEST (null: the
 // method's own name) and, last, the method itself (HTTPGET 1 also turns upload and nobody off).
 bool set_method(Transfer& t) {
   CURL* e = t.handle.easy;
@@ -108,7 +108,8 @@ bool set_headers(Transfer& t) {
   Handle& h = t.handle;
   if (h.headers == nullptr || !same_headers(h.headers, t.request.headers)) {
     curl_slist* list = build_headers(t.request.headers);
-    if (list == nullptr || !same_headers(list, t.request.headers)) {  // out of memory midway
+    // Out of memory midway, or a header with a NUL byte (curl would cut it there): not sent.
+    if (list == nullptr || !same_headers(list, t.request.headers)) {
       curl_slist_free_all(list);
       return false;
     }

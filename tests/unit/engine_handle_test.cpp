@@ -191,6 +191,21 @@ TEST(EngineHandle, AnErrorTextIsNotCarriedIntoTheNextRequest) {
   EXPECT_EQ(dropped.error.find(port), std::string::npos) << dropped.error;
 }
 
+// curl copies a header up to its first NUL byte; such a header is refused rather than cut short
+// (the handle's kept list is compared against it), and the handle serves the next request as usual.
+TEST(EngineHandle, AHeaderWithANulByteIsRefusedAndTheHandleStaysUsable) {
+  RawHttpServer server([](const RawRequest&) { return RawResponse{}; });
+  Engine engine(one_connection());
+  const Response refused =
+      fetch(engine, make("GET", server.url("/bad"), {std::string("X-Bad: a\0b", 10)}));
+  EXPECT_EQ(refused.failure, Failure::other);
+  const Response ok = fetch(engine, make("GET", server.url("/good"), {"X-Good: 1"}));
+  ASSERT_EQ(ok.failure, Failure::none) << ok.error;
+  const auto got = server.received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(own_headers(got[0]), std::vector<std::string>{"x-good: 1"});
+}
+
 // A transfer cancelled before curl started it (submitted and cancelled in one batch of the
 // engine's inbox) leaves the handle's CURLINFO values as the previous transfer set them: they must
 // not be counted again.
