@@ -80,7 +80,7 @@ struct Engine::Impl {
   void run_due_timers();
   void drain_done();
   void complete(std::unique_ptr<Transfer> t);
-  void recycle(CURL* easy);
+  void recycle(Handle handle, bool counts_connections);
   void cancel_everything();
   int poll_timeout_ms();
   bool take_inbox(Inbox& batch, bool stopping);
@@ -118,7 +118,8 @@ struct Engine::Impl {
   // out without ever being sent, and a timed-out POST looks as if it may have reached the app.
   std::deque<PendingSubmit> waiting_;
   std::size_t max_active_ = 0;
-  std::vector<CURL*> free_handles_;
+  std::vector<Handle> free_handles_;
+  std::uint64_t performs_ = 0;  // curl_multi_perform calls so far
   TimerHeap timers_;
 };
 
@@ -185,6 +186,7 @@ void Engine::Impl::run() {
     }
     run_due_timers();
     int still_running = 0;
+    ++performs_;
     curl_multi_perform(multi_, &still_running);
     drain_done();
     if (!waiting_.empty() && running_.size() < max_active_) {
@@ -197,8 +199,7 @@ void Engine::Impl::run() {
   }
   queued_timers_.fetch_sub(timers_.clear());  // any added by posts run while stopping
   watch_.reset();  // before multi_ goes: its wake uses it
-  for (CURL* easy : free_handles_) curl_easy_cleanup(easy);
-  free_handles_.clear();
+  free_handles_.clear();  // curl_easy_cleanup, before the multi goes
   curl_multi_cleanup(multi_);
   multi_ = nullptr;
   if (delete_self_on_exit_) delete this;
@@ -260,18 +261,17 @@ void Engine::Impl::start(PendingSubmit& s) {
   t->done = std::move(s.done);
   t->max_response_bytes = options_.max_response_bytes;
   if (free_handles_.empty()) {
-    t->easy = curl_easy_init();
+    if (!init_handle(t->handle, options_)) {
+      t->response.failure = Failure::other;
+      t->response.error = "curl_easy_init failed";
+      complete(std::move(t));
+      return;
+    }
   } else {
-    t->easy = free_handles_.back();
+    t->handle = std::move(free_handles_.back());
     free_handles_.pop_back();
   }
-  if (t->easy == nullptr) {
-    t->response.failure = Failure::other;
-    t->response.error = "curl_easy_init failed";
-    complete(std::move(t));
-    return;
-  }
-  if (!setup_transfer(*t, options_) || curl_multi_add_handle(multi_, t->easy) != CURLM_OK) {
+  if (!setup_transfer(*t) || curl_multi_add_handle(multi_, t->handle.easy) != CURLM_OK) {
     if (t->response.failure == Failure::none) {
       t->response.failure = Failure::other;
       t->response.error = "curl_multi_add_handle failed";
@@ -279,6 +279,7 @@ void Engine::Impl::start(PendingSubmit& s) {
     complete(std::move(t));
     return;
   }
+  t->added_at_perform = performs_;
   running_.emplace(t->id, std::move(t));
 }
 
@@ -296,7 +297,7 @@ void Engine::Impl::cancel_running(RequestId id) {
   }
   auto t = std::move(it->second);
   running_.erase(it);
-  curl_multi_remove_handle(multi_, t->easy);
+  curl_multi_remove_handle(multi_, t->handle.easy);
   t->response = cancelled_response();
   complete(std::move(t));
 }
@@ -348,23 +349,25 @@ void Engine::Impl::drain_done() {
 void Engine::Impl::complete(std::unique_ptr<Transfer> t) {
   auto done = std::move(t->done);
   Response response = std::move(t->response);
-  if (t->easy != nullptr) recycle(std::exchange(t->easy, nullptr));
+  // Curl reset the handle's CURLINFO values when the transfer started, in the first perform
+  // after it was added; before that they are still the previous transfer's.
+  const bool ran = t->added_at_perform != Transfer::kNotAdded && performs_ > t->added_at_perform;
+  if (t->handle.easy != nullptr) recycle(std::move(t->handle), ran);
   t.reset();
   completed_.fetch_add(1);
   done(std::move(response));
 }
 
-void Engine::Impl::recycle(CURL* easy) {
-  long connects = 0;  // read before the reset clears it; 0 for a handle that never ran
-  if (curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0) {
+// The handle is kept as it is, options and header list included (see setup_transfer for why no
+// curl_easy_reset is needed); a handle beyond the cap is freed by Handle's destructor.
+void Engine::Impl::recycle(Handle handle, bool counts_connections) {
+  long connects = 0;  // the connections this transfer opened (CURLINFO is per transfer)
+  if (counts_connections &&
+      curl_easy_getinfo(handle.easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK &&
+      connects > 0) {
     connections_opened_.fetch_add(static_cast<std::uint64_t>(connects));
   }
-  if (free_handles_.size() >= kMaxFreeHandles) {
-    curl_easy_cleanup(easy);
-    return;
-  }
-  curl_easy_reset(easy);
-  free_handles_.push_back(easy);
+  if (free_handles_.size() < kMaxFreeHandles) free_handles_.push_back(std::move(handle));
 }
 
 // curl_multi_poll already shortens the wait to curl's own timeout; the cap is the next timer.

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include <curl/header.h>
 
@@ -52,35 +54,79 @@ bool set(CURL* easy, CURLoption option, T value) {
   return curl_easy_setopt(easy, option, value) == CURLE_OK;
 }
 
+// The handle keeps the previous request's method state, so every piece of it is set each time:
+// POSTFIELDS first (setting it, even to null, switches curl to POST), the read/seek callbacks
+// (null puts back curl's own; their data is only read with them), the size (-1: unknown, the default), CUSTOMREQUEST (null: the
+// method's own name) and, last, the method itself (HTTPGET 1 also turns upload and nobody off).
 bool set_method(Transfer& t) {
-  CURL* e = t.easy;
+  CURL* e = t.handle.easy;
   const auto& req = t.request;
-  if (req.method == "GET") return set(e, CURLOPT_HTTPGET, 1L);
-  if (req.method != "POST" && !set(e, CURLOPT_CUSTOMREQUEST, req.method.c_str())) return false;
-  if (req.method != "POST" && req.body.empty()) return true;
+  const bool custom = req.method != "GET" && req.method != "POST";
+  const bool has_body = req.method == "POST" || (custom && !req.body.empty());
+  const bool reader = has_body && req.refuse_resend;
   // The size is always given, so a read-callback body goes out with Content-Length, not chunked.
-  const auto size = static_cast<curl_off_t>(req.body.size());
-  if (req.refuse_resend) {
-    return set(e, CURLOPT_POST, 1L) && set(e, CURLOPT_READFUNCTION, &on_read) &&
-           set(e, CURLOPT_READDATA, &t) && set(e, CURLOPT_SEEKFUNCTION, &refuse_seek) &&
-           set(e, CURLOPT_SEEKDATA, &t) && set(e, CURLOPT_POSTFIELDSIZE_LARGE, size);
-  }
-  return set(e, CURLOPT_POST, 1L) && set(e, CURLOPT_POSTFIELDS, req.body.data()) &&
-         set(e, CURLOPT_POSTFIELDSIZE_LARGE, size);
-  return true;
+  const auto size = has_body ? static_cast<curl_off_t>(req.body.size()) : curl_off_t{-1};
+  const curl_read_callback read_fn = reader ? &on_read : nullptr;
+  const curl_seek_callback seek_fn = reader ? &refuse_seek : nullptr;
+  void* reader_data = reader ? &t : nullptr;
+  return set(e, CURLOPT_POSTFIELDS, has_body && !reader ? req.body.data() : nullptr) &&
+         set(e, CURLOPT_READFUNCTION, read_fn) && set(e, CURLOPT_READDATA, reader_data) &&
+         set(e, CURLOPT_SEEKFUNCTION, seek_fn) && set(e, CURLOPT_SEEKDATA, reader_data) &&
+         set(e, CURLOPT_POSTFIELDSIZE_LARGE, size) &&
+         set(e, CURLOPT_CUSTOMREQUEST, custom ? req.method.c_str() : nullptr) &&
+         (has_body ? set(e, CURLOPT_POST, 1L) : set(e, CURLOPT_HTTPGET, 1L));
 }
 
-bool set_headers(Transfer& t) {
-  for (const auto& h : t.request.headers) {
-    curl_slist* next = curl_slist_append(t.headers, h.c_str());
-    if (next == nullptr) return false;
-    t.headers = next;
+// No "Expect: 100-continue" round trip (and its 1 s stall on servers that ignore it).
+constexpr const char* kNoExpect = "Expect:";
+
+// True when `list` is exactly `headers` followed by kNoExpect.
+bool same_headers(const curl_slist* list, const std::vector<std::string>& headers) {
+  for (const auto& h : headers) {
+    if (list == nullptr || h != list->data) return false;
+    list = list->next;
   }
-  // No "Expect: 100-continue" round trip (and its 1 s stall on servers that ignore it).
-  curl_slist* next = curl_slist_append(t.headers, "Expect:");
-  if (next == nullptr) return false;
-  t.headers = next;
-  return set(t.easy, CURLOPT_HTTPHEADER, t.headers);
+  return list != nullptr && std::strcmp(list->data, kNoExpect) == 0 && list->next == nullptr;
+}
+
+curl_slist* build_headers(const std::vector<std::string>& headers) {
+  curl_slist* list = nullptr;
+  for (const auto& h : headers) {
+    curl_slist* next = curl_slist_append(list, h.c_str());
+    if (next == nullptr) break;
+    list = next;
+  }
+  curl_slist* next = curl_slist_append(list, kNoExpect);
+  if (next == nullptr) curl_slist_free_all(list);
+  return next;
+}
+
+// A client sends the same headers on most of its requests, so the handle's list is reused while
+// it matches (one compare per header instead of a malloc and a strdup). The old list is freed only
+// between transfers, when curl holds no pointer into it.
+bool set_headers(Transfer& t) {
+  Handle& h = t.handle;
+  if (h.headers == nullptr || !same_headers(h.headers, t.request.headers)) {
+    curl_slist* list = build_headers(t.request.headers);
+    // Out of memory midway, or a header with a NUL byte (curl would cut it there): not sent.
+    if (list == nullptr || !same_headers(list, t.request.headers)) {
+      curl_slist_free_all(list);
+      return false;
+    }
+    curl_slist_free_all(std::exchange(h.headers, list));
+  }
+  return set(h.easy, CURLOPT_HTTPHEADER, h.headers);
+}
+
+// Debian's curl 7.88 mishandles reuse of h2c connections: plain HTTP stays on HTTP/1.1. The scheme
+// can change from one request to the next, so https puts curl's default back (NONE means it).
+bool set_http_version(Handle& h, std::string_view url) {
+  const bool plain = is_plain_http(url);
+  if (plain == h.http11) return true;
+  const long version = plain ? long{CURL_HTTP_VERSION_1_1} : long{CURL_HTTP_VERSION_NONE};
+  if (!set(h.easy, CURLOPT_HTTP_VERSION, version)) return false;
+  h.http11 = plain;
+  return true;
 }
 
 // libcurl reads Retry-After in both forms (delay-seconds and the HTTP-date forms) as seconds
@@ -123,25 +169,57 @@ long time_t_info(CURL* easy, CURLINFO info) {
 
 }  // namespace
 
-Transfer::~Transfer() { curl_slist_free_all(headers); }
+Handle::Handle(Handle&& other) noexcept
+    : easy(std::exchange(other.easy, nullptr)),
+      headers(std::exchange(other.headers, nullptr)),
+      http11(other.http11) {}
 
-bool setup_transfer(Transfer& t, const EngineOptions& options) {
-  CURL* e = t.easy;
+Handle& Handle::operator=(Handle&& other) noexcept {
+  if (this != &other) {
+    Handle old(std::move(*this));
+    easy = std::exchange(other.easy, nullptr);
+    headers = std::exchange(other.headers, nullptr);
+    http11 = other.http11;
+  }
+  return *this;
+}
+
+Handle::~Handle() {
+  if (easy != nullptr) curl_easy_cleanup(easy);
+  curl_slist_free_all(headers);
+}
+
+bool init_handle(Handle& h, const EngineOptions& options) {
+  h.easy = curl_easy_init();
+  if (h.easy == nullptr) return false;
+  CURL* e = h.easy;
+  return set(e, CURLOPT_PROTOCOLS_STR, "http,https") && set(e, CURLOPT_NOSIGNAL, 1L) &&
+         set(e, CURLOPT_ACCEPT_ENCODING, "") && set(e, CURLOPT_TCP_KEEPALIVE, 1L) &&
+         set(e, CURLOPT_WRITEFUNCTION, &on_body) &&
+         (options.user_agent.empty() || set(e, CURLOPT_USERAGENT, options.user_agent.c_str())) &&
+         (options.ca_bundle.empty() || set(e, CURLOPT_CAINFO, options.ca_bundle.c_str()));
+}
+
+// Why a kept handle needs no curl_easy_reset. Options stick to an easy handle until set again
+// (CURLOPT_* man pages); what a transfer itself leaves on the handle is reset by curl when the
+// next one starts (Curl_pretransfer: the CURLINFO values, the parsed response headers, the error
+// state). So the only leak would be an option one request sets and the next does not: the
+// engine-wide ones (init_handle) never change, and every one that can differ is set here on
+// every request, defaults included: URL, FRESH_CONNECT, both timeouts, ERRORBUFFER (a fresh
+// buffer), PRIVATE and WRITEDATA (this Transfer), the HTTP version, the whole method state
+// (set_method) and HTTPHEADER. The engine sets no other option.
+bool setup_transfer(Transfer& t) {
+  CURL* e = t.handle.easy;
   const auto& req = t.request;
+  t.error_buffer[0] = '\0';
   const bool ok =
-      set(e, CURLOPT_URL, req.url.c_str()) && set(e, CURLOPT_PROTOCOLS_STR, "http,https") &&
-      set(e, CURLOPT_NOSIGNAL, 1L) && set(e, CURLOPT_ACCEPT_ENCODING, "") &&
-      set(e, CURLOPT_TCP_KEEPALIVE, 1L) &&
+      set(e, CURLOPT_URL, req.url.c_str()) &&
       set(e, CURLOPT_FRESH_CONNECT, req.fresh_connection ? 1L : 0L) &&
       set(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count())) &&
       set(e, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count())) &&
       set(e, CURLOPT_ERRORBUFFER, t.error_buffer) && set(e, CURLOPT_PRIVATE, &t) &&
-      set(e, CURLOPT_WRITEFUNCTION, &on_body) && set(e, CURLOPT_WRITEDATA, &t) &&
-      (options.user_agent.empty() || set(e, CURLOPT_USERAGENT, options.user_agent.c_str())) &&
-      (options.ca_bundle.empty() || set(e, CURLOPT_CAINFO, options.ca_bundle.c_str())) &&
-      // Debian's curl 7.88 mishandles reuse of h2c connections: plain HTTP stays on HTTP/1.1.
-      (!is_plain_http(req.url) || set(e, CURLOPT_HTTP_VERSION, long{CURL_HTTP_VERSION_1_1})) &&
-      set_method(t) && set_headers(t);
+      set(e, CURLOPT_WRITEDATA, &t) && set_http_version(t.handle, req.url) && set_method(t) &&
+      set_headers(t);
   if (!ok) {
     t.response.failure = Failure::other;
     t.response.error = "invalid request options";
@@ -153,7 +231,7 @@ bool setup_transfer(Transfer& t, const EngineOptions& options) {
 // sent) means the request never left this process, so it is reported as `connect`: that is what
 // tells the client layer a POST is safe to retry. Any other timeout may have reached the app.
 void finish_transfer(Transfer& t, CURLcode result) {
-  CURL* e = t.easy;
+  CURL* e = t.handle.easy;
   long status = 0;
   double seconds = 0;
   long new_connections = 0;

@@ -8,11 +8,14 @@
 
 #include <csignal>
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <mutex>
 
 #include "cli/cli_fixture.hpp"
 #include "crewai/client.hpp"
 #include "integration/sim_http.hpp"
+#include "transport/engine.hpp"
 
 namespace crewai::test {
 namespace {
@@ -239,6 +242,38 @@ TEST_F(TlsTest, SelfSignedEndpointIsRefusedUnlessItsCertificateIsTheCaBundle) {
                       "--max-retries", "0"});
   EXPECT_EQ(cli.exit_code, 5) << cli.err;
   EXPECT_NE(cli.err.find("certificate"), std::string::npos) << cli.err;
+}
+
+// The engine keeps its easy handles between requests (issue 13, point 2); the HTTP version is the
+// one option that depends on the URL's scheme (1.1 for plain http, curl's default for https), so
+// one handle going http -> https -> http must work every time.
+TEST_F(TlsTest, OneEngineHandleGoesFromPlainHttpToHttpsAndBack) {
+  start_server();
+  WebhookReceiver plain;
+  transport::EngineOptions options;
+  options.max_host_connections = 1;  // one transfer at a time: one easy handle
+  options.ca_bundle = path("cert.pem");
+  transport::Engine engine(options);
+  auto fetch = [&engine](std::string method, std::string url) {
+    transport::Request req;
+    req.method = std::move(method);
+    req.url = std::move(url);
+    req.headers = {"Content-Type: application/json"};
+    req.body = req.method == "POST" ? "{}" : "";
+    auto done = std::make_shared<std::promise<transport::Response>>();
+    auto answer = done->get_future();
+    engine.submit(std::move(req), [done](transport::Response r) { done->set_value(std::move(r)); });
+    EXPECT_EQ(answer.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+    return answer.get();
+  };
+  const auto first = fetch("POST", plain.url("/first"));
+  EXPECT_EQ(first.failure, transport::Failure::none) << first.error;
+  const auto tls = fetch("GET", "https://127.0.0.1:" + std::to_string(port_) + "/");
+  EXPECT_EQ(tls.failure, transport::Failure::none) << tls.error;
+  EXPECT_EQ(tls.status, 200);
+  const auto again = fetch("POST", plain.url("/again"));
+  EXPECT_EQ(again.failure, transport::Failure::none) << again.error;
+  EXPECT_EQ(plain.wait_for("/again", 1).size(), 1u);
 }
 
 // --- the simulator's authentication ---------------------------------------------------------------
