@@ -15,6 +15,7 @@
 #include "cli/cli_fixture.hpp"
 #include "crewai/client.hpp"
 #include "integration/sim_http.hpp"
+#include "support/raw_http_server.hpp"
 #include "transport/engine.hpp"
 
 namespace crewai::test {
@@ -159,18 +160,6 @@ TEST(TokenTrace, TracesAndErrorsNeverCarryTheToken) {
 
 // --- TLS: a self-signed local HTTPS endpoint ---------------------------------------------------
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 bool accepts(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -192,7 +181,7 @@ class TlsTest : public CliTest {
                       path("cert.pem") + "' >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << "the openssl CLI is needed (scripts/bootstrap installs it)";
     for (int attempt = 0; attempt < 5 && !server_; ++attempt) {
-      port_ = free_port();
+      port_ = unused_loopback_port();
       server_ = std::make_unique<Child>(
           std::vector<std::string>{"/usr/bin/openssl", "s_server", "-accept",
                                    "127.0.0.1:" + std::to_string(port_), "-cert", path("cert.pem"),

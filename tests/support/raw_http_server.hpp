@@ -22,6 +22,11 @@
 
 namespace crewai::test {
 
+// A loopback port nothing listens on: bound to port 0, read, closed. A connect to it is refused
+// (unless another process takes it meanwhile, which nothing on a test machine is expected to do);
+// a server started on it gets a port the tests chose.
+std::uint16_t unused_loopback_port();
+
 struct RawRequest {
   std::string method;
   std::string target;

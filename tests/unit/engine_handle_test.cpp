@@ -4,9 +4,6 @@
 // the fresh_connection one, on the same connection): the server must see each request's own
 // method, headers and body, and nothing else.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -156,18 +153,6 @@ TEST(EngineHandle, NoOptionOrHeaderOfOneRequestReachesTheNextOnTheSameHandle) {
   EXPECT_EQ(engine.stats().connections_opened, 2u);
 }
 
-std::uint16_t closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 TEST(EngineHandle, AnErrorTextIsNotCarriedIntoTheNextRequest) {
   RawHttpServer server([](const RawRequest& req) {
     RawResponse r;
@@ -175,7 +160,7 @@ TEST(EngineHandle, AnErrorTextIsNotCarriedIntoTheNextRequest) {
     return r;
   });
   Engine engine(one_connection());
-  const std::string port = std::to_string(closed_port());
+  const std::string port = std::to_string(crewai::test::unused_loopback_port());
   const Response refused =
       fetch(engine, make("GET", "http://127.0.0.1:" + port + "/", {}));
   ASSERT_EQ(refused.failure, Failure::connect);

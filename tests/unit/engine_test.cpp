@@ -1,9 +1,6 @@
 #include "transport/engine.hpp"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -50,18 +47,6 @@ Request get(std::string url) {
 }
 
 using crewai::test::Latch;
-
-std::uint16_t closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 EngineOptions with(void (*edit)(EngineOptions&)) {
   EngineOptions o;
@@ -144,7 +129,8 @@ TEST(EngineHttp, ErrorStatusesAreAnswersWithRetryAfter) {
 
 TEST(EngineHttp, ClosedPortIsConnectFailure) {
   Engine engine;
-  const Response r = fetch(engine, get("http://127.0.0.1:" + std::to_string(closed_port()) + "/"));
+  const auto port = std::to_string(crewai::test::unused_loopback_port());
+  const Response r = fetch(engine, get("http://127.0.0.1:" + port + "/"));
   EXPECT_EQ(r.failure, Failure::connect);
   EXPECT_EQ(r.status, 0);
   EXPECT_FALSE(r.error.empty());
