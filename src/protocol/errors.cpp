@@ -50,7 +50,7 @@ std::string loc_text(const Json& loc) {
   std::string out;
   for (const auto& part : loc) {
     if (!out.empty()) out += '.';
-    out += part.is_string() ? part.get<std::string>() : part.dump();
+    out += part.is_string() ? part.get<std::string>() : dump_json(part);
   }
   return out;
 }
@@ -66,7 +66,7 @@ bool is_missing_entry(const Json& entry) {
 std::optional<std::string> missing_name(const Json& loc) {
   if (!loc.is_array() || loc.size() < 2) return std::nullopt;
   const Json& last = loc.back();
-  std::string name = last.is_string() ? last.get<std::string>() : last.dump();
+  std::string name = last.is_string() ? last.get<std::string>() : dump_json(last);
   if (name == "inputs" && loc.size() == 2) return std::nullopt;
   return name;
 }
@@ -78,7 +78,7 @@ void read_detail_list(const Json& detail, ServerMessage& out) {
       continue;
     }
     std::string loc = loc_text(member(entry, "loc"));
-    std::string msg = get_string(entry, "msg").value_or(entry.dump());
+    std::string msg = get_string(entry, "msg").value_or(dump_json(entry));
     if (!out.message.empty()) out.message += "; ";
     out.message += loc.empty() ? msg : loc + ": " + msg;
     if (is_missing_entry(entry)) {

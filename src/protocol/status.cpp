@@ -80,7 +80,7 @@ tl::unexpected<Error> protocol_error(std::string message, const std::string& kic
 std::optional<std::string> as_text(const Json& v) {
   if (v.is_null()) return std::nullopt;
   if (v.is_string()) return v.get<std::string>();
-  return v.dump();
+  return dump_json(v);
 }
 
 // Whether `text` can be JSON of an object, an array or a string (that may hold one): only such
@@ -115,7 +115,7 @@ void read_result(const Json& body, RunResult& r) {
     if (output.is_object() || output.is_array()) r.result_json = output;
     else if (output.is_string()) r.result_json = decode_structured(output.get<std::string>());
   } else if (!result.is_null()) {
-    r.result = result.dump();
+    r.result = dump_json(result);
     if (result.is_object() || result.is_array()) r.result_json = result;
   }
   const Json& rj = member(body, "result_json");
@@ -125,7 +125,7 @@ void read_result(const Json& body, RunResult& r) {
     Json decoded = decode_structured(rj.get<std::string>());
     if (!decoded.is_null()) r.result_json = std::move(decoded);
   }
-  if (!r.result && !r.result_json.is_null()) r.result = r.result_json.dump();
+  if (!r.result && !r.result_json.is_null()) r.result = dump_json(r.result_json);
 }
 
 void read_progress(const Json& body, RunResult& r) {
@@ -180,7 +180,7 @@ std::string failure_message(const Json& body, bool status_is_message, const RunR
     if (e.is_string() && !e.get_ref<const std::string&>().empty()) return e.get<std::string>();
     if (e.is_object()) {
       if (auto m = first_string(e, {"message", "detail", "error"})) return *m;
-      return e.dump();
+      return dump_json(e);
     }
   }
   return r.result.value_or("");
@@ -220,7 +220,7 @@ Result<RunResult> parse_status(std::string_view body, const std::string& kickoff
     parsed_state = parse_state(r.raw_state);
     if (!parsed_state) return protocol_error("unknown run state \"" + excerpt(r.raw_state, 100) + "\"", kickoff_id);
   } else if (!state.is_null()) {
-    return protocol_error("unreadable run state " + excerpt(state.dump(), 100), kickoff_id);
+    return protocol_error("unreadable run state " + excerpt(dump_json(state), 100), kickoff_id);
   } else if (status.is_string() && parse_state(status.get_ref<const std::string&>())) {
     r.raw_state = status.get<std::string>();
     parsed_state = parse_state(r.raw_state);
