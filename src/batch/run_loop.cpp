@@ -2,10 +2,15 @@
 #include <algorithm>
 
 #include "batch/scheduler.hpp"
+#include "client/internal.hpp"
 
 namespace crewai {
 
 Result<BatchReport> Batch::Impl::run() {
+  if (client::EngineAccess::engine(client).on_engine_thread()) {
+    return make_error(ErrorCode::internal,
+                      "Batch::run() called from a client callback: the batch runs on that thread");
+  }
   if (auto ok = prepare(); !ok) return tl::unexpected(ok.error());
   // A shared journal's claims, releases and stops are PostgreSQL round trips that may block: they
   // keep this thread's loop rather than stall the engine (turns.cpp).

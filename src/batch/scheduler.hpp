@@ -1,4 +1,5 @@
-// batch/scheduler.hpp — Batch::Impl: the loop that runs a batch on the thread that called run().
+// batch/scheduler.hpp — Batch::Impl: the loop that runs a batch, as turns on the client's engine
+// thread (turns.cpp), or over a shared journal on the thread that called run() (run_loop.cpp).
 //
 // Client completions (engine thread) and journal commits (writer thread) never touch the
 // scheduler's state (a durable intent's kickoff may leave from the writer thread, with a request
@@ -6,6 +7,7 @@
 // a time with no lock held. The loop waits on a condition variable until the next event or the
 // next due time (a rate wait, a requeue, a snapshot, the drain deadline) on the client's clock: no
 // sleeping, no polling of its own, and in virtual time (a ManualClock) no real waiting either.
+// "Loop thread" below means whichever thread runs the turns: the engine's, or the caller's.
 #pragma once
 
 #include <atomic>
