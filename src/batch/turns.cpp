@@ -81,7 +81,9 @@ void Batch::Impl::turn() {
   }
   wake = std::min(wake, next_snapshot);
   if (all_done()) return end_turns();
-  arm_wake(wake);
+  // A due time already acted on (a zero snapshot interval) must not fire at once again: the engine
+  // would spin on its timer and, in virtual time, never go idle for the clock to move.
+  arm_wake(std::max(wake, now + std::chrono::milliseconds(1)));
 }
 
 void Batch::Impl::end_turns() {
