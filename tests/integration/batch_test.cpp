@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
@@ -386,6 +387,23 @@ TEST(BatchTest, TurnsOnTheEngineKeepConcurrencyFullAndKickOffEachItemOnce) {
   expect_no_duplicate_kickoffs(sim);
   EXPECT_LE(most.load(), kLimit);
   EXPECT_TRUE(refilled.load()) << "the limit was not reached again after the first runs ended";
+}
+
+// The batch's turns run on the client's engine thread: run() called there would wait for itself.
+TEST(BatchTest, RunFromAClientCallbackFailsInsteadOfWaitingForItself) {
+  SimFixture sim(write_crew(crew_json()));
+  auto c = make_client(sim);
+  BatchOptions o;
+  o.check_inputs = false;  // else the preflight's sync call is what refuses (sync on the engine thread)
+  auto b = Batch::create(c, topics(2), o).value();
+  std::promise<Result<BatchReport>> got;
+  c.inputs_async().then([&](Result<std::vector<std::string>>) { got.set_value(b->run()); });
+  auto f = got.get_future();
+  ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+  auto r = f.get();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::internal);
+  EXPECT_EQ(kickoffs(sim), 0);
 }
 
 TEST(BatchTest, TenThousandRunsInFlight) {
