@@ -6,7 +6,9 @@
 // kickoff intent, kickoff id and final record is written to SQLite (WAL) so that a crash or Ctrl-C
 // loses nothing: reopen the batch and it resumes without a second kickoff.
 //
-// Threading: run() blocks the calling thread until every item has a record (or a forced stop).
+// Threading: run() blocks the calling thread until every item has a record (or a forced stop);
+// the scheduling itself runs on the client's engine thread (except over a shared journal), so
+// run() must not be called from a client callback (it fails with `internal`).
 // request_stop() is safe from any thread and from signal-handling threads (not from a signal
 // handler itself). Observer callbacks run on a dedicated observer thread, never while a lock is held,
 // so a slow observer cannot stall the engine.

@@ -30,6 +30,10 @@
 
 namespace crewai {
 
+namespace client {
+struct EngineAccess;  // internal (src/client/internal.hpp)
+}  // namespace client
+
 // One HTTP exchange, reported to ClientOptions::trace (verbose mode, batch accounting).
 // Never contains the token or any header value.
 struct RequestEvent {
@@ -236,6 +240,9 @@ class Client {
   struct Impl;  // implementation detail (opaque to users)
 
  private:
+  // The batch library's one way in (src/client/internal.hpp, client::EngineAccess): it runs a
+  // batch's scheduler turns on this client's engine thread. Not an API: no public member.
+  friend struct client::EngineAccess;
   explicit Client(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -19,7 +19,7 @@ Batch::Impl::Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObs
       observer(obs,
                [this] {
                  observer_refused = true;
-                 cv.notify_one();
+                 wake_turns();
                }),
       kick_bucket(opt.kickoffs_per_second, std::max(1.0, opt.kickoffs_per_second)),
       adaptive(std::max(1, opt.max_concurrent), std::clamp(opt.min_concurrent, 1,
@@ -32,18 +32,27 @@ Batch::Impl::Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObs
 
 // Notifies under the lock: once the loop sees the last event it may return and the Batch be
 // destroyed, so the posting thread must be done with `cv` before the loop can take `mu`.
+// With turns on the engine, a queued turn keeps the batch from ending (turns.cpp): posting it after
+// `mu` is released is safe.
 void Batch::Impl::post(std::function<void()> fn) {
-  std::lock_guard lock(mu);
-  events.push_back(std::move(fn));
-  if (watch) watch->busy();
-  cv.notify_one();
+  {
+    std::lock_guard lock(mu);
+    events.push_back(std::move(fn));
+    if (!engine) {
+      if (watch) watch->busy();
+      cv.notify_one();
+      return;
+    }
+    if (!queue_turn_locked()) return;
+  }
+  engine->post([this] { turn(); });
 }
 
 void Batch::Impl::request_stop(bool force) {
   ++stop_requests;
   if (force) force_requested = true;
   any_stop.request_stop();
-  cv.notify_one();
+  wake_turns();
 }
 
 std::string Batch::Impl::request_id(std::size_t i, int attempt) const {

@@ -2,13 +2,24 @@
 #include <algorithm>
 
 #include "batch/scheduler.hpp"
+#include "client/internal.hpp"
 
 namespace crewai {
 
 Result<BatchReport> Batch::Impl::run() {
+  if (client::EngineAccess::engine(client).on_engine_thread()) {
+    return make_error(ErrorCode::internal,
+                      "Batch::run() called from a client callback: the batch runs on that thread");
+  }
   if (auto ok = prepare(); !ok) return tl::unexpected(ok.error());
+  // A shared journal's claims, releases and stops are PostgreSQL round trips that may block: they
+  // keep this thread's loop rather than stall the engine (turns.cpp).
+  if (!shared) {
+    run_turns();
+    return report();
+  }
   watch_clock(true);
-  auto next_snapshot = clock->now();
+  next_snapshot = clock->now();
   while (!all_done()) {
     run_events();
     auto now = clock->now();
@@ -98,7 +109,8 @@ Steady::time_point Batch::Impl::next_wake(Steady::time_point now) {
   if (shared) pump_claims(now, wake);
   if (!stopping) launch_ready(now, wake);
   if (!holding.empty()) release_holds(now, wake);
-  if (drain_until) wake = std::min(wake, *drain_until);
+  // Once passed, the deadline is acted on (handle_stop: forced); waking for it again would spin.
+  if (drain_until && now < *drain_until) wake = std::min(wake, *drain_until);
   if (forced_at && !kick_stop.stop_requested()) {
     wake = std::min(wake, *forced_at + kForcedKickoffGrace);
   }

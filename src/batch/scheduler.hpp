@@ -1,4 +1,5 @@
-// batch/scheduler.hpp — Batch::Impl: the loop that runs a batch on the thread that called run().
+// batch/scheduler.hpp — Batch::Impl: the loop that runs a batch, as turns on the client's engine
+// thread (turns.cpp), or over a shared journal on the thread that called run() (run_loop.cpp).
 //
 // Client completions (engine thread) and journal commits (writer thread) never touch the
 // scheduler's state (a durable intent's kickoff may leave from the writer thread, with a request
@@ -6,6 +7,7 @@
 // a time with no lock held. The loop waits on a condition variable until the next event or the
 // next due time (a rate wait, a requeue, a snapshot, the drain deadline) on the client's clock: no
 // sleeping, no polling of its own, and in virtual time (a ManualClock) no real waiting either.
+// "Loop thread" below means whichever thread runs the turns: the engine's, or the caller's.
 #pragma once
 
 #include <atomic>
@@ -25,6 +27,7 @@
 #include "policy/adaptive.hpp"
 #include "policy/circuit_breaker.hpp"
 #include "policy/token_bucket.hpp"
+#include "transport/engine.hpp"
 
 namespace crewai {
 
@@ -76,6 +79,15 @@ struct Batch::Impl {
   void wait_for_work(Steady::time_point wake, int requests);
   void watch_clock(bool on);
   BatchReport report();
+  // The same steps as turns on the client's engine thread (turns.cpp), when the batch's calls
+  // never block (not a shared journal): a completion then leads to the next kickoff on the
+  // thread it arrived on, with no handoff to the caller's thread and back.
+  void run_turns();
+  void turn();
+  void end_turns();
+  void arm_wake(Steady::time_point wake);
+  void wake_turns();  // any thread: a turn soon (stop request, observer's refusal)
+  bool queue_turn_locked();  // mu held; true: the caller must engine->post(turn)
 
   // Loop thread only.
   [[nodiscard]] Result<void> preflight();
@@ -187,6 +199,15 @@ struct Batch::Impl {
   std::atomic<bool> force_requested{false};
   std::atomic<bool> observer_refused{false};  // on_record returned false: a graceful stop
   int handled_stop_requests = 0;
+
+  // Turns on the engine (turns.cpp). `engine` is set while they run.
+  transport::Engine* engine = nullptr;  // guarded by mu
+  bool turn_queued = false;   // guarded by mu: a turn is posted to the engine and has not begun
+  bool turns_over = false;    // guarded by mu: the batch is done, no turn is queued again
+  bool caller_free = false;   // guarded by mu: run() may return (nothing touches *this after)
+  transport::TimerId wake_timer = 0;  // engine thread only: the one timer armed for next wake
+  Steady::time_point wake_at{};       // engine thread only: when it fires
+  Steady::time_point next_snapshot{};  // loop/turns only
 
   // Shared journal: claims (loop thread only).
   bool shared = false;

@@ -19,4 +19,12 @@ std::string redact_url(const std::string& url);  // hides user:password@ in a UR
 [[nodiscard]] Result<Exchange> flow_callback_exchange(const std::string& base_url,
                                         const std::string& callback_url, std::string body);
 
+// The client's engine, for the batch library only (Batch::Impl runs its scheduler turns on the
+// engine thread, so that a completion leads to the next kickoff without a thread handoff: issue
+// 13). A friend rather than a Client member so that the SDK's public API does not grow; whoever
+// uses it must keep to the engine's rules (engine.hpp: callbacks never block).
+struct EngineAccess {
+  static transport::Engine& engine(Client& c) { return c.impl_->engine; }
+};
+
 }  // namespace crewai::client

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
@@ -353,6 +354,58 @@ TEST(BatchTest, ASlowObserverDoesNotStallTheBatch) {
   EXPECT_EQ(tally(report)[Outcome::succeeded], kItems);
   EXPECT_EQ(obs.records.load(), kItems);  // and it still got every record afterwards
 }
+// The scheduler's turns run on the client's engine thread (turns.cpp): a run's end and the next
+// kickoff now happen there without a handoff. Seen from the simulator: never more runs live than
+// the limit, the limit reached again after the first runs ended (each end led to a kickoff), and
+// every item kicked off once.
+TEST(BatchTest, TurnsOnTheEngineKeepConcurrencyFullAndKickOffEachItemOnce) {
+  SimFixture sim(write_crew(crew_json(150)));  // ~0.3 s per run
+  auto c = make_client(sim);
+  constexpr int kLimit = 8;
+  constexpr int kItems = 4 * kLimit;
+  BatchOptions o;
+  o.max_concurrent = kLimit;
+  o.adaptive = false;
+  std::atomic<bool> over{false};
+  std::atomic<std::int64_t> most{0};
+  std::atomic<bool> refilled{false};  // kLimit live after more than kLimit kickoffs
+  std::thread watcher([&] {
+    while (!over) {
+      auto s = sim.stats();
+      auto live = s["runs"]["live"].get<std::int64_t>();
+      auto sent = s["kickoffs"]["total"].get<std::int64_t>();
+      most = std::max(most.load(), live);
+      if (live == kLimit && sent > kLimit) refilled = true;
+      std::this_thread::yield();
+    }
+  });
+  auto report = run(c, topics(kItems), o);
+  over = true;
+  watcher.join();
+  EXPECT_EQ(tally(report)[Outcome::succeeded], kItems);
+  EXPECT_EQ(kickoffs(sim), kItems);
+  expect_no_duplicate_kickoffs(sim);
+  EXPECT_LE(most.load(), kLimit);
+  EXPECT_TRUE(refilled.load()) << "the limit was not reached again after the first runs ended";
+}
+
+// The batch's turns run on the client's engine thread: run() called there would wait for itself.
+TEST(BatchTest, RunFromAClientCallbackFailsInsteadOfWaitingForItself) {
+  SimFixture sim(write_crew(crew_json()));
+  auto c = make_client(sim);
+  BatchOptions o;
+  o.check_inputs = false;  // else the preflight's sync call is what refuses (sync on the engine thread)
+  auto b = Batch::create(c, topics(2), o).value();
+  std::promise<Result<BatchReport>> got;
+  c.inputs_async().then([&](Result<std::vector<std::string>>) { got.set_value(b->run()); });
+  auto f = got.get_future();
+  ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+  auto r = f.get();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::internal);
+  EXPECT_EQ(kickoffs(sim), 0);
+}
+
 TEST(BatchTest, TenThousandRunsInFlight) {
   SimFixture sim(write_crew(crew_json(500)));  // ~1 s per run: all 10,000 get in flight
   auto c = make_client(sim, [](ClientOptions& o) {
