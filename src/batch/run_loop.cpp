@@ -21,22 +21,28 @@ Result<BatchReport> Batch::Impl::run() {
   watch_clock(true);
   next_snapshot = clock->now();
   while (!all_done()) {
-    run_events();
-    auto now = clock->now();
-    int requests = stop_requests.load();
-    handle_stop(now, requests);
-    feed_adaptive(now);
-    auto wake = next_wake(now);
-    if (now >= next_snapshot) {
-      observer.snapshot(snapshot(now));
-      next_snapshot = now + opt.snapshot_interval;
-    }
-    wake = std::min(wake, next_snapshot);
+    const Pass p = pass();
     if (all_done()) break;
-    wait_for_work(wake, requests);
+    wait_for_work(p.wake, p.stop_requests);
   }
   watch_clock(false);
   return report();
+}
+
+Batch::Impl::Pass Batch::Impl::pass() {
+  run_events();
+  Pass p;
+  p.now = clock->now();
+  p.stop_requests = stop_requests.load();
+  handle_stop(p.now, p.stop_requests);
+  feed_adaptive(p.now);
+  p.wake = next_wake(p.now);
+  if (p.now >= next_snapshot) {
+    observer.snapshot(snapshot(p.now));
+    next_snapshot = p.now + opt.snapshot_interval;
+  }
+  p.wake = std::min(p.wake, next_snapshot);
+  return p;
 }
 
 // Everything before the loop: counters, the rate, preflight, the journal, the queue (or the dry

@@ -76,6 +76,14 @@ struct Batch::Impl {
   void run_events();
   void handle_stop(Steady::time_point now, int requests);
   Steady::time_point next_wake(Steady::time_point now);
+  // One pass of the scheduler, the same in both loops: the events in, the stop, the adaptive
+  // limit, the launches, a snapshot when due. `wake`: the next time something is due;
+  // `stop_requests`: the count it handled (a wait ends when it changes).
+  struct Pass {
+    Steady::time_point now, wake;
+    int stop_requests = 0;
+  };
+  Pass pass();
   void wait_for_work(Steady::time_point wake, int requests);
   void watch_clock(bool on);
   BatchReport report();

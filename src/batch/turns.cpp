@@ -1,6 +1,6 @@
 // Batch: the scheduler's turns on the client's engine thread (issue 13, point 5).
 //
-// A turn is one iteration of the loop of run_loop.cpp (events, stop, adaptive limit, launches,
+// A turn is one pass() of the scheduler (run_loop.cpp: events, stop, adaptive limit, launches,
 // snapshot). Run on the engine thread, a run's end leads to the next kickoff on the thread its
 // answer arrived on: no condition variable, no socket-pair wake-up, no context switch per item
 // (the bare libcurl loop's shape). The caller's thread prepares, then sleeps until the last turn
@@ -70,20 +70,11 @@ void Batch::Impl::turn() {
     }
   }
   if (all_done()) return end_turns();
-  run_events();
-  auto now = clock->now();
-  handle_stop(now, stop_requests.load());
-  feed_adaptive(now);
-  auto wake = next_wake(now);
-  if (now >= next_snapshot) {
-    observer.snapshot(snapshot(now));
-    next_snapshot = now + opt.snapshot_interval;
-  }
-  wake = std::min(wake, next_snapshot);
+  const Pass p = pass();
   if (all_done()) return end_turns();
   // A due time already acted on (a zero snapshot interval) must not fire at once again: the engine
   // would spin on its timer and, in virtual time, never go idle for the clock to move.
-  arm_wake(std::max(wake, now + std::chrono::milliseconds(1)));
+  arm_wake(std::max(p.wake, p.now + std::chrono::milliseconds(1)));
 }
 
 void Batch::Impl::end_turns() {
