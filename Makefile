@@ -3,7 +3,7 @@
 JOBS ?= 2
 CTEST_ARGS ?=
 
-.PHONY: all demo test bootstrap release debug asan tsan test-debug test-asan test-tsan test-fuzz fuzz bench clean \
+.PHONY: all demo test bootstrap release debug plain asan tsan test-debug test-plain test-asan test-tsan test-fuzz fuzz bench clean \
         install package docs check-install
 
 all: release
@@ -19,6 +19,11 @@ release: bootstrap build/release/build.ninja
 
 debug: bootstrap build/debug/build.ninja
 	cmake --build --preset debug -j $(JOBS)
+
+# The plain stage of `make test`: the tests no sanitizer stage runs (target tests-plain: labels
+# reliability, pg, docs; with them crewctl, the examples and the benchmark programs).
+plain: bootstrap build/debug/build.ninja
+	cmake --build --preset debug -j $(JOBS) --target tests-plain
 
 # The sanitizer stages build only the tests they run: one build target per test label
 # (tests/CMakeLists.txt), the same labels as their test presets (CMakePresets.json).
@@ -55,15 +60,19 @@ package: bootstrap build/release/build.ninja
 
 # Install into a temp prefix, build examples/ against it (installed and build tree), pkg-config,
 # the quickstart against crewai-sim, the .deb unpacked and run. Uses the debug build of `make test`.
-check-install: debug
+check-install: bootstrap build/debug/build.ninja
 	scripts/check-install build/debug
 
 # API reference from the public headers: build/docs/html/index.html (doxygen installed on demand).
 docs:
 	scripts/docs
 
+# Every test in the plain debug build (not part of `make test`: see there).
 test-debug: debug
 	ctest --preset debug $(CTEST_ARGS)
+
+test-plain: plain
+	ctest --preset plain $(CTEST_ARGS)
 
 test-asan: asan
 	ctest --preset asan $(CTEST_ARGS)
@@ -76,9 +85,12 @@ FUZZ_SECONDS ?= 60
 test-fuzz: bootstrap
 	scripts/fuzz $(FUZZ_SECONDS)
 
-# Every test: the debug build (all labels), then ASan+UBSan (unit, integration, cli), TSan
-# (engine, batch) and the fuzzers.
-test: test-debug test-asan test-tsan test-fuzz
+# Every test, once in the build that checks it most: in the plain debug build the tests no
+# sanitizer stage runs (reliability, pg, docs), under ASan+UBSan the unit, integration and cli
+# tests (a debug build with both sanitizers: the same tests in the plain debug build again would
+# cost CI minutes and check nothing more), the engine and batch tests again under TSan, then the
+# fuzzers. `make test-debug` runs every test in the plain debug build.
+test: test-plain test-asan test-tsan test-fuzz
 	@echo "make test: all suites passed"
 
 fuzz: bootstrap build/fuzz/build.ninja
