@@ -20,7 +20,8 @@ Batch::Impl::Impl(Client& c, std::vector<BatchItem> it, BatchOptions o, BatchObs
                [this] {
                  observer_refused = true;
                  wake_turns();
-               }),
+               },
+               clock),
       kick_bucket(opt.kickoffs_per_second, std::max(1.0, opt.kickoffs_per_second)),
       adaptive(std::max(1, opt.max_concurrent), std::clamp(opt.min_concurrent, 1,
                                                            std::max(1, opt.max_concurrent))),
