@@ -29,7 +29,10 @@ void GroupCommit::enqueue(JournalOp op) {
       wake = held_ == 0;
     } else if (!oldest_) {
       oldest_ = options_.clock->now();
-      wake = true;  // an idle writer learns when this one is due
+      if (parked_) {  // a parked writer learns when this one is due
+        wake = true;
+        ++stats_.deferred_wakes;
+      }
     }
     queue_.push_back(std::move(op));
     ++enqueued_;
@@ -80,15 +83,21 @@ void GroupCommit::loop() {
   for (;;) {
     while (committing_ || !due(options_.clock->now())) {
       if (stop_ && queue_.empty() && !committing_) return;
-      // Only deferred operations queued: sleep until the oldest is due (a clock that moves only
-      // when told has no real deadline: they wait for a gating operation, a flush or the end).
-      auto wait = oldest_ && !queue_.empty() && !committing_
-                      ? options_.clock->real_wait(*oldest_ + options_.max_delay)
-                      : std::nullopt;
+      // Only deferred operations queued: sleep until the oldest is due; none, after a commit:
+      // linger until max_delay has passed since it (the header). A clock that moves only when
+      // told has no real deadline: deferred ones wait for a gating operation, a flush or the end.
+      auto until = oldest_ && !queue_.empty() ? *oldest_ + options_.max_delay : linger_;
+      auto wait = until ? options_.clock->real_wait(*until) : std::nullopt;
+      // Due while another thread commits: the end of its commit wakes the writer if need be.
+      if (wait && *wait <= Clock::duration::zero() && committing_) wait.reset();
       if (wait) {
         work_cv_.wait_for(lk, *wait);
+        if (linger_ && options_.clock->now() >= *linger_) linger_.reset();
       } else {
+        linger_.reset();
+        parked_ = true;
         work_cv_.wait(lk);
+        parked_ = false;
       }
     }
     write_queued(lk);
@@ -118,6 +127,7 @@ void GroupCommit::write_queued(std::unique_lock<std::mutex>& lk) {
   lk.lock();
   finished_ += ops.size();
   committing_ = false;
+  linger_ = options_.clock->now() + options_.max_delay;
   flushed_cv_.notify_all();
   // The writer waits, with no deadline, while another thread commits: what queued meanwhile is
   // its to write now or, when deferred, to time.

@@ -20,6 +20,13 @@
 // more CPU than the commit). The writer still writes everything else and anything queued while
 // it is busy; one commit runs at a time, in queue order.
 //
+// Waking the writer: only a writer that waits with no deadline (parked) is woken for a deferred
+// operation. After each commit the writer waits up to `max_delay` before it parks, so a deferred
+// operation queued meanwhile cannot be due before the writer looks again, and needs no wake: under
+// load the writer was woken once per commit only to learn a deadline it never reached (issue 13:
+// a futex call on the engine's thread and two context switches each). A clock that moves only
+// when told has no real deadline: there the writer parks at once, as before.
+//
 // Crash window: a deferred operation is lost with the process if it dies within `max_delay` of
 // queuing it. Nothing gated is ever lost: a kickoff is sent only after its intent's commit. A lost
 // kickoff id makes the item `ambiguous` on resume (never kicked off twice), a lost final record is
@@ -65,6 +72,7 @@ struct GroupCommitOptions {
 struct GroupCommitStats {
   std::uint64_t transactions = 0;  // commit calls (each one transaction)
   std::uint64_t operations = 0;    // operations written by them
+  std::uint64_t deferred_wakes = 0;  // a deferred operation woke the parked writer
 };
 
 class GroupCommit {
@@ -97,6 +105,8 @@ class GroupCommit {
   int held_ = 0;                              // hold() calls not yet released
   bool committing_ = false;                   // a write_queued() runs (writer or releaser)
   std::optional<Clock::time_point> oldest_;   // when the oldest deferred operation was queued
+  std::optional<Clock::time_point> linger_;   // the writer looks again by then (no wake needed)
+  bool parked_ = false;                       // the writer waits with no deadline
   std::uint64_t enqueued_ = 0, finished_ = 0, flush_target_ = 0;
   GroupCommitStats stats_;
   std::optional<Error> failure_;

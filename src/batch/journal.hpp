@@ -91,6 +91,9 @@ struct JournalStats {
   // SQLite: each commit is fsynced before it counts as durable (synchronous=FULL, read back from
   // the connection). Not reported by the PostgreSQL journal, whose durability is the server's.
   bool fsync_per_commit = false;
+  // SQLite: how often a deferred operation (a kickoff id, a final record) woke the parked writer
+  // thread (group_commit.hpp; tests).
+  std::uint64_t deferred_wakes = 0;
 };
 
 class Journal {

@@ -107,7 +107,7 @@ class SqliteJournal final : public Journal {
   void release_commits() override { writer_.release(); }
   JournalStats stats() const override {
     auto s = writer_.stats();
-    return JournalStats{s.transactions, s.operations, fsync_per_commit_};
+    return JournalStats{s.transactions, s.operations, fsync_per_commit_, s.deferred_wakes};
   }
 
   Result<void> flush() override { return writer_.flush(); }

@@ -276,6 +276,40 @@ TEST_F(GroupCommitTest, DeferredOperationsAreWrittenAfterMaxDelayWithoutAnIntent
   EXPECT_EQ(j->stats().operations, 1u);
 }
 
+// After a commit the writer lingers for max_delay before it parks: a kickoff id recorded right
+// after its intent's commit cannot be due before the writer looks again, so it wakes nobody.
+TEST_F(GroupCommitTest, ADeferredOperationRightAfterACommitDoesNotWakeTheWriter) {
+  auto j = open();  // max_delay: an hour
+  ASSERT_NE(j, nullptr);
+  std::promise<bool> durable;
+  j->record_intent(0, 1, "b1-0", [&](const Result<void>& r) { durable.set_value(bool(r)); });
+  ASSERT_TRUE(durable.get_future().get());
+  j->record_kickoff(0, 1, "k0");
+  j->record_final(record(0));
+  EXPECT_EQ(j->stats().deferred_wakes, 0u);
+  EXPECT_EQ(j->stats().transactions, 1u);
+  ASSERT_TRUE(j->flush());
+  EXPECT_EQ(j->stats().transactions, 2u);
+  EXPECT_EQ(j->stats().operations, 3u);
+}
+
+// ... and the linger does not stretch the bound: without a wake, a deferred operation recorded
+// right after a commit is still written within max_delay, with no intent or flush to carry it.
+TEST_F(GroupCommitTest, ADeferredOperationAfterACommitIsWrittenAfterMaxDelayWithoutAnIntent) {
+  auto j = open(std::chrono::milliseconds(5));
+  ASSERT_NE(j, nullptr);
+  std::promise<bool> durable;
+  j->record_intent(0, 1, "b1-0", [&](const Result<void>& r) { durable.set_value(bool(r)); });
+  ASSERT_TRUE(durable.get_future().get());
+  j->record_kickoff(0, 1, "k0");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (j->stats().transactions < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(j->stats().transactions, 2u);
+  EXPECT_EQ(j->stats().operations, 2u);
+}
+
 TEST_F(GroupCommitTest, AFinalRecordIsStoredAsItsResultsLineAndReadBack) {
   {
     auto j = open();
