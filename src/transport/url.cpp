@@ -71,6 +71,14 @@ std::optional<std::string> replace_path(const std::string& base, const std::stri
 }
 
 std::string escape_segment(const std::string& segment) {
+  // An id of unreserved characters only (RFC 3986: what curl_easy_escape leaves as it is), as every
+  // kickoff id is, escapes to itself: each poll builds its path from the id, and the call to curl
+  // (a malloc, a copy, a free) was 1.7% of a batch's CPU (issue 13). Anything else goes to curl.
+  const auto unreserved = [](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
+  };
+  if (std::all_of(segment.begin(), segment.end(), unreserved)) return segment;
   // The handle argument is unused by curl_easy_escape since curl 7.82.
   char* escaped = curl_easy_escape(nullptr, segment.data(), static_cast<int>(segment.size()));
   if (escaped == nullptr) return {};

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <cstdio>
 #include <string>
 
 namespace crewai::transport {
@@ -64,6 +66,14 @@ TEST(EscapeSegment, OnlyUnreservedCharactersStay) {
   EXPECT_EQ(escape_segment("../status"), "..%2Fstatus");
   EXPECT_EQ(escape_segment("caf\xc3\xa9"), "caf%C3%A9");
   EXPECT_EQ(escape_segment(""), "");
+  // Every byte: the unreserved ones as they are, the rest as curl escapes them (%XX, upper case).
+  for (int c = 0; c < 256; ++c) {
+    const std::string one(1, static_cast<char>(c));
+    const bool unreserved = std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+    char hex[4];
+    std::snprintf(hex, sizeof hex, "%%%02X", c);
+    EXPECT_EQ(escape_segment("id" + one), "id" + (unreserved ? one : std::string(hex))) << c;
+  }
 }
 
 }  // namespace
