@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/json_util.hpp"
 #include "protocol/status.hpp"
 #include "support/status_reading.hpp"
 
@@ -165,6 +166,49 @@ TEST(ParseStatusDroppingRaw, BuildsOnlyTheMembersItReads) {
   EXPECT_EQ(*members, (Json{{"state", "SUCCESS"}, {"result", "x"}}));
   EXPECT_FALSE(status_members(R"({"state":"SUCCESS","n":1e3})", wanted));  // left to the whole parse
   EXPECT_FALSE(status_members("[]", wanted));
+}
+
+// Same value and same types, all the way down (nlohmann compares 1u and 1 as equal).
+bool same(const Json& a, const Json& b) {
+  if (a.type() != b.type() || a != b) return false;
+  if (a.is_object()) {
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      if (!b.contains(it.key()) || !same(it.value(), b.at(it.key()))) return false;
+    }
+  }
+  if (a.is_array()) {
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (!same(a[i], b[i])) return false;
+    }
+  }
+  return a.dump() == b.dump();
+}
+
+// The members are built without nlohmann's parser where they read the same (status_peek.cpp,
+// Builder), and go to it otherwise: either way each reads exactly as in the whole parse.
+TEST(ParseStatusDroppingRaw, EachMemberReadsExactlyAsInTheWholeParse) {
+  const std::string_view wanted[] = {"state", "progress"};
+  const std::string values[] = {
+      "0", "-0", "7", "-7", "123456789012345678", "-123456789012345678",
+      "1234567890123456789", "-1234567890123456789", "9223372036854775807", "-9223372036854775808",
+      "18446744073709551615", "18446744073709551616", "99999999999999999999999",
+      "0.1", "-0.0", "1.5", "2.5000", "0.30000000000000004", "3.141592653589793238462643383279",
+      "123456789012345678901234567890.5", "true", "false", "null", R"("plain")",
+      "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"", R"("a\nb")", R"("\u00e9")", R"("")", "{}", "[]",
+      R"({"a":1,"a":2})", R"([1,"x",{"k":[null,true,-2.5]}])", R"({ "a" : [ 1 , 2 ] , "b" : { } })",
+      R"({"k\u0041":1,"n":2})", R"({"completed":3,"current":null,"duration_seconds":0.0615})",
+      R"([[[[]]],{"":""}])", R"("a\"b\\c\/d\b\f\n\r\tz")",
+      R"("\u0000x\u007f\u0080\u07FF\u0800\uffff\u00e9")", R"({"\n":"\t","e\u0301":[]})"};
+  for (const auto& v : values) {
+    const std::string body = R"({"state":"SUCCESS","progress":)" + v + "}";
+    auto whole = try_parse(body);
+    ASSERT_TRUE(whole) << v;
+    auto members = status_members(body, wanted);
+    ASSERT_TRUE(members) << v;
+    ASSERT_TRUE(members->contains("progress")) << v;
+    EXPECT_TRUE(same(members->at("progress"), whole->at("progress")))
+        << v << ": " << members->at("progress").dump() << " vs " << whole->at("progress").dump();
+  }
 }
 
 }  // namespace
