@@ -18,7 +18,7 @@ class CliInbox : public CliTest, public ::testing::WithParamInterface<sim::Diale
  protected:
   bool live() const { return GetParam() == sim::Dialect::live; }
   std::function<void(sim::ServerOptions&)> tweak(double time_scale = 0.001) {
-    return [this, time_scale](sim::ServerOptions& o) {
+    return [time_scale](sim::ServerOptions& o) {
       o.dialect = GetParam();
       o.time_scale = time_scale;
     };
@@ -81,7 +81,7 @@ TEST_P(CliInbox, TwoHundredPausesAnsweredFromTheInboxFinishWithOneResumeEach) {
 }
 
 TEST_P(CliInbox, KilledDuringInboxAnswerThenRerunAnswersEachItemOnce) {
-  SimFixture sim("approval", [this](sim::ServerOptions& o) {
+  SimFixture sim("approval", [](sim::ServerOptions& o) {
     o.dialect = GetParam();
     o.time_scale = 0.001;
     o.faults.endpoints["resume"].latency_min_ms = 5;

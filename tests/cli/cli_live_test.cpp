@@ -14,7 +14,7 @@ class CliLive : public CliTest, public ::testing::WithParamInterface<sim::Dialec
  protected:
   bool live() const { return GetParam() == sim::Dialect::live; }
   std::function<void(sim::ServerOptions&)> tweak(double time_scale = 0.001, bool stop = true) {
-    return [this, time_scale, stop](sim::ServerOptions& o) {
+    return [time_scale, stop](sim::ServerOptions& o) {
       o.dialect = GetParam();
       o.time_scale = time_scale;
       o.stop_route = stop;

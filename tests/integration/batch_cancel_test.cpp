@@ -12,7 +12,7 @@ namespace {
 class BatchCancel : public ::testing::TestWithParam<sim::Dialect> {
  protected:
   // Runs of ~22 s: only a cancel ends them within a test.
-  SimFixture sim{"research", [this](sim::ServerOptions& o) {
+  SimFixture sim{"research", [](sim::ServerOptions& o) {
                    o.dialect = GetParam();
                    o.time_scale = 1.0;
                  }};

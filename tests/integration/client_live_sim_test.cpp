@@ -20,8 +20,8 @@ class LiveAndAmp : public ::testing::TestWithParam<sim::Dialect> {
  protected:
   bool live() const { return GetParam() == sim::Dialect::live; }
   std::function<void(sim::ServerOptions&)> tweak(double time_scale = 0.001, bool stop = true) {
-    return [this, time_scale, stop](sim::ServerOptions& o) {
-      o.dialect = GetParam();
+    return [dialect = GetParam(), time_scale, stop](sim::ServerOptions& o) {
+      o.dialect = dialect;
       o.time_scale = time_scale;
       o.stop_route = stop;
       o.errors = sim::ErrorStyle::docs;

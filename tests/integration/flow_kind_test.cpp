@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 
 class FlowKind : public ::testing::TestWithParam<sim::Dialect> {
  protected:
-  SimFixture sim{"flow_state", [this](sim::ServerOptions& o) { o.dialect = GetParam(); }};
+  SimFixture sim{"flow_state", [](sim::ServerOptions& o) { o.dialect = GetParam(); }};
   Client client(DeploymentKind kind) {
     ClientOptions o;
     o.base_url = sim.base_url();

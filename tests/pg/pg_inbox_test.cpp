@@ -49,7 +49,7 @@ class PgInbox : public CliTest, public ::testing::WithParamInterface<sim::Dialec
 
 TEST_P(PgInbox, PausesAnsweredFromTheInboxAreFollowedByTheWorkersWithOneResumeEach) {
   constexpr std::size_t kItems = 20;
-  SimFixture sim("approval", [this](sim::ServerOptions& o) {
+  SimFixture sim("approval", [](sim::ServerOptions& o) {
     o.dialect = GetParam();
     o.time_scale = 0.001;
   });
