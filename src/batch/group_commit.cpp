@@ -8,6 +8,13 @@ GroupCommit::GroupCommit(Commit commit, GroupCommitOptions options)
     : commit_(std::move(commit)), options_(std::move(options)) {
   options_.clock = clock_or_steady(std::move(options_.clock));
   options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
+  options_.min_interval = std::max(options_.min_interval, std::chrono::milliseconds::zero());
+  // The clock's wake runs with the clock's own lock released (crewai/clock.hpp), so it may take
+  // mu_: a move cannot slip between the writer's look at the time and its wait.
+  watch_ = options_.clock->watch([this] {
+    std::lock_guard lk(mu_);
+    work_cv_.notify_one();
+  });
   writer_ = std::thread([this] { loop(); });
 }
 
@@ -18,18 +25,20 @@ GroupCommit::~GroupCommit() {
   }
   work_cv_.notify_one();
   writer_.join();
+  watch_.reset();  // without mu_: unregistering waits for a wake in progress, which takes mu_
 }
 
 void GroupCommit::enqueue(JournalOp op) {
   bool wake = false;
   {
     std::lock_guard lk(mu_);
+    const auto now = options_.clock->now();
     if (op.done) {
       ++gating_;
-      wake = held_ == 0;
+      wake = held_ == 0 && sleeps_past(gating_due(now));
     } else if (!oldest_) {
-      oldest_ = options_.clock->now();
-      if (parked_) {  // a parked writer learns when this one is due
+      oldest_ = now;
+      if (sleeps_past(now + options_.max_delay)) {  // the writer learns when this one is due
         wake = true;
         ++stats_.deferred_wakes;
       }
@@ -50,7 +59,10 @@ void GroupCommit::release() {
   std::unique_lock lk(mu_);
   if (held_ > 0) --held_;
   if (held_ > 0 || gating_ == 0) return;
-  if (options_.commit_on_release && !committing_) return write_queued(lk);
+  const auto now = options_.clock->now();
+  const auto at = gating_due(now);
+  if (options_.commit_on_release && !committing_ && at <= now) return write_queued(lk);
+  if (!sleeps_past(at)) return;
   lk.unlock();
   work_cv_.notify_one();
 }
@@ -72,9 +84,32 @@ GroupCommitStats GroupCommit::stats() const {
   return stats_;
 }
 
+Clock::time_point GroupCommit::gating_due(Clock::time_point now) const {
+  if (!last_start_) return now;
+  return std::max(now, *last_start_ + options_.min_interval);
+}
+
+bool GroupCommit::sleeps_past(Clock::time_point t) const {
+  // A committing writer looks at the queue when it is done; else it waits (or is about to: it
+  // then looks before it waits, under mu_).
+  if (committing_) return false;
+  return parked_ || (waiting_until_ && *waiting_until_ > t);
+}
+
+std::optional<Clock::time_point> GroupCommit::next_look() const {
+  // Only deferred operations queued: when the oldest is due; none, after a commit: the linger's
+  // end (the header); gating ones held back by the pace: the pace's end, if sooner.
+  auto until = oldest_ && !queue_.empty() ? *oldest_ + options_.max_delay : linger_;
+  if (gating_ > 0 && held_ == 0 && last_start_) {
+    const auto paced = *last_start_ + options_.min_interval;
+    if (!until || paced < *until) until = paced;
+  }
+  return until;
+}
+
 bool GroupCommit::due(Clock::time_point now) const {
   if (queue_.empty()) return false;
-  return stop_ || (gating_ > 0 && held_ == 0) || flush_target_ > finished_ ||
+  return stop_ || (gating_ > 0 && held_ == 0 && gating_due(now) <= now) || flush_target_ > finished_ ||
          queue_.size() >= options_.max_batch || (oldest_ && now >= *oldest_ + options_.max_delay);
 }
 
@@ -83,25 +118,32 @@ void GroupCommit::loop() {
   for (;;) {
     while (committing_ || !due(options_.clock->now())) {
       if (stop_ && queue_.empty() && !committing_) return;
-      // Only deferred operations queued: sleep until the oldest is due; none, after a commit:
-      // linger until max_delay has passed since it (the header). A clock that moves only when
-      // told has no real deadline: deferred ones wait for a gating operation, a flush or the end.
-      auto until = oldest_ && !queue_.empty() ? *oldest_ + options_.max_delay : linger_;
-      auto wait = until ? options_.clock->real_wait(*until) : std::nullopt;
-      // Due while another thread commits: the end of its commit wakes the writer if need be.
-      if (wait && *wait <= Clock::duration::zero() && committing_) wait.reset();
-      if (wait) {
-        work_cv_.wait_for(lk, *wait);
-        if (linger_ && options_.clock->now() >= *linger_) linger_.reset();
-      } else {
-        linger_.reset();
-        parked_ = true;
-        work_cv_.wait(lk);
-        parked_ = false;
-      }
+      wait(lk);
     }
     write_queued(lk);
   }
+}
+
+void GroupCommit::wait(std::unique_lock<std::mutex>& lk) {
+  const auto until = next_look();
+  // A clock that moves only when told has no real deadline: the writer waits to be woken, by an
+  // operation or by the clock's move (watch_).
+  auto wait = until ? options_.clock->real_wait(*until) : std::nullopt;
+  // Due while another thread commits: the end of its commit wakes the writer if need be.
+  if (wait && *wait <= Clock::duration::zero() && committing_) wait.reset();
+  if (!committing_ && !queue_.empty()) ++stats_.queued_waits;
+  watch_->idle(until);
+  if (wait) {
+    waiting_until_ = until;
+    work_cv_.wait_for(lk, *wait);
+    waiting_until_.reset();
+  } else {
+    parked_ = true;
+    work_cv_.wait(lk);
+    parked_ = false;
+  }
+  watch_->busy();
+  if (linger_ && options_.clock->now() >= *linger_) linger_.reset();
 }
 
 void GroupCommit::write_queued(std::unique_lock<std::mutex>& lk) {
@@ -110,6 +152,7 @@ void GroupCommit::write_queued(std::unique_lock<std::mutex>& lk) {
   queue_.reserve(ops.size());
   gating_ = 0;
   oldest_.reset();
+  last_start_ = options_.clock->now();
   committing_ = true;  // one commit at a time, so operations reach the disk in their order
   std::optional<Error> earlier = failure_;
   lk.unlock();

@@ -20,12 +20,26 @@
 // more CPU than the commit). The writer still writes everything else and anything queued while
 // it is busy; one commit runs at a time, in queue order.
 //
-// Waking the writer: only a writer that waits with no deadline (parked) is woken for a deferred
-// operation. After each commit the writer waits up to `max_delay` before it parks, so a deferred
-// operation queued meanwhile cannot be due before the writer looks again, and needs no wake: under
-// load the writer was woken once per commit only to learn a deadline it never reached (issue 13:
-// a futex call on the engine's thread and two context switches each). A clock that moves only
-// when told has no real deadline: there the writer parks at once, as before.
+// Waking the writer: an operation wakes it only when the writer would otherwise sleep past the
+// time the operation is due (it is parked, with no deadline, or its deadline is later). After each
+// commit the writer waits up to `max_delay` before it parks, so a deferred operation queued
+// meanwhile cannot be due before the writer looks again, and needs no wake: under load the writer
+// was woken once per commit only to learn a deadline it never reached (issue 13: a futex call on
+// the engine's thread and two context switches each); an intent held back by the pace wakes it
+// only when the pace ends before the writer's deadline.
+//
+// Pacing (`min_interval`): under load, gating commits start at most once per min_interval. An
+// intent that comes within min_interval of the previous commit's start waits for the rest of it,
+// and every intent queued meanwhile shares that commit; an intent that finds the writer idle for
+// longer is committed at once. A commit's cost is mostly per transaction (the WAL frames of the
+// pages it touches, the fsync, the writer's wake), so under load one commit per 10 ms instead of
+// one as soon as the last is durable (every ~3 ms with an fsync on this machine) cut the journal's
+// CPU by about half (issue 13, bench/README.md) for at most min_interval more before a kickoff.
+// flush() and the end write at once.
+//
+// Time: the writer reads its clock and watches it. A ManualClock has no real deadline, so there
+// the writer waits until woken, and the clock's moves wake it: its deadlines pass in virtual time
+// (tests). The steady clock's waits are real.
 //
 // Crash window: a deferred operation is lost with the process if it dies within `max_delay` of
 // queuing it. Nothing gated is ever lost: a kickoff is sent only after its intent's commit. A lost
@@ -66,6 +80,9 @@ struct GroupCommitOptions {
   // release() commits on the caller's thread (see above). Off when a commit is slow (an fsync per
   // commit, synchronous=FULL): the caller would wait for the disk instead of going on.
   bool commit_on_release = true;
+  // Gating commits start at most once per min_interval under load (see "Pacing" above); zero:
+  // as soon as the writer is free.
+  std::chrono::milliseconds min_interval{10};
   std::shared_ptr<Clock> clock;  // null: the steady clock
 };
 
@@ -73,6 +90,9 @@ struct GroupCommitStats {
   std::uint64_t transactions = 0;  // commit calls (each one transaction)
   std::uint64_t operations = 0;    // operations written by them
   std::uint64_t deferred_wakes = 0;  // a deferred operation woke the parked writer
+  // The writer waited with operations queued that were not due yet: intents held back by the pace,
+  // deferred ones before max_delay.
+  std::uint64_t queued_waits = 0;
 };
 
 class GroupCommit {
@@ -95,6 +115,13 @@ class GroupCommit {
   void loop();
   void write_queued(std::unique_lock<std::mutex>& lk);  // mu_ held on entry and on return
   bool due(Clock::time_point now) const;  // mu_ held
+  // mu_ held: when the gating operations queued may be committed (now, or the pace's end).
+  Clock::time_point gating_due(Clock::time_point now) const;
+  // mu_ held: the time the waiting writer must look again at, none: it may wait to be woken.
+  std::optional<Clock::time_point> next_look() const;
+  // mu_ held: the writer waits past `t` (or with no deadline), so work due by `t` must wake it.
+  bool sleeps_past(Clock::time_point t) const;
+  void wait(std::unique_lock<std::mutex>& lk);  // the writer's wait for a deadline or a wake
 
   Commit commit_;
   GroupCommitOptions options_;
@@ -106,11 +133,14 @@ class GroupCommit {
   bool committing_ = false;                   // a write_queued() runs (writer or releaser)
   std::optional<Clock::time_point> oldest_;   // when the oldest deferred operation was queued
   std::optional<Clock::time_point> linger_;   // the writer looks again by then (no wake needed)
+  std::optional<Clock::time_point> last_start_;  // when the last commit started (pacing)
+  std::optional<Clock::time_point> waiting_until_;  // the waiting writer's deadline
   bool parked_ = false;                       // the writer waits with no deadline
   std::uint64_t enqueued_ = 0, finished_ = 0, flush_target_ = 0;
   GroupCommitStats stats_;
   std::optional<Error> failure_;
   bool stop_ = false;
+  std::unique_ptr<Clock::Watch> watch_;  // the writer's: a ManualClock's moves wake it
   std::thread writer_;
 };
 

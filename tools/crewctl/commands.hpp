@@ -70,6 +70,7 @@ struct BatchArgs {
   int retry_failed = 0;
   std::string journal;
   std::string journal_sync;  // --journal-sync full|normal; empty: full (SQLite journals only)
+  std::optional<int> journal_commit_interval_ms;  // --journal-commit-interval (SQLite journals only)
   bool no_journal = false, resume = false, rerun_ambiguous = false, dry_run = false;
   bool resume_or_start = false;  // resume when the journal exists, else start (--resume alone refuses)
   bool cancel_on_stop = false;  // a stop cancels the runs in flight (POST /stop)

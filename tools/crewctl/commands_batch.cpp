@@ -192,6 +192,9 @@ Result<void> open_journal(const BatchArgs& a, Prepared& p) {
   }
   crewai::batch::SqliteJournalOptions options;
   options.survive_power_loss = a.journal_sync != "normal";
+  if (a.journal_commit_interval_ms) {
+    options.group_commit.min_interval = std::chrono::milliseconds(*a.journal_commit_interval_ms);
+  }
   auto j = crewai::batch::open_sqlite_journal(std::move(*lock), options);
   if (!j) return tl::unexpected(j.error());
   p.journal_fsync = (*j)->stats().fsync_per_commit;

@@ -151,6 +151,11 @@ void add_batch_options(CLI::App* cmd, BatchArgs& b, GlobalFlags& g) {
                   "full (default): fsync each journal commit, so not even a power loss can make a "
                   "resume pay for a run twice; normal: survives a crash of crewctl only")
       ->check(CLI::IsMember({"full", "normal"}));
+  cmd->add_option("--journal-commit-interval", b.journal_commit_interval_ms,
+                  "Milliseconds (default 10): under load, commit kickoff intents to the journal at most "
+                  "this often, so that many share one commit and fsync (each kickoff may wait this much "
+                  "longer); 0: commit each as soon as the journal is free")
+      ->check(CLI::Range(0, 60'000));
   cmd->add_flag("--dry-run", b.dry_run, "Validate every line and the inputs against /inputs; run nothing");
   cmd->add_flag("--cancel-on-stop", b.cancel_on_stop,
                 "When the batch stops (Ctrl-C, --max-errors, --max-error-rate), cancel the runs in "

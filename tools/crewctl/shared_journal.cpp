@@ -58,6 +58,14 @@ crewai::Result<void> check_shared_flags(const BatchArgs& a) {
   if (!a.journal_sync.empty() && a.no_journal) {
     return make_error(ErrorCode::invalid_argument, "--journal-sync: there is no journal (--no-journal)");
   }
+  if (a.journal_commit_interval_ms && shared) {
+    return make_error(ErrorCode::invalid_argument,
+                      "--journal-commit-interval applies to a journal file: a PostgreSQL journal groups "
+                      "the intents queued while it commits, with no pacing");
+  }
+  if (a.journal_commit_interval_ms && a.no_journal) {
+    return make_error(ErrorCode::invalid_argument, "--journal-commit-interval: there is no journal (--no-journal)");
+  }
   if (a.join) {
     if (!shared) {
       return make_error(ErrorCode::invalid_argument,
