@@ -323,6 +323,30 @@ TEST_F(BatchTest, JournalSyncIsFullUnlessToldNormal) {
   EXPECT_NE(shared.err.find("synchronous_commit"), std::string::npos) << shared.err;
 }
 
+// --journal-commit-interval paces a journal file's commits (0: none); out of range or without a
+// journal file it is refused, naming the flag.
+TEST_F(BatchTest, JournalCommitIntervalPacesAJournalFileOnly) {
+  SimFixture sim("research");
+  auto in = write("in.jsonl", topics(3));
+  for (const char* ms : {"0", "50"}) {
+    const std::string out = path(std::string("paced-") + ms + ".jsonl");
+    auto r = crewctl(conn(sim, fast({"batch", in, "-o", out, "--journal-commit-interval", ms})));
+    ASSERT_EQ(r.exit_code, 0) << ms << ": " << r.err;
+    EXPECT_EQ(json_lines(read_file(out)).size(), 3u) << ms;
+  }
+  auto negative = crewctl(conn(sim, fast({"batch", in, "-o", path("n.jsonl"), "--journal-commit-interval", "-1"})));
+  EXPECT_EQ(negative.exit_code, 2);
+  EXPECT_NE(negative.err.find("--journal-commit-interval"), std::string::npos) << negative.err;
+  auto none = crewctl(conn(sim, fast({"batch", in, "-o", path("d.jsonl"), "--no-journal",
+                                      "--journal-commit-interval", "5"})));
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("--journal-commit-interval: there is no journal"), std::string::npos) << none.err;
+  auto shared = crewctl(conn(sim, fast({"batch", in, "-o", path("e.jsonl"), "--journal", "postgresql://db.example/x",
+                                        "--journal-commit-interval", "5"})));
+  EXPECT_EQ(shared.exit_code, 2);
+  EXPECT_NE(shared.err.find("applies to a journal file"), std::string::npos) << shared.err;
+}
+
 TEST_F(BatchTest, PausedAndCallErrorExitCodes) {
   SimFixture approval("approval");
   auto in = write("in.jsonl", R"({"topic": "a"})" "\n");
