@@ -32,7 +32,7 @@
 // intent that comes within min_interval of the previous commit's start waits for the rest of it,
 // and every intent queued meanwhile shares that commit; an intent that finds the writer idle for
 // longer is committed at once. A commit's cost is mostly per transaction (the WAL frames of the
-// pages it touches, the fsync, the writer's wake), so under load one commit per 10 ms instead of
+// pages it touches, the fsync, the writer's wake), so under load one commit per 20 ms instead of
 // one as soon as the last is durable (every ~3 ms with an fsync on this machine) cut the journal's
 // CPU by about half (issue 13, bench/README.md) for at most min_interval more before a kickoff.
 // flush() and the end write at once.
@@ -82,7 +82,7 @@ struct GroupCommitOptions {
   bool commit_on_release = true;
   // Gating commits start at most once per min_interval under load (see "Pacing" above); zero:
   // as soon as the writer is free.
-  std::chrono::milliseconds min_interval{10};
+  std::chrono::milliseconds min_interval{20};
   std::shared_ptr<Clock> clock;  // null: the steady clock
 };
 
