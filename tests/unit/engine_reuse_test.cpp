@@ -111,6 +111,28 @@ TEST(EngineReuse, ARefuseResendPostOnALiveReusedConnectionIsAnswered) {
   EXPECT_EQ(engine.stats().connections_opened, 1u);
 }
 
+// A refuse_resend body goes out through curl's upload buffer, which the engine keeps at 16 KiB
+// (transfer.cpp): a body several times that size arrives whole, with its Content-Length.
+TEST(EngineReuse, ARefuseResendPostLargerThanTheUploadBufferArrivesWhole) {
+  RawHttpServer server([](const RawRequest& req) {
+    RawResponse r;
+    r.body = std::to_string(req.body.size()) + ":" + req.body.substr(req.body.size() - 8);
+    return r;
+  });
+  Engine engine;
+  std::string body(100'000, 'x');
+  body.replace(body.size() - 8, 8, "-the-end");
+  Request post = make("POST", server.url("/kickoff"), body);
+  post.refuse_resend = true;
+  const Response r = fetch(engine, post);
+  EXPECT_EQ(r.failure, Failure::none) << r.error;
+  EXPECT_EQ(r.body, "100000:-the-end");
+  const auto seen = server.received();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].body, body);
+  EXPECT_EQ(seen[0].header("Content-Length"), "100000");
+}
+
 // What refuse_resend guards against: without it curl sends the same POST a second time.
 TEST(EngineReuse, APlainPostOnADeadReusedConnectionIsResentByCurl) {
   RawHttpServer server(dies_on_second);
