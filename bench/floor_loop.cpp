@@ -8,10 +8,15 @@
 // "2025"}, the lines bench/floor.sh gives crewctl. Token from $CREWAI_TOKEN.
 //   floor_loop --url http://127.0.0.1:PORT --items 2000 --concurrency 100 --connections 64
 //              --poll-interval 0.05
+// --post-body reader gives each kickoff's body as crewctl does: through CURLOPT_READFUNCTION with a
+// seek callback that refuses, so that libcurl cannot silently send a POST again on a reused
+// connection that died (issue 13, point 3); libcurl then sends the headers and the body in two
+// writes. The default, `fields`, is CURLOPT_POSTFIELDS: one write, but a POST libcurl may re-send.
 // Prints: RESULT items= succeeded= failed= kickoffs= polls= failures= wall_s= cpu_s=
 //         us_per_request= (CPU of this process, getrusage RUSAGE_SELF; requests = kickoffs + polls)
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -52,7 +57,18 @@ struct Slot {
   bool kickoff = false;
   int failed_polls = 0;
   std::string post_body, url, id, answer;
+  std::size_t body_sent = 0;  // --post-body reader: bytes of post_body handed to libcurl
 };
+
+size_t read_body(char* buffer, size_t size, size_t count, void* user) {
+  auto& s = *static_cast<Slot*>(user);
+  const std::size_t n = std::min(size * count, s.post_body.size() - s.body_sent);
+  s.post_body.copy(buffer, n, s.body_sent);
+  s.body_sent += n;
+  return n;
+}
+
+int refuse_seek(void*, curl_off_t, int) { return CURL_SEEKFUNC_FAIL; }
 
 struct Loop {
   std::string base;
@@ -65,6 +81,7 @@ struct Loop {
   using Due = std::pair<Clock::time_point, std::size_t>;
   std::priority_queue<Due, std::vector<Due>, std::greater<>> timers;
   long succeeded = 0, failed = 0, kickoffs = 0, polls = 0, failures = 0;
+  bool post_reader = false;  // --post-body reader
 
   void send(std::size_t i) {
     Slot& s = slots[i];
@@ -74,7 +91,16 @@ struct Loop {
       s.url = base + "/kickoff";
       curl_easy_setopt(s.easy, CURLOPT_URL, s.url.c_str());
       curl_easy_setopt(s.easy, CURLOPT_HTTPHEADER, post_headers);
-      curl_easy_setopt(s.easy, CURLOPT_POSTFIELDS, s.post_body.c_str());
+      if (post_reader) {
+        s.body_sent = 0;
+        curl_easy_setopt(s.easy, CURLOPT_POST, 1L);
+        curl_easy_setopt(s.easy, CURLOPT_READFUNCTION, &read_body);
+        curl_easy_setopt(s.easy, CURLOPT_READDATA, &s);
+        curl_easy_setopt(s.easy, CURLOPT_SEEKFUNCTION, &refuse_seek);
+        curl_easy_setopt(s.easy, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);  // as crewctl (transfer.cpp)
+      } else {
+        curl_easy_setopt(s.easy, CURLOPT_POSTFIELDS, s.post_body.c_str());
+      }
       curl_easy_setopt(s.easy, CURLOPT_POSTFIELDSIZE, static_cast<long>(s.post_body.size()));
     } else {
       ++polls;
@@ -164,7 +190,7 @@ int main(int argc, char** argv) {
   if (!flags.has("url") || token == nullptr) {
     std::fprintf(stderr,
                  "usage: CREWAI_TOKEN=T floor_loop --url URL [--items 2000] [--concurrency 100] "
-                 "[--connections N] [--poll-interval 0.05]\n");
+                 "[--connections N] [--poll-interval 0.05] [--post-body fields|reader]\n");
     return 2;
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -173,6 +199,12 @@ int main(int argc, char** argv) {
   loop.items = flags.num("items", 2000);
   const long concurrency = std::max(1L, flags.num("concurrency", 100));
   loop.interval = std::chrono::duration<double>(flags.real("poll-interval", 0.05));
+  const std::string post_body = flags.has("post-body") ? flags.str("post-body") : "fields";
+  if (post_body != "fields" && post_body != "reader") {
+    std::fprintf(stderr, "--post-body: fields or reader, not %s\n", post_body.c_str());
+    return 2;
+  }
+  loop.post_reader = post_body == "reader";
   loop.multi = curl_multi_init();
   // The pool: crewctl's is ClientOptions::max_host_connections (64), shared by all runs in flight.
   const long connections = std::max(1L, flags.num("connections", concurrency));

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/floor_pair.sh — two crewctl builds against the floor, paired: each round runs floor_loop,
+# bench/floor_pair.sh — two crewctl builds against the floor, paired: each round runs floor_loop
+# (and floor_loop --post-body reader: kickoff bodies given as crewctl gives them, see floor_loop.cpp),
 # then BASE and this build's crewctl with the journal, and this build also with
 # `--journal-sync normal`, then both with --no-journal, against ONE simulator reset before each
 # client. CPU is the whole process's task-clock (`perf stat`), requests are the simulator's count.
@@ -39,6 +40,8 @@ common=(--url "$SIM_URL" --concurrency 100 --poll-interval 0.05 -o "$WORK/out.js
 for r in $(seq 1 "$ROUNDS"); do
   run floor "$BENCH_BIN/floor_loop" --url "$SIM_URL" --items "$ITEMS" --concurrency 100 \
     --connections 64 --poll-interval 0.05
+  run floor:post-reader "$BENCH_BIN/floor_loop" --url "$SIM_URL" --items "$ITEMS" --concurrency 100 \
+    --connections 64 --poll-interval 0.05 --post-body reader
   run base:journal "$BASE" batch "$WORK/items.jsonl" "${common[@]}"
   run base:no-journal "$BASE" batch "$WORK/items.jsonl" "${common[@]}" --no-journal
   run this:journal "$CREWCTL" batch "$WORK/items.jsonl" "${common[@]}"
