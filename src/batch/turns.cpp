@@ -20,7 +20,8 @@
 //
 // A turn never blocks the engine: its calls are the client's *_async ones, the observer's queue,
 // and the journal's enqueues, whose CommitHold release commits on this thread only without an
-// fsync (group_commit.hpp: commit_on_release is off with survive_power_loss), ~50 µs.
+// fsync and once the pace allows (group_commit.hpp: commit_on_release is off with
+// survive_power_loss), ~50 µs.
 #include "batch/scheduler.hpp"
 #include "client/internal.hpp"
 
