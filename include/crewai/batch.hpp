@@ -210,9 +210,10 @@ struct BatchOptions {
   bool journal_survive_power_loss = true;
   // Under load, the journal's commits of intents start at most once per this interval, so that
   // the intents of many kickoffs share one commit (and fsync): a kickoff may wait up to this much
-  // longer for its intent. An idle journal commits at once. Zero: commit as soon as the journal's
-  // writer is free (one commit per fsync time under load, several times the CPU).
-  std::chrono::milliseconds journal_commit_interval{20};
+  // longer for its intent. An idle journal commits at once. Unset: the journal's default, 20 ms.
+  // Zero: commit as soon as the journal's writer is free (under load one commit per fsync time,
+  // about twice the journal's CPU).
+  std::optional<std::chrono::milliseconds> journal_commit_interval;
   bool rerun_ambiguous = false;        // on reopen, re-kick items whose kickoff outcome is unknown
   // Records of this batch found outside its journal, e.g. in the results file of the run being
   // resumed. On reopen, an item whose journal holds no `succeeded` record takes a `succeeded` one

@@ -341,7 +341,7 @@ Result<std::unique_ptr<Batch>> Batch::create(Client& client, std::vector<BatchIt
   if (!options.journal_path.empty() && !options.dry_run) {
     batch::SqliteJournalOptions jo;
     jo.survive_power_loss = options.journal_survive_power_loss;
-    jo.group_commit.min_interval = options.journal_commit_interval;
+    if (options.journal_commit_interval) jo.group_commit.min_interval = *options.journal_commit_interval;
     auto j = batch::open_sqlite_journal(options.journal_path, jo);
     if (!j) return tl::unexpected(j.error());
     journal = std::move(*j);
