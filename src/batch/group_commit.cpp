@@ -93,7 +93,7 @@ bool GroupCommit::sleeps_past(Clock::time_point t) const {
   // A committing writer looks at the queue when it is done; else it waits (or is about to: it
   // then looks before it waits, under mu_).
   if (committing_) return false;
-  return parked_ || (waiting_until_ && *waiting_until_ > t);
+  return waiting_until_ && *waiting_until_ > t;
 }
 
 std::optional<Clock::time_point> GroupCommit::next_look() const {
@@ -133,15 +133,14 @@ void GroupCommit::wait(std::unique_lock<std::mutex>& lk) {
   if (wait && *wait <= Clock::duration::zero() && committing_) wait.reset();
   if (!committing_ && !queue_.empty()) ++stats_.queued_waits;
   watch_->idle(until);
+  // Parked (no deadline): any work due at any time must wake it.
+  waiting_until_ = wait ? *until : Clock::time_point::max();
   if (wait) {
-    waiting_until_ = until;
     work_cv_.wait_for(lk, *wait);
-    waiting_until_.reset();
   } else {
-    parked_ = true;
     work_cv_.wait(lk);
-    parked_ = false;
   }
+  waiting_until_.reset();
   watch_->busy();
   if (linger_ && options_.clock->now() >= *linger_) linger_.reset();
 }

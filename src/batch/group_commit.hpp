@@ -89,7 +89,7 @@ struct GroupCommitOptions {
 struct GroupCommitStats {
   std::uint64_t transactions = 0;  // commit calls (each one transaction)
   std::uint64_t operations = 0;    // operations written by them
-  std::uint64_t deferred_wakes = 0;  // a deferred operation woke the parked writer
+  std::uint64_t deferred_wakes = 0;  // a deferred operation woke the waiting writer
   // The writer waited with operations queued that were not due yet: intents held back by the pace,
   // deferred ones before max_delay.
   std::uint64_t queued_waits = 0;
@@ -134,8 +134,8 @@ class GroupCommit {
   std::optional<Clock::time_point> oldest_;   // when the oldest deferred operation was queued
   std::optional<Clock::time_point> linger_;   // the writer looks again by then (no wake needed)
   std::optional<Clock::time_point> last_start_;  // when the last commit started (pacing)
-  std::optional<Clock::time_point> waiting_until_;  // the waiting writer's deadline
-  bool parked_ = false;                       // the writer waits with no deadline
+  // The waiting writer's deadline; time_point::max() while it waits with none (parked).
+  std::optional<Clock::time_point> waiting_until_;
   std::uint64_t enqueued_ = 0, finished_ = 0, flush_target_ = 0;
   GroupCommitStats stats_;
   std::optional<Error> failure_;

@@ -3,8 +3,8 @@
 // commits at once; flush() and the end never wait for the pace. In virtual time: a ManualClock that
 // only the test moves, whose moves wake the writer. "Not yet committed" is asserted only once the
 // writer has decided to wait (its queued_waits counter), so no assertion depends on a race.
-#include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -53,15 +53,20 @@ class GroupCommitPacingTest : public ::testing::Test {
     return f.wait_for(within) == std::future_status::ready && f.get();
   }
 
-  // Waits (30 s at most) until the writer has waited with work queued `n` times in all: it has
-  // looked at the queue and found nothing due.
-  static bool waited(GroupCommit& w, std::uint64_t n) {
+  // Waits (30 s at most) until `holds`.
+  static bool eventually(const std::function<bool()>& holds) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (w.stats().queued_waits < n) {
+    while (!holds()) {
       if (std::chrono::steady_clock::now() > deadline) return false;
       std::this_thread::yield();
     }
     return true;
+  }
+
+  // Until the writer has waited with work queued `n` times in all: it has looked at the queue and
+  // found nothing due.
+  static bool waited(GroupCommit& w, std::uint64_t n) {
+    return eventually([&] { return w.stats().queued_waits >= n; });
   }
 
   struct Commit {
@@ -165,9 +170,8 @@ TEST_F(GroupCommitPacingTest, ADeferredOperationIsWrittenWhenTheVirtualClockPass
   ASSERT_TRUE(waited(*w, 1));
   EXPECT_EQ(w->stats().transactions, 0u);
   clock_->advance(milliseconds(20));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (w->stats().transactions == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-  EXPECT_EQ(w->stats().transactions, 1u) << "the clock's move did not wake the writer";
+  EXPECT_TRUE(eventually([&] { return w->stats().transactions > 0; })) << "the clock's move did not wake the writer";
+  EXPECT_EQ(w->stats().transactions, 1u);
 }
 
 }  // namespace
