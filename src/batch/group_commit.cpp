@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "transport/thread_name.hpp"
+
 namespace crewai::batch {
 
 GroupCommit::GroupCommit(Commit commit, GroupCommitOptions options)
@@ -15,7 +17,10 @@ GroupCommit::GroupCommit(Commit commit, GroupCommitOptions options)
     std::lock_guard lk(mu_);
     work_cv_.notify_one();
   });
-  writer_ = std::thread([this] { loop(); });
+  writer_ = std::thread([this] {
+    transport::name_this_thread("crewai-journal");
+    loop();
+  });
 }
 
 GroupCommit::~GroupCommit() {

@@ -1,5 +1,7 @@
 #include "batch/observer_thread.hpp"
 
+#include "transport/thread_name.hpp"
+
 namespace crewai::batch {
 
 ObserverThread::ObserverThread(BatchObserver* observer, std::function<void()> on_refusal,
@@ -8,7 +10,11 @@ ObserverThread::ObserverThread(BatchObserver* observer, std::function<void()> on
       on_refusal_(std::move(on_refusal)),
       clock_(clock_or_steady(std::move(clock))),
       linger_(linger) {
-  if (observer_) thread_ = std::thread([this] { loop(); });
+  if (!observer_) return;
+  thread_ = std::thread([this] {
+    transport::name_this_thread("crewai-observer");
+    loop();
+  });
 }
 
 ObserverThread::~ObserverThread() { close(); }

@@ -7,6 +7,7 @@
 #include "batch/pg_journal_impl.hpp"
 #include "batch/unix_time.hpp"
 #include "crewai/batch.hpp"
+#include "transport/thread_name.hpp"
 
 namespace crewai::batch {
 namespace pgj {
@@ -102,7 +103,10 @@ Result<void> PgJournalImpl::open() {
   std::lock_guard db(db_mu_);
   if (auto r = session_.connect(); !r) return r;
   if (auto r = ensure_schema(); !r) return r;
-  writer_ = std::thread([this] { writer_loop(); });
+  writer_ = std::thread([this] {
+    transport::name_this_thread("crewai-journal");
+    writer_loop();
+  });
   return {};
 }
 

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "transport/timer_heap.hpp"
+#include "transport/thread_name.hpp"
 #include "transport/transfer.hpp"
 
 namespace crewai::transport {
@@ -138,7 +139,10 @@ Engine::Impl::Impl(EngineOptions opts)
   // the pool that the next burst must open again (engine_reuse_test: ...ThroughALull).
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(max_active_));
   watch_ = clock_->watch([this] { curl_multi_wakeup(multi_); });
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("crewai-engine");
+    run();
+  });
 }
 
 Engine::Impl::~Impl() { curl_global_cleanup(); }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -10,6 +11,7 @@
 
 #include "support/latch.hpp"
 #include "support/raw_http_server.hpp"
+#include "support/thread_names.hpp"
 #include "transport/transfer.hpp"
 
 namespace crewai::transport {
@@ -465,6 +467,17 @@ TEST(EnginePost, PostsFromManyThreadsRunInOrderPerThread) {
   const auto [count, ordered] = future.get();
   EXPECT_EQ(count, kThreads * kPerThread);
   EXPECT_TRUE(ordered);
+}
+
+// Profilers, top -H and gdb list the engine's thread by name; the name is set before the thread
+// runs anything, so once a post has run on it, it is there.
+TEST(EngineThread, IsNamedForToolsThatListThreads) {
+  Engine engine;
+  std::promise<void> ran;
+  engine.post([&] { ran.set_value(); });
+  ASSERT_EQ(ran.get_future().wait_for(kDeadline), std::future_status::ready);
+  const auto names = crewai::test::thread_names();
+  EXPECT_NE(std::find(names.begin(), names.end(), "crewai-engine"), names.end());
 }
 
 TEST(EnginePost, DestroyFromOwnCallbackIsSafe) {

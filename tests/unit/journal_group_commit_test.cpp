@@ -16,6 +16,7 @@
 
 #include "batch/journal.hpp"
 #include "support/temp_dir.hpp"
+#include "support/thread_names.hpp"
 #include "batch/output_writer.hpp"
 
 namespace crewai::batch {
@@ -85,6 +86,15 @@ TEST_F(GroupCommitTest, KickoffIdsAndFinalsRideAlongWithTheNextIntent) {
   const JournalStats s = j->stats();
   EXPECT_EQ(s.transactions, 1u);
   EXPECT_EQ(s.operations, 2 * kItems + 1);
+}
+
+// The writer thread is named (top -H, perf, gdb); it has run a commit, so the name is set.
+TEST_F(GroupCommitTest, TheWriterThreadIsNamed) {
+  auto j = open();
+  ASSERT_TRUE(j);
+  wait_done(*j, 0);
+  const auto names = crewai::test::thread_names();
+  EXPECT_NE(std::find(names.begin(), names.end(), "crewai-journal"), names.end());
 }
 
 TEST_F(GroupCommitTest, WhatQueuesWhileTheWriterIsBusyTakesOneTransaction) {

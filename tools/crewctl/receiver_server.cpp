@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 
 #include "receiver.hpp"
+#include "transport/thread_name.hpp"
 
 namespace crewctl {
 namespace {
@@ -147,7 +148,10 @@ crewai::Result<std::unique_ptr<Receiver>> Receiver::start(ReceiverOptions option
   if (options.public_url.empty()) options.public_url = "http://" + r->address();
   r->options_ = std::move(options);
   net::co_spawn(s.ioc, s.listen(std::move(acceptor)), [](std::exception_ptr) {});
-  s.thread = std::thread([&s] { s.ioc.run(); });
+  s.thread = std::thread([&s] {
+    crewai::transport::name_this_thread("crewctl-receive");
+    s.ioc.run();
+  });
   return r;
 }
 

@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "transport/thread_name.hpp"
+
 namespace crewctl {
 namespace {
 
@@ -52,6 +54,7 @@ InterruptWatcher::InterruptWatcher(std::function<void(int)> on_interrupt)
   ::pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask_);
   thread_ = std::thread([this, stop_signals] {
     ::pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+    crewai::transport::name_this_thread("crewctl-signals");
     loop();
   });
 }
