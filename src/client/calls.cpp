@@ -204,7 +204,11 @@ std::string Client::Impl::status_path_for(const std::string& id, bool alternate)
 }
 
 void Client::Impl::after(std::shared_ptr<Op> op, Millis delay, std::function<void()> fn) {
-  op->timer = engine.add_timer(delay, [op, fn = std::move(fn)] {
+  at(op, engine.clock().now() + delay, std::move(fn));
+}
+
+void Client::Impl::at(std::shared_ptr<Op> op, SteadyTime when, std::function<void()> fn) {
+  op->timer = engine.add_timer(when, [op, fn = std::move(fn)] {
     op->timer = 0;
     if (!op->done) fn();
   });

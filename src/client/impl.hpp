@@ -76,6 +76,7 @@ struct Client::Impl {
   void set_rate(double per_second);
   void on_answer(std::shared_ptr<Op> op, std::shared_ptr<SendLoop> loop, transport::Response r);
   void after(std::shared_ptr<Op> op, Millis delay, std::function<void()> fn);
+  void at(std::shared_ptr<Op> op, SteadyTime when, std::function<void()> fn);
 
   void do_inputs(std::function<void(Result<std::vector<std::string>>)> cb,
                  std::stop_token stop = {});

@@ -69,10 +69,9 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
       if (last_failure) msg += "; last error: " + last_failure->message;
       return fail(ErrorCode::deadline_exceeded, std::move(msg), true);
     }
-    if (deadline && now + delay > *deadline) {
-      delay = std::chrono::duration_cast<Millis>(*deadline - now);
-    }
-    impl->after(op, delay, [self = shared_from_this()] { self->poll(); });
+    auto due = policy().poll_time(now, now + delay);
+    if (deadline && due > *deadline) due = *deadline;
+    impl->at(op, due, [self = shared_from_this()] { self->poll(); });
   }
 
   void failed_poll(Error e) {

@@ -55,4 +55,18 @@ Millis PollPolicy::interval(int n, double uniform01) const {
   return to_millis(base * (1.0 + jitter * (2.0 * clamp01(uniform01) - 1.0)));
 }
 
+std::chrono::steady_clock::time_point PollPolicy::poll_time(std::chrono::steady_clock::time_point now,
+                                                            std::chrono::steady_clock::time_point due) const {
+  using D = std::chrono::steady_clock::duration;
+  if (align <= Millis(0) || due - now < align * 4) return due;
+  const D step = align;
+  // The nearest multiple of `step` (ties go later). It is at most step / 2 < (due - now) / 8
+  // before `due`, so never before `now`.
+  const D since = due.time_since_epoch();
+  D past = since % step;
+  if (past < D::zero()) past += step;  // a clock whose epoch lies ahead: floor, not truncation
+  const D down = since - past;
+  return std::chrono::steady_clock::time_point(past * 2 >= step ? down + step : down);
+}
+
 }  // namespace crewai

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "crewai/client.hpp"
 #include "crewai/clock.hpp"
@@ -152,6 +154,51 @@ TEST(ClientClock, AStuckRunEndsAtItsOneHourDeadline) {
   EXPECT_GE(vt.elapsed(), 1h);
   EXPECT_LE(vt.elapsed(), 1h + PollPolicy{}.cap);
   EXPECT_EQ(sim.stats()["kickoffs"]["total"].get<int>(), 1);
+}
+
+// Thirty runs waited on at once, polled every 50 ms ± 20 %: without the grid each poll leaves at
+// its own time and the (virtual) clock wakes once per poll; on PollPolicy::align's 10 ms grid the
+// polls leave together, so the clock wakes at most once per grid step.
+TEST(ClientClock, PollsOfManyRunsLeaveTogetherOnTheGrid) {
+  struct Seen {
+    std::uint64_t jumps = 0;
+    std::int64_t polls = 0;
+    Clock::duration waited{};
+  };
+  auto wait_for_thirty = [](Millis align) {
+    Virtual vt;
+    auto sim = vt.sim(json::object(), 1.0 / 120);  // research: 120 s of tasks -> 1 s
+    auto c = vt.client(sim, [&](ClientOptions& o) {
+      o.poll.initial = o.poll.cap = 50ms;
+      o.poll.align = align;
+    });
+    std::vector<std::string> ids;
+    for (int i = 0; i < 30; ++i) {
+      auto id = c.kickoff(topic("t" + std::to_string(i)));
+      EXPECT_TRUE(id) << id.error().to_string();
+      if (id) ids.push_back(*id);
+    }
+    const auto jumps_before = vt.clock->jumps();
+    const auto start = vt.elapsed();
+    WaitOptions w;
+    w.kicked_off_at = vt.clock->now();
+    std::vector<Pending<RunResult>> waits;
+    for (const auto& id : ids) waits.push_back(c.wait_async(id, w));
+    for (auto& p : waits) {
+      auto r = p.get();
+      EXPECT_TRUE(r && r->is_success()) << (r ? "" : r.error().to_string());
+    }
+    return Seen{vt.clock->jumps() - jumps_before, requests(sim, "GET /status", ""), vt.elapsed() - start};
+  };
+  const Seen spread = wait_for_thirty(0ms);
+  const Seen aligned = wait_for_thirty(10ms);
+  ASSERT_GE(spread.polls, 450);  // ~20 rounds of 30 polls each
+  ASSERT_GE(aligned.polls, 450);
+  // Spread polls fall due at whole milliseconds, so a few share one.
+  EXPECT_GE(spread.jumps * 10, static_cast<std::uint64_t>(spread.polls) * 6) << spread.jumps;
+  const auto steps = static_cast<std::uint64_t>(aligned.waited / 10ms);
+  EXPECT_LE(aligned.jumps, steps + 1) << aligned.polls << " polls over " << steps << " steps";
+  EXPECT_LE(aligned.jumps * 3, spread.jumps) << aligned.jumps << " vs " << spread.jumps;
 }
 
 }  // namespace

@@ -118,6 +118,53 @@ TEST(Poll, GrowsToTheCapWithJitter) {
   EXPECT_EQ(p.interval(1, 0.9), 1500ms);
 }
 
+// Polls due at nearby times leave at one grid point: the nearest multiple of `align` (10 ms by
+// default); never before now, never more than half a step away; a wait under 4 steps as it is.
+TEST(Poll, DueTimesAreRoundedToTheSharedGrid) {
+  const auto t = [](std::chrono::microseconds since_epoch) { return Steady::time_point(since_epoch); };
+  struct Case {
+    std::chrono::microseconds now, due, expected;
+    Millis align;
+  };
+  const Case cases[] = {
+      {1'000'000us, 1'050'000us, 1'050'000us, 10ms},  // on the grid: unchanged
+      {1'000'000us, 1'054'999us, 1'050'000us, 10ms},  // nearest below
+      {1'000'000us, 1'055'000us, 1'060'000us, 10ms},  // a tie goes later
+      {1'000'300us, 1'047'700us, 1'050'000us, 10ms},  // nearest above
+      {1'000'000us, 2'003'000us, 2'000'000us, 10ms},  // a 1 s wait: the same 10 ms grid
+      {1'000'000us, 1'040'000us, 1'040'000us, 10ms},  // 4 steps: on the grid
+      {1'000'000us, 1'041'000us, 1'040'000us, 10ms},
+      {1'000'000us, 1'039'999us, 1'039'999us, 10ms},  // under 4 steps: left as it is
+      {1'000'000us, 1'000'000us, 1'000'000us, 10ms},  // due now: at once
+      {1'000'000us, 1'054'999us, 1'054'999us, 0ms},   // the grid turned off
+      {1'000'000us, 1'054'999us, 1'054'999us, -5ms},
+      {1'000'000us, 2'173'000us, 2'200'000us, 100ms},
+      {1'000'000us, 1'173'000us, 1'173'000us, 100ms},  // under 400 ms
+      {-1'000'000us, -945'000us, -940'000us, 10ms},    // a clock before its epoch: still nearest
+      {-1'000'000us, -946'000us, -950'000us, 10ms},
+  };
+  for (const auto& c : cases) {
+    PollPolicy p;
+    p.align = c.align;
+    const auto got = p.poll_time(t(c.now), t(c.due));
+    EXPECT_EQ(got, t(c.expected)) << "now " << c.now.count() << "us, due " << c.due.count()
+                                  << "us, align " << c.align.count() << "ms";
+    EXPECT_GE(got, t(c.now));
+  }
+  // 100 runs kicked off over 14 ms and polled every 50 ms ± 20%: their polls fall due over 34 ms,
+  // at 100 different times, and leave at 4 or 5 grid points.
+  PollPolicy p;
+  p.initial = p.cap = 50ms;
+  std::set<Steady::time_point> due, sent;
+  for (int i = 0; i < 100; ++i) {
+    const auto now = t(5'000'000us + i * 137us);
+    due.insert(now + p.interval(0, i / 100.0));
+    sent.insert(p.poll_time(now, now + p.interval(0, i / 100.0)));
+  }
+  EXPECT_EQ(due.size(), 100u);
+  EXPECT_LE(sent.size(), 5u);
+}
+
 TEST(RandomSource, SeededIsRepeatableAndInRange) {
   policy::Random a(42), b(42), c(43);
   std::set<double> seen;
