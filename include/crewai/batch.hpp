@@ -210,7 +210,10 @@ struct BatchOptions {
   bool journal_survive_power_loss = true;
   // Under load, the journal's commits of intents start at most once per this interval, so that
   // the intents of many kickoffs share one commit (and fsync): a kickoff may wait up to this much
-  // longer for its intent. An idle journal commits at once. Unset: the journal's default, 20 ms.
+  // longer for its intent. Kickoff ids and final records wait for those commits too (at most this
+  // long, or 20 ms when shorter): a crash within that window loses them, never an intent (a lost
+  // kickoff id makes its item `ambiguous` on resume, a lost record is followed again from its
+  // kickoff id). An idle journal commits at once. Unset: the journal's default, 40 ms.
   // Zero: commit as soon as the journal's writer is free (under load one commit per fsync time,
   // about twice the journal's CPU).
   std::optional<std::chrono::milliseconds> journal_commit_interval;

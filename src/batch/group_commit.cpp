@@ -11,6 +11,10 @@ GroupCommit::GroupCommit(Commit commit, GroupCommitOptions options)
   options_.clock = clock_or_steady(std::move(options_.clock));
   options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
   options_.min_interval = std::max(options_.min_interval, std::chrono::milliseconds::zero());
+  // Deferred operations wait at least as long as the pace: with a shorter max_delay they would
+  // force commits of their own between the paced ones, and a longer pace would not make fewer
+  // commits (a 40 ms pace with the 20 ms max_delay still made one commit per 20 ms under load).
+  options_.max_delay = std::max(options_.max_delay, options_.min_interval);
   // The clock's wake runs with the clock's own lock released (crewai/clock.hpp), so it may take
   // mu_: a move cannot slip between the writer's look at the time and its wait.
   watch_ = options_.clock->watch([this] {

@@ -34,8 +34,10 @@
 // longer is committed at once. A commit's cost is mostly per transaction (the WAL frames of the
 // pages it touches, the fsync, the writer's wake), so under load one commit per 20 ms instead of
 // one as soon as the last is durable (every ~3 ms with an fsync on this machine) cut the journal's
-// CPU by about half (issue 13, bench/README.md) for at most min_interval more before a kickoff.
-// flush() and the end write at once.
+// CPU by about half, and one per 40 ms (the default) by a third again (issue 13, bench/README.md),
+// for at most min_interval more before a kickoff. max_delay is raised to min_interval, so that
+// deferred operations do not force commits between the paced ones. flush() and the end write at
+// once.
 //
 // Time: the writer reads its clock and watches it. A ManualClock has no real deadline, so there
 // the writer waits until woken, and the clock's moves wake it: its deadlines pass in virtual time
@@ -81,8 +83,9 @@ struct GroupCommitOptions {
   // commit, synchronous=FULL): the caller would wait for the disk instead of going on.
   bool commit_on_release = true;
   // Gating commits start at most once per min_interval under load (see "Pacing" above); zero:
-  // as soon as the writer is free.
-  std::chrono::milliseconds min_interval{20};
+  // as soon as the writer is free. max_delay is raised to it when shorter, so that deferred
+  // operations ride along with the paced commits instead of forcing commits between them.
+  std::chrono::milliseconds min_interval{40};
   std::shared_ptr<Clock> clock;  // null: the steady clock
 };
 

@@ -4,7 +4,7 @@
 // group commit is fsynced before its `done` runs, so an intent survives a power loss too. That is
 // what "never a second paid run" needs: an intent lost in a machine crash while its kickoff had
 // left would be kicked off again on resume. The fsync runs on the writer thread, never on the
-// batch loop, and costs one per group commit (~0.06 per item under load: intents' commits are
+// batch loop, and costs one per group commit (~0.03 per item under load: intents' commits are
 // paced, GroupCommitOptions::min_interval). With survive_power_loss
 // false (synchronous=NORMAL, `crewctl batch --journal-sync normal`), a commit is in the WAL file in
 // the OS page cache: it survives the death of the process (SIGKILL, abort, OOM kill), not of the

@@ -174,5 +174,27 @@ TEST_F(GroupCommitPacingTest, ADeferredOperationIsWrittenWhenTheVirtualClockPass
   EXPECT_EQ(w->stats().transactions, 1u);
 }
 
+// A pace longer than max_delay raises it: deferred operations then ride along with the paced
+// commits instead of forcing commits of their own between them (with a 40 ms pace and the 20 ms
+// max_delay, a batch still made one commit per 20 ms).
+TEST_F(GroupCommitPacingTest, APaceLongerThanMaxDelayHoldsDeferredOperationsToIt) {
+  auto w = start(milliseconds(40));  // max_delay 20 ms
+  auto first = intent(*w, 0);
+  ASSERT_TRUE(ready(first));
+  JournalOp id;
+  id.kind = JournalOp::Kind::kickoff;
+  w->enqueue(std::move(id));
+  auto second = intent(*w, 1);
+  ASSERT_TRUE(waited(*w, 1));
+  clock_->advance(milliseconds(20));
+  ASSERT_TRUE(waited(*w, 2)) << "the clock's move did not make the writer look again";
+  EXPECT_EQ(commits().size(), 1u) << "the kickoff id forced a commit before the pace's end";
+  clock_->advance(milliseconds(20));
+  ASSERT_TRUE(ready(second));
+  auto c = commits();
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[1].ops, 2u) << "the kickoff id rides along with the paced intent";
+}
+
 }  // namespace
 }  // namespace crewai::batch

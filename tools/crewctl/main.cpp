@@ -152,7 +152,7 @@ void add_batch_options(CLI::App* cmd, BatchArgs& b, GlobalFlags& g) {
                   "resume pay for a run twice; normal: survives a crash of crewctl only")
       ->check(CLI::IsMember({"full", "normal"}));
   cmd->add_option("--journal-commit-interval", b.journal_commit_interval_ms,
-                  "Milliseconds (default 20): under load, commit kickoff intents to the journal at most "
+                  "Milliseconds (default 40): under load, commit kickoff intents to the journal at most "
                   "this often, so that many share one commit and fsync (each kickoff may wait this much "
                   "longer); 0: commit each as soon as the journal is free")
       ->check(CLI::Range(0, 60'000));
