@@ -7,6 +7,7 @@
 // an exponent, a byte-order mark) it leaves to parse_status, which stays the one reader of every
 // dialect.
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <utility>
@@ -154,6 +155,10 @@ class Scanner {
   bool string(std::string_view& text, bool& escaped) {
     const std::size_t start = ++i_;
     while (i_ < s_.size()) {
+      // Runs of plain ASCII are most of a body's bytes: one table look-up each (four compares
+      // per byte made the scan ~5% of a batch's engine thread).
+      while (i_ < s_.size() && !kStringStop[static_cast<unsigned char>(s_[i_])]) ++i_;
+      if (i_ >= s_.size()) break;
       const auto c = static_cast<unsigned char>(s_[i_]);
       if (c == '"') {
         text = s_.substr(start, i_ - start);
@@ -172,6 +177,13 @@ class Scanner {
     }
     return false;
   }
+
+  // The bytes a string's scan must look at: its end, an escape, a control character, non-ASCII.
+  static constexpr std::array<bool, 256> kStringStop = [] {
+    std::array<bool, 256> stop{};
+    for (int c = 0; c < 256; ++c) stop[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+    return stop;
+  }();
 
   bool escape() {
     if (i_ + 1 >= s_.size()) return false;
