@@ -2,9 +2,9 @@
 #
 # A batch allocates ~135 times per request (libcurl ~30, the rest the SDK's answers, records and
 # callbacks), and glibc's malloc/free were ~12% of the engine thread's CPU. mimalloc (Debian's
-# libmimalloc-dev) cut a 2,000-item batch's CPU per request by ~12% with its journal and ~15%
+# libmimalloc-dev) cut a 2,000-item batch's CPU per request by ~12% with its journal and ~14%
 # without, at the same peak RSS with 10,000 runs in flight; jemalloc and tcmalloc saved as much
-# CPU but raised that RSS by 7–18% (bench/README.md, "Session 10").
+# CPU but raised that RSS by up to 18% (bench/README.md, "Session 10").
 #
 # Only executables link it: the SDK's libraries never choose an allocator for the application that
 # embeds them (docs/library.md says how an application can do the same). Not under a sanitizer or
