@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -71,6 +73,24 @@ std::vector<std::string> read_lines(const std::string& path) {
     if (!line.empty()) out.push_back(line);
   }
   return out;
+}
+
+std::optional<GetLoad> read_get_load(int argc, char** argv, const char* program) {
+  Flags flags(argc, argv);
+  const char* token = std::getenv("CREWAI_TOKEN");
+  GetLoad load;
+  load.ids = read_lines(flags.str("ids"));
+  if (!flags.has("url") || load.ids.empty() || token == nullptr) {
+    std::fprintf(stderr, "usage: CREWAI_TOKEN=T %s --url URL --ids FILE [--connections N] [--seconds S]\n",
+                 program);
+    return std::nullopt;
+  }
+  load.url = flags.str("url");
+  load.token = token;
+  load.connections = flags.num("connections", 100);
+  load.seconds = flags.real("seconds", 10);
+  load.reversed_path = flags.str("path", "status") == "reversed";
+  return load;
 }
 
 }  // namespace crewai::bench

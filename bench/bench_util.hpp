@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,19 @@ long proc_status_kib(const std::string& key);
 double percentile(std::vector<double>& values, double p);
 // Reads one value per line (blank lines skipped).
 std::vector<std::string> read_lines(const std::string& path);
+
+// The load of engine_vs_wrk and curl_get_loop: GET /status/{id} rotating over `ids`, `connections`
+// requests in flight for `seconds`. From --url, --ids FILE, [--connections N=100], [--seconds S=10],
+// [--path status|reversed] and $CREWAI_TOKEN.
+struct GetLoad {
+  std::string url;
+  std::vector<std::string> ids;
+  std::string token;
+  long connections = 100;
+  double seconds = 10;
+  bool reversed_path = false;  // /{id}/status instead of /status/{id}
+};
+// nullopt, after printing `program`'s usage to stderr, when --url, --ids or the token is missing.
+std::optional<GetLoad> read_get_load(int argc, char** argv, const char* program);
 
 }  // namespace crewai::bench

@@ -33,24 +33,21 @@ struct Slot {
 }  // namespace
 
 int main(int argc, char** argv) {
-  crewai::bench::Flags flags(argc, argv);
-  const char* token = std::getenv("CREWAI_TOKEN");
-  auto ids = crewai::bench::read_lines(flags.str("ids"));
-  if (!flags.has("url") || ids.empty() || token == nullptr) {
-    std::fprintf(stderr, "usage: CREWAI_TOKEN=T curl_get_loop --url URL --ids FILE "
-                         "[--connections N] [--seconds S]\n");
-    return 2;
-  }
-  const long connections = flags.num("connections", 100);
-  const double seconds = flags.real("seconds", 10);
+  const auto load = crewai::bench::read_get_load(argc, argv, "curl_get_loop");
+  if (!load) return 2;
+  const long connections = load->connections;
+  const double seconds = load->seconds;
   std::vector<std::string> urls;
-  urls.reserve(ids.size());
-  for (const auto& id : ids) urls.push_back(flags.str("url") + "/status/" + id);
+  urls.reserve(load->ids.size());
+  for (const auto& id : load->ids) {
+    urls.push_back(load->url + (load->reversed_path ? "/" + id + "/status" : "/status/" + id));
+  }
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   CURLM* multi = curl_multi_init();
   curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections);
-  curl_slist* headers = curl_slist_append(nullptr, ("Authorization: Bearer " + std::string(token)).c_str());
+  curl_slist* headers =
+      curl_slist_append(nullptr, ("Authorization: Bearer " + load->token).c_str());
   std::vector<Slot> slots(static_cast<std::size_t>(connections));
   std::size_t next = 0;
   auto aim = [&](Slot& s) {

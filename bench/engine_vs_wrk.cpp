@@ -54,15 +54,13 @@ struct Load {
   }
 };
 
-std::vector<transport::Request> prepare(const std::string& url, const std::string& path,
-                                        const std::vector<std::string>& ids,
-                                        const std::string& token) {
+std::vector<transport::Request> prepare(const crewai::bench::GetLoad& load) {
   std::vector<transport::Request> out;
-  out.reserve(ids.size());
-  for (const auto& id : ids) {
+  out.reserve(load.ids.size());
+  for (const auto& id : load.ids) {
     transport::Request req;
-    req.url = url + (path == "reversed" ? "/" + id + "/status" : "/status/" + id);
-    req.headers = {"Authorization: Bearer " + token};
+    req.url = load.url + (load.reversed_path ? "/" + id + "/status" : "/status/" + id);
+    req.headers = {"Authorization: Bearer " + load.token};
     req.timeout = std::chrono::milliseconds(30'000);
     out.push_back(std::move(req));
   }
@@ -72,24 +70,17 @@ std::vector<transport::Request> prepare(const std::string& url, const std::strin
 }  // namespace
 
 int main(int argc, char** argv) {
-  crewai::bench::Flags flags(argc, argv);
-  const char* token = std::getenv("CREWAI_TOKEN");
-  auto ids = crewai::bench::read_lines(flags.str("ids"));
-  if (!flags.has("url") || ids.empty() || token == nullptr) {
-    std::fprintf(stderr,
-                 "usage: CREWAI_TOKEN=T engine_vs_wrk --url URL --ids FILE "
-                 "[--connections N] [--seconds S]\n");
-    return 2;
-  }
-  const long connections = flags.num("connections", 100);
-  const double seconds = flags.real("seconds", 10);
+  const auto get_load = crewai::bench::read_get_load(argc, argv, "engine_vs_wrk");
+  if (!get_load) return 2;
+  const long connections = get_load->connections;
+  const double seconds = get_load->seconds;
 
   transport::EngineOptions options;
   options.max_host_connections = connections;
   transport::Engine engine(options);
   Load load;
   load.engine = &engine;
-  load.requests = prepare(flags.str("url"), flags.str("path", "status"), ids, token);
+  load.requests = prepare(*get_load);
   load.latencies.reserve(4'000'000);
   load.in_flight = static_cast<std::size_t>(connections);
 

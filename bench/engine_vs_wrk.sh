@@ -22,20 +22,19 @@ printf '%-6s | %-34s | %-34s | %-34s | %s\n' conns "engine: req/s  us_cpu/req  p
 result_field() {
   sed -n "s/^RESULT.* $2=\([0-9.]*\).*/\1/p" "$1"
 }
+# run_client VAR PROGRAM CONNS: runs PROGRAM (engine_vs_wrk or curl_get_loop) with the load and
+# sets VAR_rps, VAR_cpu, VAR_p99 and VAR_err from its RESULT line.
+run_client() {
+  local out="$WORK/$1-$3.txt"
+  "$BENCH_BIN/$2" --url "$SIM_URL" --ids "$WORK/ids.txt" --connections "$3" --seconds "$SECS" >"$out"
+  printf -v "$1_rps" %s "$(result_field "$out" rps)"
+  printf -v "$1_cpu" %s "$(result_field "$out" cpu_us_per_req)"
+  printf -v "$1_p99" %s "$(result_field "$out" p99_ms)"
+  printf -v "$1_err" %s "$(result_field "$out" errors)"
+}
 for conns in $CONNS; do
-  "$BENCH_BIN/engine_vs_wrk" --url "$SIM_URL" --ids "$WORK/ids.txt" --connections "$conns" \
-    --seconds "$SECS" >"$WORK/engine-$conns.txt"
-  e_rps=$(result_field "$WORK/engine-$conns.txt" rps)
-  e_cpu=$(result_field "$WORK/engine-$conns.txt" cpu_us_per_req)
-  e_p99=$(result_field "$WORK/engine-$conns.txt" p99_ms)
-  e_err=$(result_field "$WORK/engine-$conns.txt" errors)
-
-  "$BENCH_BIN/curl_get_loop" --url "$SIM_URL" --ids "$WORK/ids.txt" --connections "$conns" \
-    --seconds "$SECS" >"$WORK/curl-$conns.txt"
-  c_rps=$(result_field "$WORK/curl-$conns.txt" rps)
-  c_cpu=$(result_field "$WORK/curl-$conns.txt" cpu_us_per_req)
-  c_p99=$(result_field "$WORK/curl-$conns.txt" p99_ms)
-  c_err=$(result_field "$WORK/curl-$conns.txt" errors)
+  run_client e engine_vs_wrk "$conns"
+  run_client c curl_get_loop "$conns"
 
   run_wrk "$WORK/wrk-$conns.txt" 1 "$conns" "$SECS" "$WORK/ids.txt"
   w_rps=$(wrk_field "$WORK/wrk-$conns.txt" rps)
