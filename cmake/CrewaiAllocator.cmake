@@ -45,7 +45,7 @@ message(STATUS "crewctl's allocator: ${CREWAI_ALLOCATOR_NAME}")
 # crewai_use_allocator(TARGET...): link the chosen allocator into these executables. Linking the
 # shared library is enough: its malloc/free come before the C library's in symbol lookup, so
 # they serve every allocation of the process (libcurl's, SQLite's and the C++ runtime's too).
-# tests/cli checks that crewctl's NEEDED list carries it when this build chose it.
+# tests/cli's crewctl_allocator_test checks that mimalloc serves crewctl when this build chose it.
 function(crewai_use_allocator)
   foreach(t IN LISTS ARGN)
     if(crewai_allocator_target)

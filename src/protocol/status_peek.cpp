@@ -155,8 +155,8 @@ class Scanner {
   bool string(std::string_view& text, bool& escaped) {
     const std::size_t start = ++i_;
     while (i_ < s_.size()) {
-      // Runs of plain ASCII are most of a body's bytes: one table look-up each (four compares
-      // per byte made the scan ~5% of a batch's engine thread).
+      // Runs of plain ASCII are most of a body's bytes: one table look-up each instead of four
+      // compares (a RUNNING body's whole scan: 1.01 -> 0.85 us).
       while (i_ < s_.size() && !kStringStop[static_cast<unsigned char>(s_[i_])]) ++i_;
       if (i_ >= s_.size()) break;
       const auto c = static_cast<unsigned char>(s_[i_]);
