@@ -81,8 +81,8 @@ std::optional<GetLoad> read_get_load(int argc, char** argv, const char* program)
   GetLoad load;
   load.ids = read_lines(flags.str("ids"));
   if (!flags.has("url") || load.ids.empty() || token == nullptr) {
-    std::fprintf(stderr, "usage: CREWAI_TOKEN=T %s --url URL --ids FILE [--connections N] [--seconds S]\n",
-                 program);
+    std::fprintf(stderr, "usage: CREWAI_TOKEN=T %s --url URL --ids FILE [--connections N] "
+                         "[--seconds S] [--path status|reversed]\n", program);
     return std::nullopt;
   }
   load.url = flags.str("url");

@@ -40,6 +40,10 @@ struct GetLoad {
   long connections = 100;
   double seconds = 10;
   bool reversed_path = false;  // /{id}/status instead of /status/{id}
+
+  std::string url_of(const std::string& id) const {
+    return url + (reversed_path ? "/" + id + "/status" : "/status/" + id);
+  }
 };
 // nullopt, after printing `program`'s usage to stderr, when --url, --ids or the token is missing.
 std::optional<GetLoad> read_get_load(int argc, char** argv, const char* program);

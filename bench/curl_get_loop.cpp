@@ -39,9 +39,7 @@ int main(int argc, char** argv) {
   const double seconds = load->seconds;
   std::vector<std::string> urls;
   urls.reserve(load->ids.size());
-  for (const auto& id : load->ids) {
-    urls.push_back(load->url + (load->reversed_path ? "/" + id + "/status" : "/status/" + id));
-  }
+  for (const auto& id : load->ids) urls.push_back(load->url_of(id));
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   CURLM* multi = curl_multi_init();

@@ -59,7 +59,7 @@ std::vector<transport::Request> prepare(const crewai::bench::GetLoad& load) {
   out.reserve(load.ids.size());
   for (const auto& id : load.ids) {
     transport::Request req;
-    req.url = load.url + (load.reversed_path ? "/" + id + "/status" : "/status/" + id);
+    req.url = load.url_of(id);
     req.headers = {"Authorization: Bearer " + load.token};
     req.timeout = std::chrono::milliseconds(30'000);
     out.push_back(std::move(req));
