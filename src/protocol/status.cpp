@@ -104,7 +104,16 @@ Json decode_structured(const std::string& text) {
   return nullptr;
 }
 
-void read_result(const Json& body, RunResult& r) {
+// The member, moved out of `body` when the caller keeps no body (RawBody::drop) instead of copied:
+// usage_metrics and result_json are small DOMs, a score of allocations per run's end.
+Json take(Json& body, std::string_view key, RawBody raw) {
+  if (raw == RawBody::keep) return member(body, key);
+  if (!body.is_object()) return nullptr;
+  auto it = body.find(key);
+  return it == body.end() ? Json(nullptr) : std::move(*it);
+}
+
+void read_result(Json& body, RunResult& r, RawBody raw) {
   const Json& result = member(body, "result");
   if (result.is_string()) {
     r.result = result.get<std::string>();
@@ -120,7 +129,7 @@ void read_result(const Json& body, RunResult& r) {
   }
   const Json& rj = member(body, "result_json");
   if (rj.is_object() || rj.is_array()) {
-    r.result_json = rj;
+    r.result_json = take(body, "result_json", raw);
   } else if (rj.is_string()) {
     Json decoded = decode_structured(rj.get<std::string>());
     if (!decoded.is_null()) r.result_json = std::move(decoded);
@@ -207,7 +216,7 @@ Result<RunResult> parse_status(std::string_view body, const std::string& kickoff
     return protocol_error("status body is not JSON: " + excerpt(body, kBodyExcerpt), kickoff_id);
   if (!parsed->is_object())
     return protocol_error("status body is not a JSON object: " + excerpt(body, kBodyExcerpt), kickoff_id);
-  const Json& j = *parsed;
+  Json& j = *parsed;
 
   RunResult r;
   r.kickoff_id = kickoff_id;
@@ -233,10 +242,9 @@ Result<RunResult> parse_status(std::string_view body, const std::string& kickoff
   }
   r.state = *parsed_state;
 
-  read_result(j, r);
+  read_result(j, r, raw);
   read_progress(j, r);
-  r.usage_metrics = member(j, "usage_metrics");
-  r.last_executed_task = member(j, "last_executed_task");
+  r.usage_metrics = take(j, "usage_metrics", raw);
   r.flow_id = get_string(j, "flow_id");
   if (r.state == RunState::failed) {
     r.message = failure_message(j, status_is_message, r);
@@ -246,6 +254,7 @@ Result<RunResult> parse_status(std::string_view body, const std::string& kickoff
     r.message = first_string(j, {"message"}).value_or("");
   }
   if (r.state == RunState::paused) read_pause(j, r);
+  r.last_executed_task = take(j, "last_executed_task", raw);  // after read_pause, which reads it
   if (raw == RawBody::keep) r.raw = std::move(*parsed);
   return r;
 }
