@@ -29,7 +29,8 @@ template <class J>
 class JsonAppender {
  public:
   explicit JsonAppender(std::string& out)
-      : serializer_(nlohmann::detail::output_adapter<char, typename J::string_t>(out), ' ',
+      : out_(out),
+        serializer_(nlohmann::detail::output_adapter<char, typename J::string_t>(out), ' ',
                     J::error_handler_t::replace) {}
 
   // Compact, or indented by `indent` spaces when >= 0 (as basic_json::dump).
@@ -37,13 +38,32 @@ class JsonAppender {
     serializer_.dump(j, indent >= 0, false, indent >= 0 ? static_cast<unsigned>(indent) : 0U);
   }
   // The serializer takes only a J: the string goes through one kept J whose buffer is reused.
+  // Printable ASCII without '"' or '\\' is written as it stands, which is exactly what the
+  // serializer writes for it (it escapes only those two and control characters, and checks UTF-8):
+  // ids, states and most results are such text, and the serializer's per-byte UTF-8 walk was ~1 K
+  // instructions a string, a third of a results line (issue 13). The serializer flushes its
+  // buffer at the end of each value, so the two never interleave.
   void string(std::string_view s) {
+    if (plain_ascii(s)) {
+      out_ += '"';
+      out_ += s;
+      out_ += '"';
+      return;
+    }
     if (!scratch_.is_string()) scratch_ = typename J::string_t();
     scratch_.template get_ref<typename J::string_t&>().assign(s);
     value(scratch_);
   }
 
  private:
+  static bool plain_ascii(std::string_view s) {
+    for (const char c : s) {
+      if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') return false;
+    }
+    return true;
+  }
+
+  std::string& out_;
   nlohmann::detail::serializer<J> serializer_;
   J scratch_;  // null until the first string(): dump_json never pays for it
 };

@@ -348,6 +348,36 @@ TEST(ErrorToString, CarriesNoRequestMaterial) {
   EXPECT_THAT(s, Not(HasSubstr("Authorization")));
 }
 
+// JsonAppender writes printable ASCII itself and hands the rest to nlohmann's serializer: the
+// text must be the serializer's, byte for byte, on both sides of that line and across it.
+TEST(JsonAppender, StringsAreWrittenAsTheSerializerWritesThem) {
+  const std::string cases[] = {
+      "",
+      "plain ascii: ids, states, 3b65e0cc-0f74-4686-a4cf-d4c3d050798c ~!@#$%^&*()_+{}|:<>?/",
+      "a \"quote\"",
+      "a \\ backslash",
+      "tab\tnewline\ncarriage\rnul" + std::string(1, '\0') + "bell\x07",
+      "DEL \x7f",
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",  // UTF-8: written as it stands
+      "bad \xff\xfe utf-8 \xc3",                     // replaced with U+FFFD, never thrown
+      "# topic 79 in 2026\n\nAdoption, consolidation and cost.",
+  };
+  for (const auto& s : cases) {
+    std::string appended = "[";
+    {
+      JsonAppender<Json> json(appended);
+      json.string(s);
+      appended += ',';
+      json.value(Json(42));
+      appended += ',';
+      json.string(s);
+    }
+    appended += ']';
+    const std::string one = Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);
+    EXPECT_EQ(appended, "[" + one + ",42," + one + "]") << "string: " << Json(s).dump(-1, ' ', true, Json::error_handler_t::replace);
+  }
+}
+
 TEST(KickoffBody, FieldsTopLevelAndInputsAsText) {
   KickoffRequest r;
   r.inputs = {{"topic", "AI"}, {"year", 2026}, {"flags", {{"deep", true}}}, {"list", {1, 2}}, {"none", nullptr}};
