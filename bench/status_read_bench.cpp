@@ -1,8 +1,8 @@
 // bench/status_read_bench.cpp — the SDK's own work per request of a batch, one piece at a time:
 // reading a run's final status body, peeking at a RUNNING one, and writing a kickoff body. These
-// were the largest items of crewctl's own code in the engine thread's profile (callgrind, issue 13):
-// the final read alone ~60 K instructions per item. Google Benchmark; prints ns per call, asserts
-// nothing. Run: build/release/bench/status_read_bench [--benchmark_repetitions=5]
+// were the largest items of crewctl's own code in the engine thread's profile (callgrind, issue
+// 13): the final read alone ~60 K instructions per item. Google Benchmark; prints ns per call,
+// asserts nothing. Run: build/release/bench/status_read_bench [--benchmark_repetitions=5]
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -49,8 +49,10 @@ const std::string kKickoffId = "3b65e0cc-0f74-4686-a4cf-d4c3d050798c";
 // What a batch does with a run's last answer: every field read, no raw DOM kept.
 void FinalStatus(benchmark::State& state) {
   for (auto _ : state) {
-    auto r = crewai::protocol::parse_status(kFinalBody, kKickoffId, crewai::protocol::RawBody::drop);
-    if (!r || r->state != crewai::RunState::success) state.SkipWithError("final body not read as SUCCESS");
+    auto r =
+        crewai::protocol::parse_status(kFinalBody, kKickoffId, crewai::protocol::RawBody::drop);
+    if (!r || r->state != crewai::RunState::success)
+      state.SkipWithError("final body not read as SUCCESS");
     benchmark::DoNotOptimize(r);
   }
 }

@@ -449,8 +449,9 @@ std::optional<std::string> missing_directory(const std::string& path) {
   // NOMUTEX: SqliteJournal serialises every use of the connection under its own db_mu_ (the
   // writer's commits, bind, load, the inbox), so SQLite's own per-call mutex only added a lock and
   // an unlock to each step, bind and reset: 8% of the journal thread's instructions (issue 13).
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   sqlite::Db db(raw);
   if (rc != SQLITE_OK) return tl::unexpected(sqlite::make(db.get(), rc, path, "cannot open"));
   auto fsync_per_commit = configure(db.get(), path, options);

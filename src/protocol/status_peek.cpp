@@ -418,7 +418,8 @@ std::optional<Json> status_members(std::string_view body, std::span<const std::s
     } else {
       return std::nullopt;
     }
-    insert_last_wins(out, std::string(key), std::move(value));  // a repeated key: the last wins, as in the DOM
+    // A repeated key: the last wins, as in the DOM.
+    insert_last_wins(out, std::string(key), std::move(value));
   }
   return out;
 }

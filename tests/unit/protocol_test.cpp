@@ -359,7 +359,7 @@ TEST(JsonAppender, StringsAreWrittenAsTheSerializerWritesThem) {
       "tab\tnewline\ncarriage\rnul" + std::string(1, '\0') + "bell\x07",
       "DEL \x7f",
       "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",  // UTF-8: written as it stands
-      "bad \xff\xfe utf-8 \xc3",                     // replaced with U+FFFD, never thrown
+      "bad \xff\xfe utf-8 \xc3",                    // replaced with U+FFFD, never thrown
       "# topic 79 in 2026\n\nAdoption, consolidation and cost.",
   };
   for (const auto& s : cases) {
@@ -374,7 +374,8 @@ TEST(JsonAppender, StringsAreWrittenAsTheSerializerWritesThem) {
     }
     appended += ']';
     const std::string one = Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);
-    EXPECT_EQ(appended, "[" + one + ",42," + one + "]") << "string: " << Json(s).dump(-1, ' ', true, Json::error_handler_t::replace);
+    EXPECT_EQ(appended, "[" + one + ",42," + one + "]")
+        << "string: " << Json(s).dump(-1, ' ', true, Json::error_handler_t::replace);
   }
 }
 
