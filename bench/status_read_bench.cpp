@@ -77,6 +77,39 @@ void RunningPeek(benchmark::State& state) {
 }
 BENCHMARK(RunningPeek);
 
+// A wait's poll (read_poll, one scan): a run's last answer, and an answer while it runs. Before
+// read_poll a poll peeked (RunningPeek's scan) and then, for the last answer, scanned again
+// (FinalStatus): compare PollFinal with the two added up.
+void PollFinal(benchmark::State& state) {
+  for (auto _ : state) {
+    auto r = crewai::protocol::read_poll(kFinalBody, kKickoffId, crewai::protocol::RawBody::drop);
+    if (!r || r->state != crewai::RunState::success)
+      state.SkipWithError("final body not read as SUCCESS");
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(PollFinal);
+
+void PollRunning(benchmark::State& state) {
+  for (auto _ : state) {
+    auto r = crewai::protocol::read_poll(kRunningBody, kKickoffId, crewai::protocol::RawBody::drop);
+    if (!r || r->state != crewai::RunState::running)
+      state.SkipWithError("running body not read as RUNNING");
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(PollRunning);
+
+// The peek's scan of a run's last answer: what a poll spent before its final read, until read_poll.
+void PeekFinal(benchmark::State& state) {
+  for (auto _ : state) {
+    auto s = crewai::protocol::peek_running_state(kFinalBody);
+    if (s) state.SkipWithError("final body peeked as running");
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(PeekFinal);
+
 // One kickoff's body, as crewctl batch sends it (inputs and a requestId).
 void KickoffBody(benchmark::State& state) {
   crewai::KickoffRequest req;

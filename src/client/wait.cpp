@@ -153,15 +153,9 @@ struct Waiter : std::enable_shared_from_this<Waiter> {
     const bool wake_now = std::exchange(woken, false);
     const auto& r = a.response;
     if (r.failure != transport::Failure::none || r.status != 200) return on_error_answer(ex, a);
-    // A run still going needs its state only: no DOM for most polls.
-    if (auto going = protocol::peek_running_state(r.body)) {
-      RunResult res;
-      res.kickoff_id = id;
-      res.state = *going;
-      return on_state(std::move(res), wake_now);
-    }
-    auto res = protocol::parse_status(r.body, id,
-                                      opts.keep_raw ? protocol::RawBody::keep : protocol::RawBody::drop);
+    // A run still going needs its state only: no DOM for most polls (read_poll).
+    auto res = protocol::read_poll(
+        r.body, id, opts.keep_raw ? protocol::RawBody::keep : protocol::RawBody::drop);
     if (!res) {
       Error e = res.error();
       e.retry_safe = true;  // a garbled body: read the status again

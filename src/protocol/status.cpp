@@ -208,9 +208,19 @@ std::optional<RunState> parse_state(std::string_view s) {
   return std::nullopt;
 }
 
-Result<RunResult> parse_status(std::string_view body, const std::string& kickoff_id, RawBody raw) {
-  std::optional<Json> parsed;
-  if (raw == RawBody::drop) parsed = status_members(body, kReadMembers);
+namespace {
+
+RunResult going_result(const std::string& kickoff_id, RunState state) {
+  RunResult r;
+  r.kickoff_id = kickoff_id;
+  r.state = state;
+  return r;
+}
+
+// parse_status's reading from `parsed`: the members RawBody::drop builds, or nullopt to parse the
+// body whole.
+Result<RunResult> read_status(std::optional<Json> parsed, std::string_view body,
+                              const std::string& kickoff_id, RawBody raw) {
   if (!parsed) parsed = try_parse(body);
   if (!parsed)
     return protocol_error("status body is not JSON: " + excerpt(body, kBodyExcerpt), kickoff_id);
@@ -257,6 +267,24 @@ Result<RunResult> parse_status(std::string_view body, const std::string& kickoff
   r.last_executed_task = take(j, "last_executed_task", raw);  // after read_pause, which reads it
   if (raw == RawBody::keep) r.raw = std::move(*parsed);
   return r;
+}
+
+}  // namespace
+
+Result<RunResult> parse_status(std::string_view body, const std::string& kickoff_id, RawBody raw) {
+  std::optional<Json> members;
+  if (raw == RawBody::drop) members = status_members(body, kReadMembers);
+  return read_status(std::move(members), body, kickoff_id, raw);
+}
+
+Result<RunResult> read_poll(std::string_view body, const std::string& kickoff_id, RawBody raw) {
+  if (raw == RawBody::keep) {
+    if (auto going = peek_running_state(body)) return going_result(kickoff_id, *going);
+    return parse_status(body, kickoff_id, raw);
+  }
+  PollScan scan = scan_poll(body, kReadMembers);
+  if (scan.going) return going_result(kickoff_id, *scan.going);
+  return read_status(std::move(scan.members), body, kickoff_id, raw);
 }
 
 }  // namespace crewai::protocol

@@ -41,4 +41,19 @@ enum class RawBody { keep, drop };
 [[nodiscard]] std::optional<Json> status_members(std::string_view body,
                                                  std::span<const std::string_view> wanted);
 
+// One strict scan of a poll's body, read both ways: `going` as peek_running_state reads it; else
+// `members` as status_members(body, wanted) gives them (nullopt: the scan refused the body).
+struct PollScan {
+  std::optional<RunState> going;
+  std::optional<Json> members;
+};
+[[nodiscard]] PollScan scan_poll(std::string_view body, std::span<const std::string_view> wanted);
+
+// A poll's answer (the waits' reader): a run still going as peek_running_state reads it (the state
+// and the kickoff id, no DOM), anything else as parse_status(body, kickoff_id, raw) reads it. With
+// RawBody::drop the body is scanned once for both, where a peek and then parse_status scanned a
+// run's final body twice (issue 13).
+[[nodiscard]] Result<RunResult> read_poll(std::string_view body, const std::string& kickoff_id,
+                                          RawBody raw);
+
 }  // namespace crewai::protocol

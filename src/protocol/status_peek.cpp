@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -18,6 +20,32 @@
 
 namespace crewai::protocol {
 namespace {
+
+using MemberText = std::pair<std::string_view, std::string_view>;  // a key, its value's raw text
+
+// A body's top-level members in order, the first kInline in place: the scan of a poll (most of
+// them are of a run going on, ~20 members) then allocates nothing; a vector cost a poll ~15%.
+class MemberList {
+ public:
+  void add(std::string_view key, std::string_view text) {
+    if (more_.empty() && n_ < inline_.size()) {
+      inline_[n_++] = {key, text};
+      return;
+    }
+    if (more_.empty())
+      more_.assign(inline_.begin(), inline_.begin() + static_cast<std::ptrdiff_t>(n_));
+    more_.emplace_back(key, text);
+  }
+  std::span<const MemberText> view() const {
+    return more_.empty() ? std::span<const MemberText>(inline_.data(), n_)
+                         : std::span<const MemberText>(more_);
+  }
+
+ private:
+  std::array<MemberText, 32> inline_;
+  std::size_t n_ = 0;
+  std::vector<MemberText> more_;
+};
 
 // A top-level `state` or `status` member: what its last occurrence held (the last wins, as in the DOM).
 struct Member {
@@ -40,7 +68,7 @@ class Scanner {
 
   Member state, status;
   // Set before body(): filled with every top-level member, its key and its value's text, in order.
-  std::vector<std::pair<std::string_view, std::string_view>>* members = nullptr;
+  MemberList* members = nullptr;
 
  private:
   bool peek(char c) const { return i_ < s_.size() && s_[i_] == c; }
@@ -89,7 +117,7 @@ class Scanner {
       if (depth == 0) into = key == "state" ? &state : key == "status" ? &status : nullptr;
       const std::size_t start = i_;
       if (!value(depth, into)) return false;
-      if (depth == 0 && members != nullptr) members->emplace_back(key, s_.substr(start, i_ - start));
+      if (depth == 0 && members != nullptr) members->add(key, s_.substr(start, i_ - start));
       skip_ws();
       if (peek(',')) {
         ++i_;
@@ -381,11 +409,8 @@ bool still_going(RunState s) {
   return s == RunState::pending || s == RunState::started || s == RunState::running;
 }
 
-}  // namespace
-
-std::optional<RunState> peek_running_state(std::string_view body) {
-  Scanner scan(body);
-  if (!scan.body()) return std::nullopt;
+// The state of a scanned body when it is a run still going (peek_running_state's reading).
+std::optional<RunState> going_state(const Scanner& scan) {
   const Member* read = nullptr;
   if (scan.state.kind == Member::Kind::string) {
     read = &scan.state;
@@ -400,11 +425,8 @@ std::optional<RunState> peek_running_state(std::string_view body) {
 
 // The scan has checked every value, so a string without escapes is its bytes as they stand; the
 // rest goes through the one parser, a member at a time.
-std::optional<Json> status_members(std::string_view body, std::span<const std::string_view> wanted) {
-  std::vector<std::pair<std::string_view, std::string_view>> members;
-  Scanner scan(body);
-  scan.members = &members;
-  if (!scan.body()) return std::nullopt;
+std::optional<Json> build_members(std::span<const MemberText> members,
+                                  std::span<const std::string_view> wanted) {
   Json out = Json::object();
   for (const auto& [key, text] : members) {
     if (std::find(wanted.begin(), wanted.end(), key) == wanted.end()) continue;
@@ -422,6 +444,32 @@ std::optional<Json> status_members(std::string_view body, std::span<const std::s
     insert_last_wins(out, std::string(key), std::move(value));
   }
   return out;
+}
+
+}  // namespace
+
+std::optional<RunState> peek_running_state(std::string_view body) {
+  Scanner scan(body);
+  if (!scan.body()) return std::nullopt;
+  return going_state(scan);
+}
+
+std::optional<Json> status_members(std::string_view body,
+                                   std::span<const std::string_view> wanted) {
+  MemberList members;
+  Scanner scan(body);
+  scan.members = &members;
+  if (!scan.body()) return std::nullopt;
+  return build_members(members.view(), wanted);
+}
+
+PollScan scan_poll(std::string_view body, std::span<const std::string_view> wanted) {
+  MemberList members;
+  Scanner scan(body);
+  scan.members = &members;
+  if (!scan.body()) return {};
+  if (auto going = going_state(scan)) return {going, std::nullopt};
+  return {std::nullopt, build_members(members.view(), wanted)};
 }
 
 }  // namespace crewai::protocol

@@ -1,7 +1,8 @@
 // The polls' fast path (peek_running_state): it reads a run still going in every dialect, and for
 // any other body it steps aside so that parse_status decides. Whenever it answers, parse_status
-// must read the same state. And the final read of a caller that keeps no body (RawBody::drop):
-// every field but raw as the whole parse reads it.
+// must read the same state; read_poll, one scan for both, reads every body as the two do. And the
+// final read of a caller that keeps no body (RawBody::drop): every field but raw as the whole
+// parse reads it.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -14,8 +15,33 @@
 namespace crewai::protocol {
 namespace {
 
-// Asserts the one property the waits rely on, then returns what the peek said.
+// What a poll reads, the long way: the peek's state for a run still going, else parse_status.
+Result<RunResult> peek_then_parse(const std::string& body, RawBody raw) {
+  if (auto going = peek_running_state(body)) {
+    RunResult r;
+    r.kickoff_id = "k";
+    r.state = *going;
+    return r;
+  }
+  return parse_status(body, "k", raw);
+}
+
+// read_poll, which scans the body once for both, reads every body as the long way does, and keeps
+// the raw body exactly when asked to.
+void expect_read_poll_reads_the_same(const std::string& body) {
+  for (RawBody raw : {RawBody::keep, RawBody::drop}) {
+    auto once = read_poll(body, "k", raw);
+    auto twice = peek_then_parse(body, raw);
+    EXPECT_EQ(test_support::reading(once), test_support::reading(twice)) << body.substr(0, 80);
+    if (once && twice) {
+      EXPECT_EQ(once->raw.is_null(), twice->raw.is_null()) << body.substr(0, 80);
+    }
+  }
+}
+
+// Asserts the properties the waits rely on, then returns what the peek said.
 std::optional<RunState> peek(const std::string& body) {
+  expect_read_poll_reads_the_same(body);
   auto going = peek_running_state(body);
   if (going) {
     auto full = parse_status(body, "k");
@@ -147,6 +173,7 @@ TEST(ParseStatusDroppingRaw, ReadsEveryFieldButRawAsTheWholeParse) {
            // Refused alike: no state, an unknown one, not an object, not JSON, too deep.
            R"({"result":"x"})", R"({"state":"WEIRD"})", R"({"state":5})", R"([1])", "{", deep,
        }) {
+    expect_read_poll_reads_the_same(body);
     auto whole = parse_status(body, "k");
     auto lean = parse_status(body, "k", RawBody::drop);
     EXPECT_EQ(test_support::reading(whole), test_support::reading(lean)) << body.substr(0, 80);
@@ -154,6 +181,24 @@ TEST(ParseStatusDroppingRaw, ReadsEveryFieldButRawAsTheWholeParse) {
       EXPECT_TRUE(whole->raw.is_object()) << body.substr(0, 80);
       EXPECT_TRUE(lean->raw.is_null()) << body.substr(0, 80);
     }
+  }
+}
+
+// More top-level members than the scan keeps in place (status_peek.cpp, MemberList), the state
+// last: every reading as with a few.
+TEST(ParseStatusDroppingRaw, ABodyWithManyMembersReadsAsWithAFew) {
+  std::string members;
+  for (int i = 0; i < 40; ++i)
+    members += "\"m" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  for (const std::string state : {"SUCCESS", "RUNNING", "PAUSED"}) {
+    const std::string body = "{" + members + R"("result":"r","usage_metrics":{"total_tokens":1},)" +
+                             R"("pause_task_id":"t","state":")" + state + "\"}";
+    expect_read_poll_reads_the_same(body);
+    auto lean = parse_status(body, "k", RawBody::drop);
+    ASSERT_TRUE(lean) << state;
+    EXPECT_EQ(test_support::reading(parse_status(body, "k")), test_support::reading(lean)) << state;
+    EXPECT_EQ(to_string(lean->state), state);
+    EXPECT_EQ(lean->result.value_or(""), "r");
   }
 }
 

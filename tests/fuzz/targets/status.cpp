@@ -29,6 +29,16 @@ void status_one(std::string_view data) {
     auto full = protocol::parse_status(data, "id");
     if (!full || full->state != *going) std::abort();
   }
+  // A poll's one-scan reading (read_poll) agrees with the peek, then the whole parse.
+  for (auto raw : {protocol::RawBody::keep, protocol::RawBody::drop}) {
+    auto once = protocol::read_poll(data, "id", raw);
+    if (auto going = protocol::peek_running_state(data)) {
+      if (!once || once->state != *going || !once->raw.is_null()) std::abort();
+    } else if (test_support::reading(once) !=
+               test_support::reading(protocol::parse_status(data, "id", raw))) {
+      std::abort();
+    }
+  }
   // A reading that builds only the members it reads agrees with the whole parse, field by field.
   if (test_support::reading(protocol::parse_status(data, "id")) !=
       test_support::reading(protocol::parse_status(data, "id", protocol::RawBody::drop))) {
