@@ -273,7 +273,7 @@ Result<RunResult> read_status(std::optional<Json> parsed, std::string_view body,
 
 Result<RunResult> parse_status(std::string_view body, const std::string& kickoff_id, RawBody raw) {
   std::optional<Json> members;
-  if (raw == RawBody::drop) members = status_members(body, kReadMembers);
+  if (raw == RawBody::drop) members = object_members(body, kReadMembers);
   return read_status(std::move(members), body, kickoff_id, raw);
 }
 

@@ -35,14 +35,16 @@ enum class RawBody { keep, drop };
 // a body it would refuse): then call parse_status. Builds no DOM: for the polls of a run going on.
 [[nodiscard]] std::optional<RunState> peek_running_state(std::string_view body);
 
-// The top-level members of a status body whose keys are in `wanted`, each parsed, as one object
-// (of a repeated key the last wins, as in the DOM); nullopt when peek_running_state's strict scan
-// does not accept the body (escapes in a key, an exponent...): parse it whole then.
-[[nodiscard]] std::optional<Json> status_members(std::string_view body,
+// The top-level members of a JSON object body (a status, a kickoff answer) whose keys are in
+// `wanted`, each parsed, as one object (of a repeated key the last wins, as in the DOM): what
+// parsing the whole body and keeping those members gives, without a DOM of the rest. nullopt when
+// peek_running_state's strict scan does not accept the body (escapes in a key, an exponent, not
+// an object...): parse it whole then.
+[[nodiscard]] std::optional<Json> object_members(std::string_view body,
                                                  std::span<const std::string_view> wanted);
 
 // One strict scan of a poll's body, read both ways: `going` as peek_running_state reads it; else
-// `members` as status_members(body, wanted) gives them (nullopt: the scan refused the body).
+// `members` as object_members(body, wanted) gives them (nullopt: the scan refused the body).
 struct PollScan {
   std::optional<RunState> going;
   std::optional<Json> members;

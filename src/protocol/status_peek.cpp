@@ -454,7 +454,7 @@ std::optional<RunState> peek_running_state(std::string_view body) {
   return going_state(scan);
 }
 
-std::optional<Json> status_members(std::string_view body,
+std::optional<Json> object_members(std::string_view body,
                                    std::span<const std::string_view> wanted) {
   MemberList members;
   Scanner scan(body);

@@ -205,12 +205,14 @@ TEST(ParseStatusDroppingRaw, ABodyWithManyMembersReadsAsWithAFew) {
 // Only the members read are built: the events of a live body are not in the object it reads from.
 TEST(ParseStatusDroppingRaw, BuildsOnlyTheMembersItReads) {
   const std::string_view wanted[] = {"state", "result"};
-  auto members = status_members(
-      R"({"events":[{"type":"task_started"}],"state":"SUCCESS","result":"x","progress":{}})", wanted);
+  auto members = object_members(
+      R"({"events":[{"type":"task_started"}],"state":"SUCCESS","result":"x","progress":{}})",
+      wanted);
   ASSERT_TRUE(members);
   EXPECT_EQ(*members, (Json{{"state", "SUCCESS"}, {"result", "x"}}));
-  EXPECT_FALSE(status_members(R"({"state":"SUCCESS","n":1e3})", wanted));  // left to the whole parse
-  EXPECT_FALSE(status_members("[]", wanted));
+  EXPECT_FALSE(
+      object_members(R"({"state":"SUCCESS","n":1e3})", wanted));  // left to the whole parse
+  EXPECT_FALSE(object_members("[]", wanted));
 }
 
 // Same value and same types, all the way down (nlohmann compares 1u and 1 as equal).
@@ -248,7 +250,7 @@ TEST(ParseStatusDroppingRaw, EachMemberReadsExactlyAsInTheWholeParse) {
     const std::string body = R"({"state":"SUCCESS","progress":)" + v + "}";
     auto whole = try_parse(body);
     ASSERT_TRUE(whole) << v;
-    auto members = status_members(body, wanted);
+    auto members = object_members(body, wanted);
     ASSERT_TRUE(members) << v;
     ASSERT_TRUE(members->contains("progress")) << v;
     EXPECT_TRUE(same(members->at("progress"), whole->at("progress")))

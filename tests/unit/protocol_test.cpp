@@ -443,6 +443,37 @@ TEST(ResumeBody, FieldsAndWebhooksResent) {
                                "stepWebhookUrl":"https://hooks/step"})"));
 }
 
+// The kickoff answer is read from its one member without a DOM where the strict scan accepts the
+// body, and parsed whole otherwise: either way as the whole parse reads it.
+TEST(Responses, KickoffAnswerInEveryShape) {
+  const std::pair<std::string, std::string> cases[] = {
+      {R"({"kickoff_id":"abc-123"})", "abc-123"},
+      {" {\"kickoff_id\" : \"k-3\"}\n", "k-3"},
+      {R"({"status":"queued","kickoff_id":"k-1","extra":[1,2.5,{"x":null}],"ok":true})", "k-1"},
+      {R"({"kickoff_id":"a\"b\u00e9"})", "a\"b\xc3\xa9"},
+      {R"({"kickoff_id":"first","kickoff_id":"last"})", "last"},
+      {R"({"kickoff\u005fid":"k-2"})", "k-2"},     // an escaped key: parsed whole
+      {R"({"kickoff_id":"k-4","n":1e3})", "k-4"},  // an exponent: parsed whole
+      {R"({"kickoff_id":7})", "error: kickoff answer has no kickoff_id"},
+      {R"({"kickoff_id":null})", "error: kickoff answer has no kickoff_id"},
+      {R"({"kickoff_id":""})", "error: kickoff answer has no kickoff_id"},
+      {R"(["k"])", "error: kickoff answer is not a JSON object"},
+      {R"({"kickoff_id":"k")", "error: kickoff answer is not JSON"},
+      {"Healthy", "error: kickoff answer is not JSON"},
+  };
+  for (const auto& [body, want] : cases) {
+    auto id = parse_kickoff_response(body);
+    if (want.rfind("error: ", 0) == 0) {
+      ASSERT_FALSE(id) << body;
+      EXPECT_EQ(id.error().code, ErrorCode::protocol) << body;
+      EXPECT_THAT(id.error().message, HasSubstr(want.substr(7))) << body;
+    } else {
+      ASSERT_TRUE(id) << body << ": " << id.error().message;
+      EXPECT_EQ(*id, want) << body;
+    }
+  }
+}
+
 TEST(Responses, KickoffInputsResume) {
   EXPECT_EQ(parse_kickoff_response(R"({"kickoff_id":"abc-123"})").value(), "abc-123");
   auto no_id = parse_kickoff_response(R"({"id":"abc"})");
