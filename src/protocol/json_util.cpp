@@ -80,7 +80,9 @@ tl::expected<Json, std::string> parse_json(std::string_view text) {
 
 tl::expected<std::string, std::string> dump_json_checked(const Json& j) {
   try {
-    return j.dump();
+    std::string out;
+    JsonAppender<Json>(out, Json::error_handler_t::strict).value(j);
+    return out;
   } catch (const Json::exception& e) {  // type_error 316: a string that is not UTF-8
     return tl::unexpected(exception_detail(e.what()));
   }

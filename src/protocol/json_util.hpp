@@ -28,14 +28,24 @@ inline constexpr int kMaxJsonDepth = 128;
 template <class J>
 class JsonAppender {
  public:
-  explicit JsonAppender(std::string& out)
+  // `bad_utf8`: replace (the default, above), or strict for dump_json_checked (the serializer
+  // throws Json::type_error 316 on a string that is not UTF-8).
+  explicit JsonAppender(std::string& out,
+                        typename J::error_handler_t bad_utf8 = J::error_handler_t::replace)
       : out_(out),
         serializer_(nlohmann::detail::output_adapter<char, typename J::string_t>(out), ' ',
-                    J::error_handler_t::replace) {}
+                    bad_utf8) {}
 
-  // Compact, or indented by `indent` spaces when >= 0 (as basic_json::dump).
+  // Compact, or indented by `indent` spaces when >= 0 (as basic_json::dump). Compact text is
+  // written by walking the DOM here, so that its strings (keys included) take string()'s path:
+  // the serializer's per-byte UTF-8 walk was most of a kickoff body's and a results line's
+  // result_json (issue 13). Scalars and indented text are the serializer's own.
   void value(const J& j, int indent = -1) {
-    serializer_.dump(j, indent >= 0, false, indent >= 0 ? static_cast<unsigned>(indent) : 0U);
+    if (indent >= 0) {
+      serializer_.dump(j, true, false, static_cast<unsigned>(indent));
+    } else {
+      compact(j);
+    }
   }
   // The serializer takes only a J: the string goes through one kept J whose buffer is reused.
   // Printable ASCII without '"' or '\\' is written as it stands, which is exactly what the
@@ -52,10 +62,38 @@ class JsonAppender {
     }
     if (!scratch_.is_string()) scratch_ = typename J::string_t();
     scratch_.template get_ref<typename J::string_t&>().assign(s);
-    value(scratch_);
+    serializer_.dump(scratch_, false, false, 0U);
   }
 
  private:
+  void compact(const J& j) {
+    if (j.is_object()) {
+      out_ += '{';
+      bool first = true;
+      for (const auto& [key, member] : j.template get_ref<const typename J::object_t&>()) {
+        if (!first) out_ += ',';
+        first = false;
+        string(key);
+        out_ += ':';
+        compact(member);
+      }
+      out_ += '}';
+    } else if (j.is_array()) {
+      out_ += '[';
+      bool first = true;
+      for (const J& element : j.template get_ref<const typename J::array_t&>()) {
+        if (!first) out_ += ',';
+        first = false;
+        compact(element);
+      }
+      out_ += ']';
+    } else if (j.is_string()) {
+      string(j.template get_ref<const typename J::string_t&>());
+    } else {
+      serializer_.dump(j, false, false, 0U);
+    }
+  }
+
   static bool plain_ascii(std::string_view s) {
     for (const char c : s) {
       if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') return false;
