@@ -79,26 +79,16 @@ BENCHMARK(RunningPeek);
 
 // A wait's poll (read_poll, one scan): a run's last answer, and an answer while it runs. Before
 // read_poll a poll peeked (RunningPeek's scan) and then, for the last answer, scanned again
-// (FinalStatus): compare PollFinal with the two added up.
-void PollFinal(benchmark::State& state) {
+// (FinalStatus): compare Poll/Final with the two added up.
+void Poll(benchmark::State& state, const char* body, crewai::RunState want) {
   for (auto _ : state) {
-    auto r = crewai::protocol::read_poll(kFinalBody, kKickoffId, crewai::protocol::RawBody::drop);
-    if (!r || r->state != crewai::RunState::success)
-      state.SkipWithError("final body not read as SUCCESS");
+    auto r = crewai::protocol::read_poll(body, kKickoffId, crewai::protocol::RawBody::drop);
+    if (!r || r->state != want) state.SkipWithError("body not read in its state");
     benchmark::DoNotOptimize(r);
   }
 }
-BENCHMARK(PollFinal);
-
-void PollRunning(benchmark::State& state) {
-  for (auto _ : state) {
-    auto r = crewai::protocol::read_poll(kRunningBody, kKickoffId, crewai::protocol::RawBody::drop);
-    if (!r || r->state != crewai::RunState::running)
-      state.SkipWithError("running body not read as RUNNING");
-    benchmark::DoNotOptimize(r);
-  }
-}
-BENCHMARK(PollRunning);
+BENCHMARK_CAPTURE(Poll, Final, kFinalBody, crewai::RunState::success);
+BENCHMARK_CAPTURE(Poll, Running, kRunningBody, crewai::RunState::running);
 
 // The peek's scan of a run's last answer: what a poll spent before its final read, until read_poll.
 void PeekFinal(benchmark::State& state) {
