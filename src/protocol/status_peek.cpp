@@ -23,8 +23,8 @@ namespace {
 
 using MemberText = std::pair<std::string_view, std::string_view>;  // a key, its value's raw text
 
-// A body's top-level members in order, the first kInline in place: the scan of a poll (most of
-// them are of a run going on, ~20 members) then allocates nothing; a vector cost a poll ~15%.
+// A body's top-level members in order, the first 32 in place: the scan of a poll (most polls are
+// of a run going on, ~20 members) then allocates nothing.
 class MemberList {
  public:
   void add(std::string_view key, std::string_view text) {
